@@ -1,0 +1,84 @@
+"""The app factory: routes, the database, the WeCom client and the two workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import callback, health, keys
+from bot.config import Config
+from bot.crypto import WeComCrypto
+from bot.inbox_worker import InboxWorker
+from bot.outbox_worker import OutboxWorker
+from bot.wecom_client import WeComClient
+from handlers.engine import Dispatcher
+from handlers.routing import ROUTERS
+from models.clock import Clock, utc_now
+from models.db import Database
+from models.repos.roster import RosterRepo
+
+log = logging.getLogger("qingjia.app")
+
+
+class StartupError(Exception):
+    """The service cannot start; the message says what to do."""
+
+
+def create_app(config: Config, *, clock: Clock = utc_now, run_workers: bool = True) -> web.Application:
+    """Build the service; resources open and close with the app."""
+    app = web.Application(client_max_size=config.server.max_body_bytes)
+    app[keys.CONFIG] = config
+    app[keys.CLOCK] = clock
+    app[keys.CRYPTO] = WeComCrypto(config.wecom.token, config.wecom.encoding_aes_key,
+                                   config.wecom.corp_id)
+    app.add_routes(callback.routes)
+    app.add_routes(health.routes)
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_workers(run_workers))
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    config = app[keys.CONFIG]
+    db = Database(config.database.url)
+    try:
+        async with db.unit_of_work() as session:
+            app[keys.SCHOOL_ID] = await RosterRepo(session, 0).ensure_school(
+                config.school.code, config.school.name)
+    except SQLAlchemyError as exc:
+        await db.dispose()
+        raise StartupError(f"database {config.database.url!r} is not ready "
+                           f"(run `qingjia migrate` first): {type(exc).__name__}") from exc
+    app[keys.DB] = db
+    yield
+    await db.dispose()
+
+
+def _workers(run: bool):  # type: ignore[no-untyped-def]
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        config, db, clock = app[keys.CONFIG], app[keys.DB], app[keys.CLOCK]
+        school_id = app[keys.SCHOOL_ID]
+        timeout = aiohttp.ClientTimeout(total=config.wecom.request_timeout_seconds)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            client = WeComClient(http, config.wecom)
+            outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock)
+            dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
+            inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,
+                                on_outgoing=outbox.wakeup)
+            app[keys.INBOX_WORKER] = inbox
+            app[keys.OUTBOX_WORKER] = outbox
+            tasks = [asyncio.create_task(w.run_forever()) for w in (inbox, outbox)] if run else []
+            yield
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return ctx

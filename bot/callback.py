@@ -1,0 +1,95 @@
+"""`/wecom/callback`: verify, decrypt, record durably, answer; a worker does the rest."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import keys
+from bot.crypto import CryptoError, WrongReceiver
+from bot.inbound import MalformedCallback, parse_envelope, parse_message
+from handlers.types import Incoming
+from models.repos.inbox import InboxRepo
+
+log = logging.getLogger("qingjia.callback")
+
+routes = web.RouteTableDef()
+
+
+def _signed_params(request: web.Request) -> tuple[str, str, str]:
+    """The query's signature, timestamp and nonce, with the timestamp inside the window."""
+    query = request.query
+    signature, timestamp, nonce = (query.get(k, "") for k in ("msg_signature", "timestamp",
+                                                                 "nonce"))
+    if not (signature and timestamp and nonce):
+        raise web.HTTPBadRequest(text="missing signature parameters")
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise web.HTTPForbidden(text="bad timestamp")
+    config = request.app[keys.CONFIG].wecom
+    now = request.app[keys.CLOCK]().timestamp()
+    if abs(now - int(timestamp)) > config.timestamp_window_seconds:
+        raise web.HTTPForbidden(text="timestamp outside the allowed window")
+    return signature, timestamp, nonce
+
+
+def _decrypt(request: web.Request, signature: str, timestamp: str, nonce: str,
+             encrypt: str) -> bytes:
+    crypto = request.app[keys.CRYPTO]
+    if not crypto.verify(signature, timestamp, nonce, encrypt):
+        raise web.HTTPForbidden(text="bad signature")
+    try:
+        return crypto.decrypt(encrypt)
+    except WrongReceiver as exc:
+        raise web.HTTPForbidden(text="wrong corp id") from exc
+    except CryptoError as exc:
+        raise web.HTTPBadRequest(text="cannot decrypt") from exc
+
+
+@routes.get("/wecom/callback")
+async def verify_url(request: web.Request) -> web.Response:
+    """WeCom's URL check: answer with the bare decrypted echostr."""
+    signature, timestamp, nonce = _signed_params(request)
+    echostr = request.query.get("echostr", "")
+    if not echostr:
+        raise web.HTTPBadRequest(text="missing echostr")
+    plain = _decrypt(request, signature, timestamp, nonce, echostr)
+    return web.Response(body=plain, content_type="text/plain")
+
+
+@routes.post("/wecom/callback")
+async def receive(request: web.Request) -> web.Response:
+    """Answer 200 only once the message is on disk; anything else makes WeCom retry."""
+    limit = request.app[keys.CONFIG].server.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+    signature, timestamp, nonce = _signed_params(request)
+    try:
+        envelope = parse_envelope(body)
+        plain = _decrypt(request, signature, timestamp, nonce, envelope.encrypt)
+        message = parse_message(plain)
+    except MalformedCallback as exc:
+        raise web.HTTPBadRequest(text="malformed callback") from exc
+    if message is None:
+        return web.Response(text="success")
+    await _record(request, message)
+    return web.Response(text="success")
+
+
+async def _record(request: web.Request, message: Incoming) -> None:
+    app = request.app
+    try:
+        async with app[keys.DB].unit_of_work() as session:
+            fresh = await InboxRepo(session, app[keys.SCHOOL_ID]).record(
+                message, app[keys.CLOCK]())
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.error("inbox write failed: %s", type(exc).__name__)
+        raise web.HTTPServiceUnavailable(text="try again") from exc
+    log.info("callback recorded user=%s kind=%s duplicate=%s", message.userid, message.kind,
+             not fresh)
+    if fresh:
+        app[keys.INBOX_WORKER].wakeup.set()

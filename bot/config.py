@@ -1,0 +1,361 @@
+"""Configuration: read `config.toml` once into frozen, validated sections."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.rules.calendar import SchoolCalendar, Term
+
+ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")
+APPROVER_ROLES = ("班主任", "政教处", "校长")
+DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
+
+
+class ConfigError(Exception):
+    """A config key is missing or wrong; the message names the key and the reason."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    max_body_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True)
+class WeComConfig:
+    corp_id: str
+    agent_id: int
+    secret: str
+    token: str
+    encoding_aes_key: str
+    api_base: str = DEFAULT_API_BASE
+    timestamp_window_seconds: int = 300
+    request_timeout_seconds: float = 5.0
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite+aiosqlite:///qingjia.db"
+
+
+@dataclass(frozen=True)
+class SchoolConfig:
+    code: str
+    name: str
+    timezone: str = "Asia/Shanghai"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class ApprovalTier:
+    max_days: float
+    role: str
+
+
+@dataclass(frozen=True)
+class ApprovalConfig:
+    tiers: tuple[ApprovalTier, ...]
+    remind_after_hours: float = 4.0
+    escalate_after_hours: float = 24.0
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+
+
+@dataclass(frozen=True)
+class LeaveConfig:
+    backdate_school_days: int = 3
+    sick_note_after_days: float = 3.0
+
+
+@dataclass(frozen=True)
+class AttendanceConfig:
+    report_cutoff: time = time(9, 0)
+    office_alert: time = time(10, 0)
+    truancy_run: time = time(16, 30)
+
+
+@dataclass(frozen=True)
+class TruancyConfig:
+    notify_after_days: int = 1
+    office_after_days: int = 3
+    principal_after_days: int = 10
+    dropout_after_days: int = 15
+    term_periods_limit: int = 180
+    periods_per_day: int = 8
+    leave_advisory_weeks: float = 6.0
+
+
+@dataclass(frozen=True)
+class NoticeConfig:
+    remind_after_hours: float = 24.0
+
+
+@dataclass(frozen=True)
+class DialogConfig:
+    timeout_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    per_member_per_minute: int = 25
+    lease_seconds: int = 60
+    max_backoff_seconds: int = 300
+    duplicate_check_seconds: int = 1800
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    max_wrong_codes: int = 5
+    wrong_code_window_minutes: int = 10
+    lock_minutes: int = 15
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig
+    wecom: WeComConfig
+    database: DatabaseConfig
+    school: SchoolConfig
+    calendar: SchoolCalendar
+    approval: ApprovalConfig
+    leave: LeaveConfig = field(default_factory=LeaveConfig)
+    attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
+    truancy: TruancyConfig = field(default_factory=TruancyConfig)
+    notices: NoticeConfig = field(default_factory=NoticeConfig)
+    dialog: DialogConfig = field(default_factory=DialogConfig)
+    outbox: OutboxConfig = field(default_factory=OutboxConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
+
+
+def resolve_config_path(given: str | None) -> Path:
+    """`--config` if given, else ./config.toml if present, else $QINGJIA_CONFIG."""
+    if given:
+        return Path(given)
+    local = Path("config.toml")
+    if local.exists() or "QINGJIA_CONFIG" not in os.environ:
+        return local
+    return Path(os.environ["QINGJIA_CONFIG"])
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file; raise ConfigError naming the bad key."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    return parse_config(raw)
+
+
+def parse_config(raw: dict[str, Any]) -> Config:
+    """Build a Config from a parsed TOML document."""
+    r = _Reader(raw)
+    return Config(
+        server=ServerConfig(
+            host=r.str("server.host", "127.0.0.1"),
+            port=r.int("server.port", 8080, lo=1, hi=65535),
+            public_url=r.str("server.public_url", "http://127.0.0.1:8080").rstrip("/"),
+            max_body_bytes=r.int("server.max_body_bytes", 64 * 1024, lo=1024),
+        ),
+        wecom=_wecom(r),
+        database=DatabaseConfig(url=r.str("database.url", DatabaseConfig.url)),
+        school=_school(r),
+        calendar=_calendar(r),
+        approval=_approval(r),
+        leave=LeaveConfig(
+            backdate_school_days=r.int("leave.backdate_school_days", 3, lo=0),
+            sick_note_after_days=r.num("leave.sick_note_after_days", 3.0, lo=0),
+        ),
+        attendance=AttendanceConfig(
+            report_cutoff=r.time("attendance.report_cutoff", time(9, 0)),
+            office_alert=r.time("attendance.office_alert", time(10, 0)),
+            truancy_run=r.time("attendance.truancy_run", time(16, 30)),
+        ),
+        truancy=TruancyConfig(
+            notify_after_days=r.int("truancy.notify_after_days", 1, lo=1),
+            office_after_days=r.int("truancy.office_after_days", 3, lo=1),
+            principal_after_days=r.int("truancy.principal_after_days", 10, lo=1),
+            dropout_after_days=r.int("truancy.dropout_after_days", 15, lo=1),
+            term_periods_limit=r.int("truancy.term_periods_limit", 180, lo=1),
+            periods_per_day=r.int("truancy.periods_per_day", 8, lo=1),
+            leave_advisory_weeks=r.num("truancy.leave_advisory_weeks", 6.0, lo=0),
+        ),
+        notices=NoticeConfig(remind_after_hours=r.num("notices.remind_after_hours", 24.0, lo=0)),
+        dialog=DialogConfig(timeout_minutes=r.int("dialog.timeout_minutes", 30, lo=1)),
+        outbox=OutboxConfig(
+            per_member_per_minute=r.int("outbox.per_member_per_minute", 25, lo=1, hi=30),
+            lease_seconds=r.int("outbox.lease_seconds", 60, lo=5),
+            max_backoff_seconds=r.int("outbox.max_backoff_seconds", 300, lo=1),
+            duplicate_check_seconds=r.int("outbox.duplicate_check_seconds", 1800, lo=0, hi=14400),
+        ),
+        gate=GateConfig(
+            max_wrong_codes=r.int("gate.max_wrong_codes", 5, lo=1),
+            wrong_code_window_minutes=r.int("gate.wrong_code_window_minutes", 10, lo=1),
+            lock_minutes=r.int("gate.lock_minutes", 15, lo=1),
+        ),
+    )
+
+
+def _wecom(r: _Reader) -> WeComConfig:
+    aes_key = r.str("wecom.encoding_aes_key")
+    if len(aes_key) != 43:
+        raise ConfigError("wecom.encoding_aes_key: must be the 43-character key from the admin page")
+    return WeComConfig(
+        corp_id=r.str("wecom.corp_id"),
+        agent_id=r.int("wecom.agent_id", lo=0),
+        secret=r.str("wecom.secret"),
+        token=r.str("wecom.token"),
+        encoding_aes_key=aes_key,
+        api_base=r.str("wecom.api_base", DEFAULT_API_BASE).rstrip("/"),
+        timestamp_window_seconds=r.int("wecom.timestamp_window_seconds", 300, lo=1),
+        request_timeout_seconds=r.num("wecom.request_timeout_seconds", 5.0, lo=0.1),
+    )
+
+
+def _school(r: _Reader) -> SchoolConfig:
+    school = SchoolConfig(
+        code=r.str("school.code"),
+        name=r.str("school.name"),
+        timezone=r.str("school.timezone", "Asia/Shanghai"),
+    )
+    try:
+        ZoneInfo(school.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"school.timezone: unknown time zone {school.timezone!r}") from exc
+    return school
+
+
+def _calendar(r: _Reader) -> SchoolCalendar:
+    terms = []
+    for i, item in enumerate(r.list("calendar.terms")):
+        key = f"calendar.terms[{i}]"
+        sub = _Reader(item, prefix=key + ".")
+        term = Term(name=sub.str("name"), start=sub.date("start"), end=sub.date("end"))
+        if term.end < term.start:
+            raise ConfigError(f"{key}.end: before its start")
+        terms.append(term)
+    if not terms:
+        raise ConfigError("calendar.terms: at least one term is needed")
+    return SchoolCalendar(
+        terms=tuple(sorted(terms, key=lambda t: t.start)),
+        days_off=frozenset(r.dates("calendar.extra_days_off")),
+        make_up_days=frozenset(r.dates("calendar.extra_school_days")),
+    )
+
+
+def _approval(r: _Reader) -> ApprovalConfig:
+    tiers = []
+    for i, item in enumerate(r.list("approval.tiers")):
+        key = f"approval.tiers[{i}]"
+        sub = _Reader(item, prefix=key + ".")
+        tier = ApprovalTier(max_days=sub.num("max_days", lo=0.5), role=sub.str("role"))
+        if tier.role not in APPROVER_ROLES:
+            raise ConfigError(f"{key}.role: must be one of {'/'.join(APPROVER_ROLES)}")
+        if tiers and tier.max_days <= tiers[-1].max_days:
+            raise ConfigError(f"{key}.max_days: tiers must grow, {tier.max_days} after "
+                              f"{tiers[-1].max_days}")
+        tiers.append(tier)
+    if not tiers:
+        raise ConfigError("approval.tiers: at least one tier is needed")
+    return ApprovalConfig(
+        tiers=tuple(tiers),
+        remind_after_hours=r.num("approval.remind_after_hours", 4.0, lo=0),
+        escalate_after_hours=r.num("approval.escalate_after_hours", 24.0, lo=0),
+        quiet_start=r.time("approval.quiet_start", time(21, 0)),
+        quiet_end=r.time("approval.quiet_end", time(7, 0)),
+    )
+
+
+_MISSING = object()
+
+
+class _Reader:
+    """Typed access to dotted keys with errors that name the key."""
+
+    def __init__(self, raw: dict[str, Any], prefix: str = "") -> None:
+        self._raw = raw
+        self._prefix = prefix
+
+    def _get(self, key: str, default: Any) -> Any:
+        node: Any = self._raw
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                if default is _MISSING:
+                    raise ConfigError(f"{self._prefix}{key}: missing")
+                return default
+            node = node[part]
+        return node
+
+    def _fail(self, key: str, why: str) -> ConfigError:
+        return ConfigError(f"{self._prefix}{key}: {why}")
+
+    def str(self, key: str, default: Any = _MISSING) -> str:
+        value = self._get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self._fail(key, "must be a non-empty string")
+        return value.strip()
+
+    def int(self, key: str, default: Any = _MISSING, lo: int | None = None,
+            hi: int | None = None) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._fail(key, "must be a whole number")
+        self._range(key, value, lo, hi)
+        return value
+
+    def num(self, key: str, default: Any = _MISSING, lo: float | None = None) -> float:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._fail(key, "must be a number")
+        self._range(key, value, lo, None)
+        return float(value)
+
+    def _range(self, key: str, value: float, lo: float | None, hi: float | None) -> None:
+        if lo is not None and value < lo:
+            raise self._fail(key, f"must be at least {lo}")
+        if hi is not None and value > hi:
+            raise self._fail(key, f"must be at most {hi}")
+
+    def time(self, key: str, default: Any = _MISSING) -> time:
+        value = self._get(key, default)
+        if isinstance(value, time):
+            return value
+        try:
+            return time.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise self._fail(key, 'must be a time like "09:00"') from exc
+
+    def date(self, key: str) -> date:
+        return self._as_date(key, self._get(key, _MISSING))
+
+    def _as_date(self, key: str, value: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise self._fail(key, "must be a date like 2026-09-01") from exc
+
+    def dates(self, key: str) -> list[date]:
+        value = self._get(key, [])
+        if not isinstance(value, list):
+            raise self._fail(key, "must be a list of dates")
+        return [self._as_date(key, v) for v in value]
+
+    def list(self, key: str) -> list[dict[str, Any]]:
+        value = self._get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise self._fail(key, "must be a list of tables")
+        return value

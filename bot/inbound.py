@@ -1,0 +1,143 @@
+"""Parse WeCom callback XML (outer envelope and decrypted message) into typed messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from handlers.types import CardClick, ImageMessage, Incoming, OtherMessage, TextMessage
+
+MAX_CONTENT_CHARS = 4096  # WeCom text is at most 2048 bytes; this is a generous cap
+MIN_CREATE_TIME = 946_684_800  # 2000-01-01T00:00:00Z
+MAX_CREATE_TIME = 4_102_444_800  # 2100-01-01T00:00:00Z
+OTHER_MSG_TYPES = frozenset({"voice", "video", "location", "link", "file"})
+CARD_EVENT = "template_card_event"
+
+_USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class MalformedCallback(Exception):
+    """The callback body is not a well-formed WeCom payload; the HTTP layer answers 400."""
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The outer, still encrypted callback body."""
+
+    to_user_name: str  # corp id on the outer XML
+    agent_id: str  # may be "" if absent
+    encrypt: str
+
+
+def _parse_xml(body: bytes) -> Element:
+    """Parse strict UTF-8 XML, refusing any DTD, entity declaration or external reference."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise MalformedCallback("body is not UTF-8") from None
+    try:
+        root: Element = fromstring(text, forbid_dtd=True, forbid_entities=True)
+    except DefusedXmlException:
+        raise MalformedCallback("DTD or entity declarations are not allowed") from None
+    except ParseError:
+        raise MalformedCallback("body is not XML") from None
+    return root
+
+
+def _field(root: Element, name: str, *, strip: bool = True) -> str:
+    """Text of the first child `name`, "" when absent or empty."""
+    child = root.find(name)
+    text = child.text if child is not None and child.text is not None else ""
+    return text.strip() if strip else text
+
+
+def _required(root: Element, name: str) -> str:
+    """Text of the child `name`; missing or empty is malformed."""
+    value = _field(root, name)
+    if not value:
+        raise MalformedCallback(f"missing {name}")
+    return value
+
+
+def parse_envelope(body: bytes) -> Envelope:
+    """Read ToUserName, AgentID and Encrypt from the outer callback XML."""
+    root = _parse_xml(body)
+    return Envelope(
+        to_user_name=_field(root, "ToUserName"),
+        agent_id=_field(root, "AgentID"),
+        encrypt=_required(root, "Encrypt"),
+    )
+
+
+def _created(root: Element) -> datetime:
+    """CreateTime (unix seconds) as an aware UTC datetime; non-numeric or absurd is malformed."""
+    raw = _required(root, "CreateTime")
+    if not _DIGITS.fullmatch(raw) or not MIN_CREATE_TIME <= int(raw) < MAX_CREATE_TIME:
+        raise MalformedCallback("bad CreateTime")
+    return datetime.fromtimestamp(int(raw), tz=UTC)
+
+
+def _agent_id(root: Element) -> int:
+    """AgentID as an int, 0 when absent; anything but digits is malformed."""
+    raw = _field(root, "AgentID")
+    if not raw:
+        return 0
+    if not _DIGITS.fullmatch(raw):
+        raise MalformedCallback("bad AgentID")
+    return int(raw)
+
+
+def parse_message(plain: bytes) -> Incoming | None:
+    """Turn decrypted inner XML into a typed message; None for what we acknowledge and ignore."""
+    root = _parse_xml(plain)
+    userid = _required(root, "FromUserName")
+    if not _USERID.fullmatch(userid):
+        raise MalformedCallback("bad FromUserName")
+    created = _created(root)
+    msg_type = _required(root, "MsgType")
+    agent_id = _agent_id(root)
+
+    if msg_type == "event":
+        if _field(root, "Event") != CARD_EVENT:
+            return None
+        task_id, button_key = _required(root, "TaskId"), _required(root, "EventKey")
+        response_code = _field(root, "ResponseCode")
+        return CardClick(
+            userid=userid,
+            agent_id=agent_id,
+            created=created,
+            task_id=task_id,
+            button_key=button_key,
+            response_code=response_code,
+        )
+    if msg_type == "text":
+        content = _field(root, "Content", strip=False)
+        if len(content) > MAX_CONTENT_CHARS:
+            raise MalformedCallback("Content too long")
+        msg_id = _required(root, "MsgId")
+        return TextMessage(
+            userid=userid, agent_id=agent_id, created=created, content=content, msg_id=msg_id
+        )
+    if msg_type == "image":
+        media_id, pic_url = _field(root, "MediaId"), _field(root, "PicUrl")
+        msg_id = _required(root, "MsgId")
+        return ImageMessage(
+            userid=userid,
+            agent_id=agent_id,
+            created=created,
+            media_id=media_id,
+            pic_url=pic_url,
+            msg_id=msg_id,
+        )
+    if msg_type in OTHER_MSG_TYPES:
+        msg_id = _required(root, "MsgId")
+        return OtherMessage(
+            userid=userid, agent_id=agent_id, created=created, msg_type=msg_type, msg_id=msg_id
+        )
+    return None

@@ -1,0 +1,74 @@
+"""Handles recorded callbacks one unit of work each: dispatch, queue replies, mark done."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from handlers import texts
+from handlers.engine import Dispatcher
+from handlers.types import Outgoing, Text, incoming_from_payload
+from models.clock import Clock
+from models.db import Database
+from models.repos.inbox import InboxRepo
+from models.repos.outbox import OutboxRepo
+
+log = logging.getLogger("qingjia.inbox")
+
+
+class InboxWorker:
+    """Drains the inbox; rows left by a crash are still pending and are handled after restart."""
+
+    def __init__(self, db: Database, dispatcher: Dispatcher, *, school_id: int, clock: Clock,
+                 on_outgoing: asyncio.Event | None = None) -> None:
+        self._db = db
+        self._dispatcher = dispatcher
+        self._school_id = school_id
+        self._clock = clock
+        self._on_outgoing = on_outgoing
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self) -> bool:
+        """Handle the oldest pending message; False when there was none to take now."""
+        async with self._db.unit_of_work() as session:
+            inbox = InboxRepo(session, self._school_id)
+            row = await inbox.claim_next()
+            if row is None:
+                return False
+            # The per-user lock comes before the dialog is read: two quick messages from one
+            # parent are handled one after the other, on any instance.
+            await self._db.lock_key(session, f"user:{row.userid}")
+            if await inbox.has_earlier_pending(row):
+                return False  # another instance holds this user's older message; keep order
+            now = self._clock()
+            message = incoming_from_payload(row.payload)
+            try:
+                async with session.begin_nested():
+                    outgoing = await self._dispatcher.handle(session, message, now)
+                error = None
+            except Exception as exc:  # a handler bug must not lose the message or go silent
+                log.exception("handler failed inbox=%s user=%s", row.id, row.userid)
+                outgoing = [Outgoing(row.userid, Text(texts.SYSTEM_ERROR))]
+                error = type(exc).__name__
+            OutboxRepo(session, self._school_id).add(outgoing, now)
+            await inbox.finish(row.id, now, error=error)
+        log.info("handled inbox=%s user=%s replies=%d", row.id, row.userid, len(outgoing))
+        if outgoing and self._on_outgoing is not None:
+            self._on_outgoing.set()
+        return True
+
+    async def run_forever(self, idle_poll_seconds: float = 1.0) -> None:
+        """Handle messages as they come; poll now and then for rows other instances recorded."""
+        while True:
+            self.wakeup.clear()
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("inbox worker error; retrying")
+                handled = False
+                await asyncio.sleep(idle_poll_seconds)
+            if not handled:
+                try:
+                    await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,20 @@
+"""Typed keys for what the aiohttp app holds."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.config import Config
+from bot.crypto import WeComCrypto
+from bot.inbox_worker import InboxWorker
+from bot.outbox_worker import OutboxWorker
+from models.clock import Clock
+from models.db import Database
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+CRYPTO = web.AppKey("crypto", WeComCrypto)
+DB = web.AppKey("db", Database)
+SCHOOL_ID = web.AppKey("school_id", int)
+INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
+OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)

@@ -1,0 +1,99 @@
+"""Sends queued messages: claims due rows, calls WeCom outside any transaction, records the result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.config import OutboxConfig
+from bot.wecom_client import WeComClient, WeComError
+from handlers.types import reply_from_payload
+from models.clock import Clock
+from models.db import Database
+from models.messaging import OutboxMessage
+from models.repos.outbox import OutboxRepo
+
+log = logging.getLogger("qingjia.outbox")
+
+
+@dataclass(frozen=True)
+class _Result:
+    row_id: int
+    attempts: int
+    error: WeComError | None
+
+
+class OutboxWorker:
+    """Delivers every queued message once, in order per recipient, within WeCom's pace limits."""
+
+    def __init__(self, db: Database, client: WeComClient, config: OutboxConfig, *,
+                 school_id: int, clock: Clock, batch: int = 50) -> None:
+        self._db = db
+        self._client = client
+        self._config = config
+        self._school_id = school_id
+        self._clock = clock
+        self._batch = batch
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Send what is due now; the number of rows claimed."""
+        async with self._db.unit_of_work() as session:
+            rows = await OutboxRepo(session, self._school_id).claim_due(
+                self._clock(), limit=self._batch,
+                lease=timedelta(seconds=self._config.lease_seconds),
+                per_minute=self._config.per_member_per_minute)
+        if not rows:
+            return 0
+        results = await asyncio.gather(*(self._send(row) for row in rows))
+        await self._record(results)
+        return len(rows)
+
+    async def _send(self, row: OutboxMessage) -> _Result:
+        reply = reply_from_payload(row.kind, row.payload)
+        try:
+            await self._client.send(row.touser, reply,
+                                    duplicate_check_seconds=self._config.duplicate_check_seconds)
+        except WeComError as exc:
+            log.warning("send failed outbox=%s touser=%s errcode=%s retryable=%s", row.id,
+                        row.touser, exc.errcode, exc.retryable)
+            return _Result(row.id, row.attempts, exc)
+        return _Result(row.id, row.attempts, None)
+
+    async def _record(self, results: Sequence[_Result]) -> None:
+        now = self._clock()
+        async with self._db.unit_of_work() as session:
+            repo = OutboxRepo(session, self._school_id)
+            for result in results:
+                if result.error is None:
+                    await repo.mark_sent(result.row_id, now)
+                elif result.error.retryable:
+                    await repo.retry_later(result.row_id, now + self._backoff(result.attempts),
+                                           str(result.error))
+                else:
+                    await repo.give_up(result.row_id, str(result.error))
+        sent = sum(1 for r in results if r.error is None)
+        log.info("outbox batch sent=%d failed=%d", sent, len(results) - sent)
+
+    def _backoff(self, attempts: int) -> timedelta:
+        """Exponential with jitter, capped: 1 s, 2 s, 4 s … up to the configured maximum."""
+        base = min(self._config.max_backoff_seconds, 2 ** max(0, attempts - 1))
+        return timedelta(seconds=base * random.uniform(0.8, 1.2))
+
+    async def run_forever(self, idle_poll_seconds: float = 1.0) -> None:
+        while True:
+            self.wakeup.clear()
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("outbox worker error; retrying")
+                claimed = 0
+            if not claimed:
+                try:
+                    await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+                except TimeoutError:
+                    pass

@@ -1,0 +1,321 @@
+"""A stand-in for the WeCom server API: the simulator's backend and the test suite's fake WeCom."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import re
+import secrets
+import struct
+import time
+import zlib
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+HANG_SECONDS = 30.0  # longer than any client timeout; cancelled when the client hangs up
+MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
+FAIL_MODES = ("http502", "errcode-1", "45009", "45033", "hang", "42001")  # or any "<errcode>"
+MSGTYPES = frozenset({"text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
+                      "markdown", "miniprogram_notice", "template_card"})
+ERRMSG = {
+    -1: "system busy", 40001: "invalid credential", 40003: "invalid userid",
+    40007: "invalid media_id", 40008: "invalid message type", 40013: "invalid corpid",
+    40014: "invalid access_token", 40035: "invalid parameter", 40056: "invalid agentid",
+    41001: "access_token missing", 42001: "access_token expired",
+    42014: "taskid has existed or empty or exceed max len", 45009: "api freq out of limit",
+    45033: "api concurrent out of limit", 47001: "data format error",
+    81013: "user & party & tag all invalid",
+}
+
+
+@dataclass
+class Delivered:
+    """One message one member received; `body` is the request JSON as WeCom got it."""
+
+    touser: str
+    msgtype: str
+    body: dict[str, Any]
+    at: float
+    msgid: str = ""
+    response_code: str = ""  # set for template cards, as the real send API answers it
+
+
+class WeComStandIn:
+    """Answers gettoken, message/send, update_template_card and media/get like WeCom does."""
+
+    def __init__(self, corp_id: str, secret: str, *, clock: Callable[[], float] = time.time,
+                 token_ttl: int = 7200) -> None:
+        self.corp_id = corp_id
+        self.secret = secret
+        self.token_ttl = token_ttl
+        self._clock = clock
+        self.delivered: list[Delivered] = []
+        self.card_updates: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, dict[str, Any]]] = []  # (path, JSON) of every POST read
+        self.subscribers: list[asyncio.Queue[Delivered]] = []
+        self.token_fetches = 0
+        self.calls = 0
+        self._tokens: dict[str, float] = {}  # token -> expires at (by the clock)
+        self._task_ids: set[str] = set()
+        self._recent: dict[str, tuple[float, dict[str, str]]] = {}  # request -> (until, answer)
+        self._pending: deque[str] = deque()
+        self._outage_until = -math.inf
+        self._outage_modes: list[str] = []
+        self._outage_calls = itertools.count()
+        self._msgids = itertools.count(1)
+        self._release = asyncio.Event()
+
+    # ---- wiring -------------------------------------------------------------
+
+    def routes(self) -> list[web.RouteDef]:
+        """The WeCom API routes, to mount in the simulator's app or a test server."""
+        return [
+            web.get("/cgi-bin/gettoken", self._gettoken),
+            web.post("/cgi-bin/message/send", self._send),
+            web.post("/cgi-bin/message/update_template_card", self._update_card),
+            web.get("/cgi-bin/media/get", self._media_get),
+        ]
+
+    def app(self) -> web.Application:
+        """A standalone application serving only the stand-in routes."""
+        app = web.Application()
+        app.add_routes(self.routes())
+        app.on_shutdown.append(self._on_shutdown)
+        return app
+
+    def subscribe(self) -> asyncio.Queue[Delivered]:
+        """A queue receiving every delivery (and card update, msgtype "update_template_card")."""
+        queue: asyncio.Queue[Delivered] = asyncio.Queue()
+        self.subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Delivered]) -> None:
+        """Stop streaming deliveries to `queue`."""
+        with contextlib.suppress(ValueError):
+            self.subscribers.remove(queue)
+
+    # ---- failure injection --------------------------------------------------
+
+    def fail_next(self, count: int, mode: str) -> None:
+        """Make the next `count` calls fail this way ("42001" skips gettoken calls)."""
+        self._pending.extend([_valid_mode(mode)] * count)
+
+    def fail_for(self, seconds: float, modes: list[str]) -> None:
+        """Every call fails for `seconds` from now by the clock, cycling through `modes`."""
+        self._outage_modes = [_valid_mode(m) for m in modes] or ["errcode-1"]
+        self._outage_until = self._clock() + seconds
+        self._outage_calls = itertools.count()
+
+    def heal(self) -> None:
+        """Drop pending failures, end an outage and release calls that hang."""
+        self._pending.clear()
+        self._outage_until = -math.inf
+        self._release.set()
+        self._release = asyncio.Event()
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far now answers 42001."""
+        for token in self._tokens:
+            self._tokens[token] = -math.inf
+
+    # ---- inspection ---------------------------------------------------------
+
+    def messages_for(self, userid: str) -> list[Delivered]:
+        """What one member received, oldest first."""
+        return [d for d in self.delivered if d.touser == userid]
+
+    def rate_violations(self, per_minute: int = 30) -> list[str]:
+        """Members who received more than `per_minute` messages within some 60 s window."""
+        times: dict[str, list[float]] = defaultdict(list)
+        for d in self.delivered:
+            times[d.touser].append(d.at)
+        violators = []
+        for user, ts in times.items():
+            ts.sort()
+            if any(ts[i + per_minute] - ts[i] < 60 for i in range(len(ts) - per_minute)):
+                violators.append(user)
+        return sorted(violators)
+
+    # ---- handlers -----------------------------------------------------------
+
+    async def _gettoken(self, request: web.Request) -> web.StreamResponse:
+        self.calls += 1
+        self.token_fetches += 1
+        if (failed := await self._injected(None)) is not None:
+            return failed
+        if request.query.get("corpid") != self.corp_id:
+            return _error(40013)
+        if request.query.get("corpsecret") != self.secret:
+            return _error(40001)
+        token = secrets.token_urlsafe(32)
+        self._tokens[token] = self._clock() + self.token_ttl
+        return _answer(0, access_token=token, expires_in=self.token_ttl)
+
+    async def _send(self, request: web.Request) -> web.StreamResponse:
+        self.calls += 1
+        body, failed = await self._authorised(request, "/cgi-bin/message/send")
+        if failed is not None:
+            return failed
+        members = [m for m in str(body.get("touser", "")).split("|") if m]
+        msgtype = body.get("msgtype")
+        if not isinstance(body.get("agentid"), int):
+            return _error(40056)
+        if not members:
+            return _error(81013)
+        if msgtype not in MSGTYPES or not isinstance(body.get(msgtype), dict):
+            return _error(40008)
+        now = self._clock()
+        key = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        interval = body.get("duplicate_check_interval", 1800)
+        if not isinstance(interval, int | float):
+            return _error(40035, "invalid duplicate_check_interval")
+        if body.get("enable_duplicate_check") == 1:
+            until, earlier = self._recent.get(key, (-math.inf, {}))
+            if now < until:  # WeCom answers ok but does not deliver the same request again
+                return _answer(0, invaliduser="", **earlier)
+        response_code = ""
+        if msgtype == "template_card":
+            task_id = body["template_card"].get("task_id")
+            if not isinstance(task_id, str) or not task_id or len(task_id) > 128 \
+                    or task_id in self._task_ids:
+                return _error(42014)
+            self._task_ids.add(task_id)
+            response_code = secrets.token_urlsafe(16)
+        msgid = f"standin-{next(self._msgids)}"
+        answer = {"msgid": msgid, **({"response_code": response_code} if response_code else {})}
+        if body.get("enable_duplicate_check") == 1:
+            self._remember(key, now + min(interval, MAX_DUPLICATE_CHECK_SECONDS), answer)
+        for member in members:
+            item = Delivered(member, msgtype, body, now, msgid, response_code)
+            self.delivered.append(item)
+            self._publish(item)
+        return _answer(0, invaliduser="", **answer)
+
+    async def _update_card(self, request: web.Request) -> web.StreamResponse:
+        self.calls += 1
+        body, failed = await self._authorised(request, "/cgi-bin/message/update_template_card")
+        if failed is not None:
+            return failed
+        if not isinstance(body.get("agentid"), int):
+            return _error(40056)
+        if not isinstance(body.get("response_code"), str) or not body["response_code"]:
+            return _error(40035, "invalid response_code")
+        self.card_updates.append(body)
+        for userid in body.get("userids", []):
+            self._publish(Delivered(str(userid), "update_template_card", body, self._clock()))
+        return _answer(0, invaliduser=[])
+
+    async def _media_get(self, request: web.Request) -> web.StreamResponse:
+        self.calls += 1
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return failed
+        if code := self._token_error(token):
+            return _error(code)
+        media_id = request.query.get("media_id", "")
+        if not media_id:
+            return _error(40007)
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", media_id)[:64]
+        return web.Response(body=PNG, content_type="image/png", headers={
+            "Content-Disposition": f'attachment; filename="{safe}.png"'})
+
+    # ---- helpers ------------------------------------------------------------
+
+    async def _authorised(self, request: web.Request,
+                          path: str) -> tuple[dict[str, Any], web.StreamResponse | None]:
+        """Apply injected failures and the token check, then read the JSON body."""
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return {}, failed
+        if code := self._token_error(token):
+            return {}, _error(code)
+        try:
+            body = json.loads(await request.text())
+        except ValueError:
+            return {}, _error(47001)
+        if not isinstance(body, dict):
+            return {}, _error(47001)
+        self.requests.append((path, body))
+        return body, None
+
+    def _token_error(self, token: str) -> int:
+        """0 if the token is good, else WeCom's errcode for it."""
+        if not token:
+            return 41001
+        if token not in self._tokens:
+            return 40014
+        return 42001 if self._clock() >= self._tokens[token] else 0
+
+    async def _injected(self, token: str | None) -> web.StreamResponse | None:
+        """The failure this call must suffer, if any (`token` is None for gettoken)."""
+        mode: str | None = None
+        if self._clock() < self._outage_until:
+            mode = self._outage_modes[next(self._outage_calls) % len(self._outage_modes)]
+            if mode == "42001" and token is None:
+                mode = "errcode-1"
+        elif self._pending and (token is not None or self._pending[0] != "42001"):
+            mode = self._pending.popleft()
+        if mode is None:
+            return None
+        if mode == "http502":
+            return web.Response(status=502, text="<html>502 Bad Gateway</html>",
+                                content_type="text/html")
+        if mode == "hang":
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._release.wait(), HANG_SECONDS)
+            return web.Response(status=504, text="Gateway Timeout")
+        if mode == "42001" and token in self._tokens:
+            self._tokens[token] = -math.inf
+        return _error(-1 if mode == "errcode-1" else int(mode))
+
+    def _remember(self, key: str, until: float, answer: dict[str, str]) -> None:
+        """Record a request for the duplicate check, forgetting long-expired ones."""
+        if len(self._recent) > 1000:
+            now = self._clock()
+            self._recent = {k: v for k, v in self._recent.items() if v[0] > now}
+        self._recent[key] = (until, answer)
+
+    def _publish(self, item: Delivered) -> None:
+        for queue in list(self.subscribers):
+            queue.put_nowait(item)
+
+    async def _on_shutdown(self, app: web.Application) -> None:
+        self.heal()
+
+
+def _valid_mode(mode: str) -> str:
+    if mode not in FAIL_MODES and not re.fullmatch(r"-?\d+", mode):
+        raise ValueError(f"unknown failure mode {mode!r}; use one of {FAIL_MODES} or an errcode")
+    return mode
+
+
+def _answer(errcode: int, errmsg: str = "ok", **fields: Any) -> web.Response:
+    data = {"errcode": errcode, "errmsg": errmsg, **fields}
+    return web.json_response(data, dumps=lambda obj: json.dumps(obj, ensure_ascii=False))
+
+
+def _error(errcode: int, errmsg: str | None = None) -> web.Response:
+    text = errmsg or ERRMSG.get(errcode, "error")
+    return _answer(errcode, f"{text}, hint: [standin], more info at "
+                            f"https://open.work.weixin.qq.com/devtool/query?e={errcode}")
+
+
+def _png(size: int = 16, rgb: tuple[int, int, int] = (7, 193, 96)) -> bytes:
+    """A tiny solid-colour PNG, what media/get answers for any media_id."""
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+    rows = (b"\x00" + bytes(rgb) * size) * size
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+            + chunk(b"IEND", b""))
+
+
+PNG = _png()

@@ -1,0 +1,183 @@
+"""Our async WeCom server-API client: one cached access token per app, typed errors, no sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from bot.config import WeComConfig
+from handlers.types import ButtonCard, CardUpdate, Markdown, Reply, Text
+
+log = logging.getLogger("qingjia.wecom")
+
+TOKEN_PATH = "/cgi-bin/gettoken"
+SEND_PATH = "/cgi-bin/message/send"
+UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
+TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
+RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, rate limit, concurrency limit
+TOKEN_ERRCODES = frozenset({40014, 42001})  # access_token invalid / expired
+MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
+CARD_KEY_CHARS, CARD_VALUE_CHARS, CARD_MAX_ROWS, CARD_MAX_BUTTONS = 5, 30, 6, 6
+
+
+class WeComError(Exception):
+    """A WeCom call failed; `retryable` tells the outbox whether trying later can help."""
+
+    def __init__(self, errcode: int, errmsg: str, *, retryable: bool) -> None:
+        super().__init__(f"errcode {errcode}: {errmsg}")
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.retryable = retryable
+
+
+class WeComClient:
+    """Calls the WeCom API for one app; the access token is fetched single-flight and cached."""
+
+    def __init__(self, http: aiohttp.ClientSession, config: WeComConfig, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 refresh_margin_seconds: float = 300) -> None:
+        self._http = http
+        self._config = config
+        self._clock = clock
+        self._margin = refresh_margin_seconds
+        self._timeout = aiohttp.ClientTimeout(total=config.request_timeout_seconds)
+        self._token: str | None = None
+        self._refresh_at = 0.0
+        self._inflight: asyncio.Task[str] | None = None
+        self.token_fetches = 0
+
+    async def token(self) -> str:
+        """The cached access token; one gettoken call serves all waiters when it must be renewed."""
+        if self._token is not None and self._clock() < self._refresh_at:
+            return self._token
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.create_task(self._fetch_token())
+            self._inflight.add_done_callback(_retrieve)
+        return await asyncio.shield(self._inflight)
+
+    async def send(self, touser: str, reply: Reply, *, duplicate_check_seconds: int = 1800) -> None:
+        """Deliver one reply; raise WeComError on failure (the caller decides on back-off)."""
+        path, body = self.payload_for(touser, reply, duplicate_check_seconds)
+        await self._post(path, body, touser)
+
+    def payload_for(self, touser: str, reply: Reply,
+                    duplicate_check_seconds: int) -> tuple[str, dict[str, Any]]:
+        """The API path and JSON body that deliver `reply` to `touser` (pure)."""
+        agentid = self._config.agent_id
+        if isinstance(reply, CardUpdate):
+            return UPDATE_CARD_PATH, {
+                "userids": [touser], "agentid": agentid, "response_code": reply.response_code,
+                "button": {"replace_name": reply.replace_name},
+            }
+        body: dict[str, Any] = {"touser": touser, "msgtype": reply.kind, "agentid": agentid}
+        if isinstance(reply, Text | Markdown):
+            body[reply.kind] = {"content": reply.content}
+        elif isinstance(reply, ButtonCard):
+            body["template_card"] = _button_card(reply)
+        else:
+            raise TypeError(f"no WeCom message type for {type(reply).__name__}")
+        if duplicate_check_seconds > 0:
+            body["enable_duplicate_check"] = 1
+            body["duplicate_check_interval"] = min(duplicate_check_seconds,
+                                                   MAX_DUPLICATE_CHECK_SECONDS)
+        return SEND_PATH, body
+
+    async def _post(self, path: str, body: dict[str, Any], touser: str) -> dict[str, Any]:
+        """POST with the token; on a token error fetch a new one and retry exactly once."""
+        token = await self.token()
+        data = await self._request("POST", path, {"access_token": token}, body, touser)
+        if data["errcode"] in TOKEN_ERRCODES:
+            log.info("wecom token rejected path=%s errcode=%s touser=%s; renewing",
+                     path, data["errcode"], touser)
+            if self._token == token:
+                self._token = None
+            token = await self.token()
+            data = await self._request("POST", path, {"access_token": token}, body, touser)
+        self._check(path, data, touser)
+        log.debug("wecom ok path=%s touser=%s", path, touser)
+        return data
+
+    async def _fetch_token(self) -> str:
+        """Call gettoken once and cache the answer until refresh_margin before it expires."""
+        try:
+            self.token_fetches += 1
+            params = {"corpid": self._config.corp_id, "corpsecret": self._config.secret}
+            data = await self._request("GET", TOKEN_PATH, params, None, "")
+            self._check(TOKEN_PATH, data, "")
+            token, expires_in = data.get("access_token"), data.get("expires_in", 7200)
+            if not isinstance(token, str) or not token or not isinstance(expires_in, int | float):
+                raise self._fail(TOKEN_PATH, TRANSPORT_ERRCODE, "no access_token in answer", "",
+                                 retryable=True)
+            self._token = token
+            self._refresh_at = self._clock() + expires_in - min(self._margin, expires_in / 2)
+            return token
+        finally:
+            self._inflight = None
+
+    async def _request(self, method: str, path: str, params: dict[str, str],
+                       body: dict[str, Any] | None, touser: str) -> dict[str, Any]:
+        """One HTTP round trip; transport trouble becomes a retryable WeComError."""
+        url = self._config.api_base.rstrip("/") + path
+        try:
+            async with self._http.request(method, url, params=params, json=body,
+                                          timeout=self._timeout) as resp:
+                if resp.status != 200:
+                    raise self._fail(path, TRANSPORT_ERRCODE, f"HTTP {resp.status}", touser,
+                                     retryable=True)
+                data = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            # `from None`: aiohttp errors can carry the URL, and the URL carries the token/secret
+            raise self._fail(path, TRANSPORT_ERRCODE, type(exc).__name__, touser,
+                             retryable=True) from None
+        except ValueError:
+            raise self._fail(path, TRANSPORT_ERRCODE, "answer is not JSON", touser,
+                             retryable=True) from None
+        if not isinstance(data, dict) or not isinstance(data.get("errcode"), int):
+            raise self._fail(path, TRANSPORT_ERRCODE, "answer has no errcode", touser,
+                             retryable=True)
+        return data
+
+    def _check(self, path: str, data: dict[str, Any], touser: str) -> None:
+        """Raise WeComError for a non-zero errcode, retryable when waiting can help."""
+        code = data["errcode"]
+        if code != 0:
+            retryable = code in RETRYABLE_ERRCODES or code in TOKEN_ERRCODES
+            raise self._fail(path, code, str(data.get("errmsg", "")), touser, retryable=retryable)
+
+    @staticmethod
+    def _fail(path: str, errcode: int, errmsg: str, touser: str, *,
+              retryable: bool) -> WeComError:
+        """Log a failure (never content, secret or token) and build its exception."""
+        log.warning("wecom call failed path=%s errcode=%s touser=%s retryable=%s",
+                    path, errcode, touser, retryable)
+        return WeComError(errcode, errmsg, retryable=retryable)
+
+
+def _button_card(card: ButtonCard) -> dict[str, Any]:
+    """A `button_interaction` template card within WeCom's key/value/row/button limits."""
+    body: dict[str, Any] = {
+        "card_type": "button_interaction",
+        "main_title": {"title": card.title},
+        "task_id": card.task_id,
+        "button_list": [{"text": b.text, "style": b.style, "key": b.key}
+                        for b in card.buttons[:CARD_MAX_BUTTONS]],
+    }
+    if card.description:
+        body["sub_title_text"] = card.description
+    if card.fields:
+        body["horizontal_content_list"] = [
+            {"keyname": key[:CARD_KEY_CHARS], "value": value[:CARD_VALUE_CHARS]}
+            for key, value in card.fields[:CARD_MAX_ROWS]
+        ]
+    return body
+
+
+def _retrieve(task: asyncio.Task[str]) -> None:
+    """Mark a token fetch's exception as seen, so a fetch nobody awaits any more logs nothing."""
+    if not task.cancelled():
+        task.exception()

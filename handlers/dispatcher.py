@@ -1,0 +1,170 @@
+"""Routers and the dispatcher: the first matching handler wins; role gates sit on routers."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from handlers.types import CardClick, ImageMessage, Incoming, Reply, Text, TextMessage
+
+# A filter looks at the message and the injected data; it answers False (no match),
+# True (match) or a dict of extra values for the handler (e.g. a command's arguments).
+Filter = Callable[[Incoming, dict[str, Any]], bool | dict[str, Any]]
+HandlerResult = Reply | str | Sequence[Reply | str] | None
+Handler = Callable[..., Awaitable[HandlerResult]]
+
+
+def normalize_text(text: str) -> str:
+    """Fold full-width forms and runs of spaces so 「批准　１７」 reads as 「批准 17」."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join(ch for ch in folded if ch == " " or unicodedata.category(ch)[0] != "C"
+                     or ch in "\n\t")
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+@dataclass(frozen=True)
+class Command:
+    """Matches a text whose first word is one of `words`; passes the rest as `args`."""
+
+    words: tuple[str, ...]
+
+    def __init__(self, *words: str) -> None:
+        object.__setattr__(self, "words", words)
+
+    def __call__(self, message: Incoming, data: dict[str, Any]) -> bool | dict[str, Any]:
+        if not isinstance(message, TextMessage):
+            return False
+        text = data["text"]
+        for word in sorted(self.words, key=len, reverse=True):
+            if text == word or text.startswith(word + " "):
+                return {"args": text[len(word):].strip()}
+            if text.startswith(word) and _is_glued_argument(text[len(word):]):
+                return {"args": text[len(word):].strip()}
+        return False
+
+
+def _is_glued_argument(rest: str) -> bool:
+    """`批准17` or `撤销#17`: a command word written straight against a number."""
+    return bool(re.match(r"[#＃]?\d", rest))
+
+
+@dataclass(frozen=True)
+class InState:
+    """Matches while the user's dialog is in one of the named states (or under a prefix)."""
+
+    prefix: str
+
+    def __call__(self, message: Incoming, data: dict[str, Any]) -> bool:
+        state = data["dialog"].state
+        return state is not None and (state == self.prefix or state.startswith(self.prefix + ":"))
+
+
+@dataclass(frozen=True)
+class ButtonPrefix:
+    """Matches a card click whose button key starts with `prefix`; passes the rest as `args`."""
+
+    prefix: str
+
+    def __call__(self, message: Incoming, data: dict[str, Any]) -> bool | dict[str, Any]:
+        if isinstance(message, CardClick) and message.button_key.startswith(self.prefix):
+            return {"args": message.button_key[len(self.prefix):]}
+        return False
+
+
+def is_image(message: Incoming, data: dict[str, Any]) -> bool:
+    return isinstance(message, ImageMessage)
+
+
+def any_message(message: Incoming, data: dict[str, Any]) -> bool:
+    return True
+
+
+@dataclass
+class _Registered:
+    filters: tuple[Filter, ...]
+    handler: Handler
+    params: tuple[str, ...]
+
+
+@dataclass
+class Router:
+    """A set of handlers for one concern; `roles` gates every handler on it."""
+
+    name: str
+    roles: frozenset[str] | None = None
+    handlers: list[_Registered] = field(default_factory=list)
+
+    def on(self, *filters: Filter) -> Callable[[Handler], Handler]:
+        """Register a handler; it receives the injected values its parameters name."""
+
+        def register(handler: Handler) -> Handler:
+            params = tuple(inspect.signature(handler).parameters)
+            self.handlers.append(_Registered(filters, handler, params))
+            return handler
+
+        return register
+
+    def allows(self, roles: frozenset[str]) -> bool:
+        return self.roles is None or bool(self.roles & roles)
+
+
+@dataclass(frozen=True)
+class Match:
+    router: Router
+    handler: _Registered
+    extra: dict[str, Any]
+
+
+def find_handler(routers: Sequence[Router], message: Incoming,
+                 data: dict[str, Any]) -> tuple[Match | None, bool]:
+    """The first handler whose filters match and whose router admits the user.
+
+    The second value tells whether some handler matched but its router refused the user's roles,
+    so the caller can answer with a refusal instead of help.
+    """
+    forbidden = False
+    for router in routers:
+        for registered in router.handlers:
+            extra = _match(registered.filters, message, data)
+            if extra is None:
+                continue
+            if not router.allows(data["user"].roles):
+                forbidden = True
+                break
+            return Match(router, registered, extra), forbidden
+    return None, forbidden
+
+
+def _match(filters: tuple[Filter, ...], message: Incoming,
+           data: dict[str, Any]) -> dict[str, Any] | None:
+    extra: dict[str, Any] = {}
+    for check in filters:
+        result = check(message, data)
+        if result is False:
+            return None
+        if isinstance(result, dict):
+            extra.update(result)
+    return extra
+
+
+async def call_handler(match: Match, data: dict[str, Any]) -> list[Reply]:
+    """Run a matched handler with the values it asks for; normalise what it returns."""
+    values = {**data, **match.extra}
+    missing = [p for p in match.handler.params if p not in values]
+    if missing:
+        raise TypeError(f"{match.handler.handler.__qualname__} asks for unknown {missing}")
+    result = await match.handler.handler(**{p: values[p] for p in match.handler.params})
+    return as_replies(result)
+
+
+def as_replies(result: HandlerResult) -> list[Reply]:
+    """A handler may answer with nothing, a string, a reply or a list of them."""
+    if result is None:
+        return []
+    if isinstance(result, str | Reply):
+        result = [result]
+    return [Text(r) if isinstance(r, str) else r for r in result]

@@ -1,0 +1,91 @@
+"""One incoming message through the routers: resolve the user, lock, load the dialog, dispatch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from handlers import texts
+from handlers.context import Dialog, Notifier, User
+from handlers.dispatcher import Router, TextMessage, call_handler, find_handler, normalize_text
+from handlers.types import Incoming, Outgoing, Text
+from models.repos.audit import AuditRepo
+from models.repos.dialogs import DialogRepo
+from models.repos.roster import RosterRepo
+
+log = logging.getLogger("qingjia.dispatch")
+
+
+class Dispatcher:
+    """Turns a typed message into replies and notices, inside the caller's unit of work."""
+
+    def __init__(self, routers: Sequence[Router], *, config: Config, school_id: int) -> None:
+        self.routers = tuple(routers)
+        self.config = config
+        self.school_id = school_id
+
+    async def handle(self, session: AsyncSession, message: Incoming,
+                     now: datetime) -> list[Outgoing]:
+        """Everything this message causes: replies to the sender and notices to others.
+
+        The caller holds the sender's lock (see InboxWorker), so the dialog read here cannot
+        change under us.
+        """
+        roster = RosterRepo(session, self.school_id)
+        roles = await roster.roles_of(message.userid)
+        if not roles:
+            log.info("refused unknown user=%s kind=%s", message.userid, message.kind)
+            return [Outgoing(message.userid, Text(texts.NOT_IN_ROSTER))]
+        user = User(message.userid, await roster.display_name(message.userid) or "", roles)
+
+        dialogs = DialogRepo(session, self.school_id)
+        row = await dialogs.load(message.userid, now)
+        dialog = Dialog(row.state, dict(row.data)) if row else Dialog()
+        notifier = Notifier()
+        data = self._injected(session, message, user, dialog, notifier, roster, now)
+
+        match, forbidden = find_handler(self.routers, message, data)
+        if match is None:
+            log.info("no handler user=%s kind=%s forbidden=%s", user.userid, message.kind,
+                     forbidden)
+            reply = _no_handler_reply(message, user, forbidden)
+            return [Outgoing(user.userid, Text(reply))]
+        log.info("dispatch user=%s router=%s handler=%s", user.userid, match.router.name,
+                 match.handler.handler.__name__)
+        replies = await call_handler(match, data)
+        await self._save_dialog(dialogs, user.userid, dialog, now)
+        return [Outgoing(user.userid, r) for r in replies] + notifier.messages
+
+    def _injected(self, session: AsyncSession, message: Incoming, user: User, dialog: Dialog,
+                  notifier: Notifier, roster: RosterRepo, now: datetime) -> dict[str, Any]:
+        text = normalize_text(message.content) if isinstance(message, TextMessage) else ""
+        return {
+            "message": message, "text": text, "user": user, "dialog": dialog,
+            "notify": notifier, "roster": roster, "now": now, "config": self.config,
+            "audit": AuditRepo(session, self.school_id), "session": session,
+            "school_id": self.school_id,
+        }
+
+    async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,
+                           now: datetime) -> None:
+        if not dialog.changed:
+            return
+        if dialog.state is None:
+            await dialogs.clear(userid)
+        else:
+            expires = now + timedelta(minutes=self.config.dialog.timeout_minutes)
+            await dialogs.save(userid, dialog.state, dialog.data, expires)
+
+
+def _no_handler_reply(message: Incoming, user: User, forbidden: bool) -> str:
+    """A refusal that reveals nothing, or short help for what this user can do."""
+    if forbidden:
+        return texts.FORBIDDEN
+    if not isinstance(message, TextMessage):
+        return texts.UNSUPPORTED_MESSAGE
+    return texts.help_for(user.roles, short=True)

@@ -1,0 +1,36 @@
+"""What the bot says when it has nothing specific to say: refusals and help, by role."""
+
+from __future__ import annotations
+
+NOT_IN_ROSTER = (
+    "您好！您还不在本校的名册中，暂时无法使用请假通。\n如需使用，请联系学校的学籍管理员。"
+)
+FORBIDDEN = "抱歉，这项操作不在您的权限范围内。发送「帮助」可查看您能办理的事项。"
+SYSTEM_ERROR = "抱歉，系统暂时出了点问题，您的消息已记录，请稍后再试或联系学校。"
+UNSUPPORTED_MESSAGE = "暂时只能识别文字消息（办理请假时也可发送诊断书照片）。发送「帮助」查看用法。"
+CANCELLED = "已取消。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看用法。"
+
+# Role → (one-line summary, full help). The order is the order shown to a user with many roles.
+ROLE_HELP: dict[str, tuple[str, str]] = {
+    "家长": ("请假、查看和撤销请假", "【家长】\n请假：发送「请假」按提示办理，或一句话"
+           "「请假 张小明 明天 病假 发烧」\n我的请假：查看请假记录\n撤销 单号：撤销未开始的请假"),
+    "班主任": ("审批请假、考勤、临时请假、销假", "【班主任】\n待审批：查看待审批的请假\n"
+             "批准 单号 / 驳回 单号 理由\n临时请假 学生 事由 [至 16:00]\n销假 学生或单号\n"
+             "考勤 全勤 / 考勤 缺勤 学生…"),
+    "政教处": ("审批请假、发通知", "【政教处】\n待审批：查看待审批的请假\n批准 单号 / 驳回 单号 理由\n"
+             "通知 范围 内容"),
+    "校长": ("审批请假", "【校长】\n待审批：查看待审批的请假\n批准 单号 / 驳回 单号 理由"),
+    "门卫": ("核验放行码", "【门卫】\n直接发送放行码，或「核验 放行码」\n放行 放行码：登记离校\n"
+           "返校 放行码：登记返校"),
+    "管理员": ("名册与报表", "【管理员】\n名册导入、校历和报表请在管理端办理（qingjia 命令）。"),
+}
+
+
+def help_for(roles: frozenset[str], *, short: bool = False) -> str:
+    """Help for exactly the roles a user holds; `short` for an unrecognised message."""
+    held = [role for role in ROLE_HELP if role in roles]
+    if short:
+        lines = [f"· {role}：{ROLE_HELP[role][0]}" for role in held]
+        return "没看懂这条消息。您可以办理：\n" + "\n".join(lines) + "\n发送「帮助」查看详细用法。"
+    return "\n\n".join(ROLE_HELP[role][1] for role in held) + "\n\n任何时候发送「取消」可退出当前操作。"

@@ -1,0 +1,180 @@
+"""Typed messages in and replies out: the only vocabulary shared by transport and handlers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+# ---- incoming -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """Anything a user sent; `dedupe_key` identifies one delivery across WeCom retries."""
+
+    kind: ClassVar[str] = "unknown"
+    userid: str
+    agent_id: int
+    created: datetime
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.kind}:{self.userid}:{int(self.created.timestamp())}"
+
+    def to_payload(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["created"] = self.created.isoformat()
+        return {"kind": self.kind, **data}
+
+
+@dataclass(frozen=True)
+class TextMessage(Incoming):
+    kind: ClassVar[str] = "text"
+    content: str
+    msg_id: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"msg:{self.msg_id}"
+
+
+@dataclass(frozen=True)
+class ImageMessage(Incoming):
+    kind: ClassVar[str] = "image"
+    media_id: str
+    pic_url: str
+    msg_id: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"msg:{self.msg_id}"
+
+
+@dataclass(frozen=True)
+class OtherMessage(Incoming):
+    """A message type we do not act on (voice, video, location, …): answered with help."""
+
+    kind: ClassVar[str] = "other"
+    msg_type: str
+    msg_id: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"msg:{self.msg_id}"
+
+
+@dataclass(frozen=True)
+class CardClick(Incoming):
+    """A button pressed on a template card (`template_card_event`)."""
+
+    kind: ClassVar[str] = "card_click"
+    task_id: str
+    button_key: str
+    response_code: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"evt:{self.userid}:{int(self.created.timestamp())}:{self.task_id}:{self.button_key}"
+
+
+@dataclass(frozen=True)
+class Event(Incoming):
+    """Any other event (enter_agent, subscribe, …)."""
+
+    kind: ClassVar[str] = "event"
+    event: str
+    event_key: str = ""
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"evt:{self.userid}:{int(self.created.timestamp())}:{self.event}:{self.event_key}"
+
+
+INCOMING_KINDS: dict[str, type[Incoming]] = {
+    cls.kind: cls for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, Event)
+}
+
+
+def incoming_from_payload(payload: dict[str, Any]) -> Incoming:
+    """Rebuild a typed message stored in the inbox."""
+    data = dict(payload)
+    cls = INCOMING_KINDS[data.pop("kind")]
+    data["created"] = datetime.fromisoformat(data["created"])
+    return cls(**data)
+
+
+# ---- outgoing -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message for one user; `kind` picks the WeCom message type."""
+
+    kind: ClassVar[str] = "text"
+
+    def to_payload(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Text(Reply):
+    kind: ClassVar[str] = "text"
+    content: str
+
+
+@dataclass(frozen=True)
+class Markdown(Reply):
+    kind: ClassVar[str] = "markdown"
+    content: str
+
+
+@dataclass(frozen=True)
+class Button:
+    key: str
+    text: str
+    style: int = 1  # 1 primary, 2 secondary, 3 red, 4 blue
+
+
+@dataclass(frozen=True)
+class ButtonCard(Reply):
+    """A `button_interaction` template card; task_id is unique forever."""
+
+    kind: ClassVar[str] = "template_card"
+    task_id: str
+    title: str
+    description: str
+    fields: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class CardUpdate(Reply):
+    """Replace the buttons of a card the user clicked with a one-line outcome."""
+
+    kind: ClassVar[str] = "card_update"
+    response_code: str
+    replace_name: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A reply addressed to one user, as handlers hand it to the outbox."""
+
+    touser: str
+    reply: Reply = field(default_factory=lambda: Text(""))
+
+
+REPLY_KINDS: dict[str, type[Reply]] = {
+    cls.kind: cls for cls in (Text, Markdown, ButtonCard, CardUpdate)
+}
+
+
+def reply_from_payload(kind: str, payload: dict[str, Any]) -> Reply:
+    """Rebuild a reply stored in the outbox."""
+    cls = REPLY_KINDS[kind]
+    if cls is ButtonCard:
+        payload = dict(payload)
+        payload["fields"] = tuple(tuple(f) for f in payload.get("fields", ()))
+        payload["buttons"] = tuple(Button(**b) for b in payload.get("buttons", ()))
+    return cls(**payload)

@@ -1,0 +1,93 @@
+"""Engine and units of work: SQLite (WAL, serialised writes) or PostgreSQL, the same code."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """One engine per process; `unit_of_work()` is one transaction, committed once."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.read_engine = self.engine
+        if self.is_sqlite:
+            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
+            self.read_engine = create_async_engine(url, **kwargs)
+            _configure_sqlite(self.read_engine, begin="BEGIN")
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite has one writer at a time: queue writers here rather than in the driver.
+        self._write_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: commit on success, roll back on any error."""
+        if self.is_sqlite:
+            async with self._write_lock, self._session() as session:
+                yield session
+        else:
+            async with self._session() as session:
+                yield session
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session that does not queue behind writers (WAL readers never block)."""
+        async with self._read_sessions() as session:
+            yield session
+            await session.rollback()
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer."""
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def lock_key(self, session: AsyncSession, key: str) -> None:
+        """Hold a lock on `key` until the transaction ends (PostgreSQL; SQLite writes are serial)."""
+        if self.is_sqlite:
+            return
+        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big",
+                                signed=True)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
+    """WAL, a busy timeout, foreign keys; writers BEGIN IMMEDIATE so they queue, not fail."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")  # a 200 means the row is on disk
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(begin)

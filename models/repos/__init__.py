@@ -1,0 +1,1 @@
+"""Repositories: every query lives here, one module per aggregate."""

@@ -1,0 +1,56 @@
+"""The inbox: every accepted callback, recorded before it is answered; its key is the dedupe key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.types import Incoming
+from models.messaging import InboxMessage
+from models.repos._sql import insert_ignoring_duplicates
+
+
+class InboxRepo:
+    def __init__(self, session: AsyncSession, school_id: int) -> None:
+        self._session = session
+        self._school_id = school_id
+
+    async def record(self, message: Incoming, now: datetime) -> bool:
+        """Store a delivery once; False when WeCom (or anyone) delivered it before."""
+        return await insert_ignoring_duplicates(self._session, InboxMessage.__table__, {
+            "school_id": self._school_id, "dedupe_key": message.dedupe_key,
+            "userid": message.userid, "payload": message.to_payload(),
+            "received_at": now, "status": "pending",
+        })
+
+    async def claim_next(self) -> InboxMessage | None:
+        """The oldest pending row, locked for this transaction (skipped if another worker has it)."""
+        return await self._session.scalar(
+            select(InboxMessage)
+            .where(InboxMessage.school_id == self._school_id, InboxMessage.status == "pending")
+            .order_by(InboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+
+    async def has_earlier_pending(self, row: InboxMessage) -> bool:
+        """True when the same user has an older message still waiting (keep per-user order)."""
+        earlier = exists().where(
+            InboxMessage.school_id == self._school_id, InboxMessage.userid == row.userid,
+            InboxMessage.status == "pending", InboxMessage.id < row.id,
+        )
+        return bool(await self._session.scalar(select(earlier)))
+
+    async def finish(self, row_id: int, now: datetime, *, error: str | None = None) -> None:
+        await self._session.execute(
+            update(InboxMessage).where(InboxMessage.id == row_id)
+            .values(status="failed" if error else "done", handled_at=now, error=error)
+        )
+
+    async def count_pending(self) -> int:
+        count = await self._session.scalar(
+            select(func.count()).select_from(InboxMessage)
+            .where(InboxMessage.school_id == self._school_id, InboxMessage.status == "pending"))
+        return int(count or 0)

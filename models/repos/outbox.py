@@ -1,0 +1,98 @@
+"""The outbox: messages written with the change that caused them, sent later by a worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from handlers.types import Outgoing
+from models.messaging import OutboxMessage
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession, school_id: int) -> None:
+        self._session = session
+        self._school_id = school_id
+
+    def add(self, messages: Iterable[Outgoing], now: datetime) -> None:
+        """Queue messages in the current unit of work."""
+        for out in messages:
+            self._session.add(OutboxMessage(
+                school_id=self._school_id, touser=out.touser, kind=out.reply.kind,
+                payload=out.reply.to_payload(), created_at=now, status="pending", attempts=0,
+                next_attempt_at=now,
+            ))
+
+    async def claim_due(self, now: datetime, *, limit: int, lease: timedelta,
+                        per_minute: int) -> list[OutboxMessage]:
+        """Due rows, at most the oldest pending one per recipient, leased to this worker.
+
+        A recipient who already got `per_minute` messages in the last minute is skipped and
+        their row moved to when the minute frees up.
+        """
+        earlier = aliased(OutboxMessage)
+        blocked = select(earlier.id).where(
+            earlier.touser == OutboxMessage.touser, earlier.status == "pending",
+            earlier.id < OutboxMessage.id, earlier.school_id == self._school_id,
+        ).exists()
+        rows = list(await self._session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.school_id == self._school_id, OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at <= now, ~blocked)
+            .order_by(OutboxMessage.id).limit(limit)
+            .with_for_update(skip_locked=True)
+        ))
+        recent = await self._recent_sends({r.touser for r in rows}, now)
+        claimed = []
+        for row in rows:
+            times = recent.get(row.touser, [])
+            if len(times) >= per_minute:
+                row.next_attempt_at = times[-per_minute] + timedelta(seconds=60)
+                continue
+            row.attempts += 1
+            row.next_attempt_at = now + lease
+            claimed.append(row)
+        await self._session.flush()
+        return claimed
+
+    async def _recent_sends(self, recipients: set[str],
+                            now: datetime) -> dict[str, list[datetime]]:
+        if not recipients:
+            return {}
+        rows = await self._session.execute(
+            select(OutboxMessage.touser, OutboxMessage.sent_at)
+            .where(OutboxMessage.school_id == self._school_id,
+                   OutboxMessage.touser.in_(recipients),
+                   OutboxMessage.sent_at > now - timedelta(seconds=60))
+            .order_by(OutboxMessage.sent_at))
+        recent: dict[str, list[datetime]] = {}
+        for touser, sent_at in rows:
+            recent.setdefault(touser, []).append(sent_at)
+        return recent
+
+    async def mark_sent(self, row_id: int, now: datetime) -> None:
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id)
+            .values(status="sent", sent_at=now, last_error=None))
+
+    async def retry_later(self, row_id: int, at: datetime, error: str) -> None:
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id)
+            .values(next_attempt_at=at, last_error=error[:200]))
+
+    async def give_up(self, row_id: int, error: str) -> None:
+        """A message WeCom refuses for good (unknown user…): kept, marked, never retried."""
+        await self._session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id)
+            .values(status="dead", last_error=error[:200]))
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row becomes due."""
+        return await self._session.scalar(
+            select(func.min(OutboxMessage.next_attempt_at))
+            .where(and_(OutboxMessage.school_id == self._school_id,
+                        OutboxMessage.status == "pending")))

@@ -1,0 +1,314 @@
+"""Roster: apply a validated import in place, and the roster questions handlers ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String, func, literal, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.repos.audit import AuditRepo
+from models.roster import Guardian, GuardianLink, School, SchoolClass, StaffRole, Student
+from models.roster_import import HOMEROOM, Roster, class_label
+
+PARENT = "家长"
+NOTE = "roster import"
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What the roster holds (`classes` … `staff_roles`) and what this import did.
+
+    `added`: rows created (classes, students, guardians, guardian links, staff roles);
+    `changed`: rows updated in place (a student reactivated counts here);
+    `deactivated`: students set inactive plus guardian links and staff roles removed.
+    Each of those writes exactly one audit entry.
+    """
+
+    classes: int
+    students: int
+    guardians: int
+    staff_roles: int
+    added: int
+    changed: int
+    deactivated: int
+
+
+class _Import:
+    """One run of `apply_roster`: the school's existing rows loaded once, changes audited."""
+
+    def __init__(self, session: AsyncSession, school_id: int, actor: str, now: datetime) -> None:
+        self.session = session
+        self.school_id = school_id
+        self.audit = AuditRepo(session, school_id)
+        self.actor = actor
+        self.now = now
+        self.added = self.changed = self.deactivated = 0
+
+    def record(self, action: str, entity: str, entity_id: int, before: dict[str, Any] | None,
+               after: dict[str, Any] | None) -> None:
+        self.audit.record(actor=self.actor, action=action, entity=entity, entity_id=entity_id,
+                          at=self.now, before=before, after=after, note=NOTE)
+        if action == "create":
+            self.added += 1
+        elif action == "update":
+            self.changed += 1
+        else:
+            self.deactivated += 1
+
+    def update(self, entity: str, row: Any, values: dict[str, Any]) -> None:
+        """Set the columns that differ and audit them; nothing happens when none differ."""
+        before = {k: getattr(row, k) for k, v in values.items() if getattr(row, k) != v}
+        if not before:
+            return
+        after = {k: values[k] for k in before}
+        for k, v in after.items():
+            setattr(row, k, v)
+        self.record("update", entity, row.id, before, after)
+
+    async def created(self, entity: str, rows: list[Any], columns: tuple[str, ...]) -> None:
+        """Flush new rows to get their ids, then audit each creation."""
+        if not rows:
+            return
+        await self.session.flush()
+        for row in rows:
+            self.record("create", entity, row.id, None, {k: getattr(row, k) for k in columns})
+
+    async def classes(self, roster: Roster) -> dict[tuple[str, str], SchoolClass]:
+        existing = list(await self.session.scalars(
+            select(SchoolClass).where(SchoolClass.school_id == self.school_id)))
+        by_key = {(c.grade, c.name): c for c in existing}
+        by_label: dict[str, SchoolClass] = {}
+        for c in existing:
+            by_label.setdefault(class_label(c.grade, c.name), c)
+        out: dict[tuple[str, str], SchoolClass] = {}
+        new: list[SchoolClass] = []
+        for grade, name in roster.classes:
+            found = by_key.get((grade, name)) or by_label.get(class_label(grade, name))
+            if found is None:
+                found = SchoolClass(school_id=self.school_id, grade=grade, name=name)
+                self.session.add(found)
+                new.append(found)
+            out[(grade, name)] = found
+        await self.created("school_class", new, ("grade", "name"))
+        return out
+
+    async def guardians(self, roster: Roster) -> dict[str, Guardian]:
+        wanted: dict[str, dict[str, Any]] = {}
+        for s in roster.students:
+            g = wanted.setdefault(s.guardian_userid, {"name": s.guardian_name, "phone": None})
+            g["phone"] = g["phone"] or s.guardian_phone
+        existing = {g.userid: g for g in await self.session.scalars(
+            select(Guardian).where(Guardian.school_id == self.school_id))}
+        out: dict[str, Guardian] = {}
+        new: list[Guardian] = []
+        for userid, values in wanted.items():
+            row = existing.get(userid)
+            if row is None:
+                row = Guardian(school_id=self.school_id, userid=userid, **values)
+                self.session.add(row)
+                new.append(row)
+            else:
+                self.update("guardian", row, values)
+            out[userid] = row
+        await self.created("guardian", new, ("userid", "name", "phone"))
+        return out
+
+    async def students(self, roster: Roster,
+                       classes: dict[tuple[str, str], SchoolClass]) -> dict[str, Student]:
+        wanted: dict[str, dict[str, Any]] = {}
+        for s in roster.students:
+            wanted.setdefault(s.student_no, {
+                "name": s.name, "class_id": classes[(s.grade, s.class_name)].id, "active": True})
+        existing = {s.student_no: s for s in await self.session.scalars(
+            select(Student).where(Student.school_id == self.school_id))}
+        out: dict[str, Student] = {}
+        new: list[Student] = []
+        for student_no, values in wanted.items():
+            row = existing.get(student_no)
+            if row is None:
+                row = Student(school_id=self.school_id, student_no=student_no, **values)
+                self.session.add(row)
+                new.append(row)
+            else:
+                self.update("student", row, values)
+            out[student_no] = row
+        for student_no, row in existing.items():
+            if student_no not in wanted and row.active:
+                row.active = False
+                self.record("deactivate", "student", row.id, {"active": True}, {"active": False})
+        await self.created("student", new, ("student_no", "name", "class_id", "active"))
+        return out
+
+    async def links(self, roster: Roster, students: dict[str, Student],
+                    guardians: dict[str, Guardian]) -> None:
+        wanted: dict[tuple[int, int], str] = {}
+        for s in roster.students:
+            key = (students[s.student_no].id, guardians[s.guardian_userid].id)
+            wanted.setdefault(key, s.relation)
+        existing = {(link.student_id, link.guardian_id): link
+                    for link in await self.session.scalars(
+                        select(GuardianLink)
+                        .join(Student, Student.id == GuardianLink.student_id)
+                        .where(Student.school_id == self.school_id))}
+        new: list[GuardianLink] = []
+        for (student_id, guardian_id), relation in wanted.items():
+            row = existing.get((student_id, guardian_id))
+            if row is None:
+                row = GuardianLink(student_id=student_id, guardian_id=guardian_id,
+                                   relation=relation)
+                self.session.add(row)
+                new.append(row)
+            else:
+                self.update("guardian_link", row, {"relation": relation})
+        for key, row in existing.items():
+            if key not in wanted:
+                await self.session.delete(row)
+                self.record("delete", "guardian_link", row.id, _columns(
+                    row, ("student_id", "guardian_id", "relation")), None)
+        await self.created("guardian_link", new, ("student_id", "guardian_id", "relation"))
+
+    async def staff_roles(self, roster: Roster,
+                          classes: dict[tuple[str, str], SchoolClass]) -> int:
+        wanted: dict[tuple[str, str, int | None], str] = {}
+        for t in roster.staff:
+            class_id = (classes[(t.grade or "", t.class_name)].id
+                        if t.class_name is not None else None)
+            wanted.setdefault((t.userid, t.role, class_id), t.name)
+        existing = {(r.userid, r.role, r.class_id): r for r in await self.session.scalars(
+            select(StaffRole).where(StaffRole.school_id == self.school_id))}
+        new: list[StaffRole] = []
+        for (userid, role, class_id), name in wanted.items():
+            row = existing.get((userid, role, class_id))
+            if row is None:
+                row = StaffRole(school_id=self.school_id, userid=userid, name=name, role=role,
+                                class_id=class_id)
+                self.session.add(row)
+                new.append(row)
+            else:
+                self.update("staff_role", row, {"name": name})
+        for key, row in existing.items():
+            if key not in wanted:
+                await self.session.delete(row)
+                self.record("delete", "staff_role", row.id, _columns(
+                    row, ("userid", "name", "role", "class_id")), None)
+        await self.created("staff_role", new, ("userid", "name", "role", "class_id"))
+        return len(wanted)
+
+
+def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in names}
+
+
+async def apply_roster(session: AsyncSession, school_id: int, roster: Roster, *, actor: str,
+                       now: datetime) -> ImportSummary:
+    """Make the school's roster match `roster`, in place, inside the caller's transaction.
+
+    Natural keys: class (grade, name), student 学籍号, guardian userid, link (student,
+    guardian), staff role (userid, role, class). Students missing from the roster are set
+    inactive, never deleted; links and staff roles missing from it are deleted. Every create,
+    change, deactivation and removal adds one audit entry (`actor`, `at=now`); importing the
+    same roster again changes nothing and audits nothing. The caller commits.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    run = _Import(session, school_id, actor, now)
+    classes = await run.classes(roster)
+    guardians = await run.guardians(roster)
+    students = await run.students(roster, classes)
+    await run.links(roster, students, guardians)
+    staff_roles = await run.staff_roles(roster, classes)
+    await session.flush()
+    return ImportSummary(classes=len(classes), students=len(students), guardians=len(guardians),
+                         staff_roles=staff_roles, added=run.added, changed=run.changed,
+                         deactivated=run.deactivated)
+
+
+class RosterRepo:
+    """The roster questions handlers ask, for one school."""
+
+    def __init__(self, session: AsyncSession, school_id: int) -> None:
+        self._session = session
+        self._school_id = school_id
+
+    async def roles_of(self, userid: str) -> frozenset[str]:
+        """Staff roles, plus 家长 if the user is a guardian of an active student (one query)."""
+        staff = (select(StaffRole.role)
+                 .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid))
+        parent = (select(literal(PARENT, String).label("role"))
+                  .select_from(Guardian)
+                  .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+                  .join(Student, Student.id == GuardianLink.student_id)
+                  .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
+                         Student.active.is_(True)))
+        rows = await self._session.scalars(union(staff, parent))
+        return frozenset(rows)
+
+    async def display_name(self, userid: str) -> str | None:
+        """The name staff.csv gives the user, else the name students.csv gives the guardian."""
+        staff = (select(StaffRole.name)
+                 .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid)
+                 .order_by(StaffRole.id).limit(1).scalar_subquery())
+        guardian = (select(Guardian.name)
+                    .where(Guardian.school_id == self._school_id, Guardian.userid == userid)
+                    .limit(1).scalar_subquery())
+        return await self._session.scalar(select(func.coalesce(staff, guardian)))
+
+    async def children_of(self, userid: str) -> list[Student]:
+        """Active students the user is a guardian of, in 学籍号 order."""
+        rows = await self._session.scalars(
+            select(Student)
+            .join(GuardianLink, GuardianLink.student_id == Student.id)
+            .join(Guardian, Guardian.id == GuardianLink.guardian_id)
+            .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
+                   Student.school_id == self._school_id, Student.active.is_(True))
+            .order_by(Student.student_no))
+        return list(rows)
+
+    async def class_of_teacher(self, userid: str) -> list[SchoolClass]:
+        """Classes where the user is 班主任."""
+        rows = await self._session.scalars(
+            select(SchoolClass)
+            .join(StaffRole, StaffRole.class_id == SchoolClass.id)
+            .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid,
+                   StaffRole.role == HOMEROOM)
+            .order_by(SchoolClass.grade, SchoolClass.name))
+        return list(rows)
+
+    async def users_with_role(self, role: str) -> list[str]:
+        """Userids holding a staff role (or 家长: guardians of active students), sorted."""
+        if role == PARENT:
+            stmt = (select(Guardian.userid).distinct()
+                    .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+                    .join(Student, Student.id == GuardianLink.student_id)
+                    .where(Guardian.school_id == self._school_id, Student.active.is_(True))
+                    .order_by(Guardian.userid))
+        else:
+            stmt = (select(StaffRole.userid).distinct()
+                    .where(StaffRole.school_id == self._school_id, StaffRole.role == role)
+                    .order_by(StaffRole.userid))
+        return list(await self._session.scalars(stmt))
+
+    async def ensure_school(self, code: str, name: str, *, actor: str = "system:config",
+                            now: datetime | None = None) -> int:
+        """Get or create the school by code (updating its name); returns its id, audited.
+
+        Does not use this repo's school_id (it may not exist yet).
+        """
+        at = now or datetime.now(UTC)
+        school = await self._session.scalar(select(School).where(School.code == code))
+        if school is None:
+            school = School(code=code, name=name)
+            self._session.add(school)
+            await self._session.flush()
+            AuditRepo(self._session, school.id).record(
+                actor=actor, action="create", entity="school", entity_id=school.id, at=at,
+                after={"code": code, "name": name})
+        elif school.name != name:
+            AuditRepo(self._session, school.id).record(
+                actor=actor, action="update", entity="school", entity_id=school.id, at=at,
+                before={"name": school.name}, after={"name": name})
+            school.name = name
+        return school.id

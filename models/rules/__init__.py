@@ -1,0 +1,1 @@
+"""Pure school rules: plain functions over plain values, no I/O, the clock passed in."""

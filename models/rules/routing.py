@@ -1,0 +1,104 @@
+"""Who approves a leave, and what to do while it waits (reminders, escalation, quiet hours)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:  # only the type: the rules do not depend on the bot package at run time
+    from bot.config import ApprovalTier
+
+
+@dataclass(frozen=True)
+class Route:
+    role: str | None
+    tier_index: int | None
+    too_long: bool  # longer than the top tier: not a leave, the 休学 procedure applies
+
+
+def route_for(days: float, tiers: Sequence[ApprovalTier]) -> Route:
+    """The first tier whose max_days >= days; beyond the last tier → too_long."""
+    if days < 0:
+        raise ValueError(f"days must not be negative: {days}")
+    for index, tier in enumerate(tiers):
+        if days <= tier.max_days:
+            return Route(role=tier.role, tier_index=index, too_long=False)
+    return Route(role=None, tier_index=None, too_long=True)
+
+
+def chained_days(days: float, neighbours_days: Sequence[float]) -> float:
+    """Days counted for routing: this leave plus every back-to-back leave of the same child.
+
+    The caller collects the whole chain (leaves linked by only_non_school_days_between), so
+    3+3 routes as 6 and cannot dodge the tier.
+    """
+    if days < 0 or any(d < 0 for d in neighbours_days):
+        raise ValueError("days must not be negative")
+    return days + sum(neighbours_days)
+
+
+def tier_may_decide(approver_roles: frozenset[str], routed_tier_index: int,
+                    tiers: Sequence[ApprovalTier]) -> bool:
+    """Whether someone with these roles may decide a request routed to this tier.
+
+    The routed tier or any higher one. Ownership (a 班主任 decides only for their own class) is
+    checked by the caller; this is about roles only.
+    """
+    if not 0 <= routed_tier_index < len(tiers):
+        raise ValueError(f"no tier {routed_tier_index}")
+    return any(tier.role in approver_roles for tier in tiers[routed_tier_index:])
+
+
+@dataclass(frozen=True)
+class ReminderStep:
+    kind: Literal["none", "remind", "escalate"]
+    next_tier_index: int | None
+
+
+NOTHING = ReminderStep("none", None)
+
+
+def pending_action(submitted_at: datetime, now: datetime, reminded: bool, tier_index: int,
+                   tiers: Sequence[ApprovalTier], remind_after: timedelta,
+                   escalate_after: timedelta, quiet_start: time, quiet_end: time,
+                   tz: tzinfo) -> ReminderStep:
+    """What to do now for a request still pending at tier `tier_index`.
+
+    `submitted_at` is when the request reached its current tier (the submit time, or the last
+    escalation). Steps, and what the caller records after acting on one:
+    - "none": nothing is due, or it is quiet hours (in `tz`; quiet_start > quiet_end spans
+      midnight, equal times mean no quiet hours). What fell due in quiet hours happens after.
+    - "remind", next_tier_index None: remind the current tier once → set reminded.
+    - "escalate", next_tier_index i+1: after escalate_after, hand over to the next tier → set
+      tier_index=i+1, submitted_at=now, reminded=False (an escalation due replaces a reminder due).
+    - At the top tier there is no one higher: when escalate_after has passed the step is
+      "remind" with next_tier_index = the top tier itself → remind again and restart the clock
+      (submitted_at=now, reminded=True). So the top tier is reminded once every escalate_after.
+    Uniform caller rule: reminded = (kind == "remind"); if next_tier_index is not None:
+    tier_index = next_tier_index and submitted_at = now.
+    """
+    if not 0 <= tier_index < len(tiers):
+        raise ValueError(f"no tier {tier_index}")
+    if now.tzinfo is None or submitted_at.tzinfo is None:
+        raise ValueError("submitted_at and now must carry a time zone")
+    if in_quiet_hours(now.astimezone(tz).time(), quiet_start, quiet_end):
+        return NOTHING
+    waited = now - submitted_at
+    if waited >= escalate_after:
+        if tier_index + 1 < len(tiers):
+            return ReminderStep("escalate", tier_index + 1)
+        return ReminderStep("remind", tier_index)
+    if waited >= remind_after and not reminded:
+        return ReminderStep("remind", None)
+    return NOTHING
+
+
+def in_quiet_hours(local: time, quiet_start: time, quiet_end: time) -> bool:
+    """Whether a local wall-clock time is in [quiet_start, quiet_end), which may span midnight."""
+    if quiet_start == quiet_end:
+        return False
+    if quiet_start < quiet_end:
+        return quiet_start <= local < quiet_end
+    return local >= quiet_start or local < quiet_end

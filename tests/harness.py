@@ -1,0 +1,177 @@
+"""End-to-end harness: the real app, real encrypted callbacks, the WeCom stand-in on localhost."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot import keys
+from bot.app import create_app
+from bot.config import Config, load_config
+from bot.simulator.standin import WeComStandIn
+from models.db import Database
+from models.migrate import upgrade_async
+from models.repos.roster import RosterRepo, apply_roster
+from models.roster_import import read_roster
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_ROSTER = ROOT / "bot" / "demo_roster"
+
+
+class FakeClock:
+    """A clock tests move by hand; starts on a school day morning unless told otherwise."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def make_config(db_url: str, api_base: str = "http://127.0.0.1:9", **overrides: Any) -> Config:
+    """The example config with the test database and a fake WeCom host."""
+    config = load_config(ROOT / "config.example.toml")
+    config = dataclasses.replace(
+        config,
+        database=dataclasses.replace(config.database, url=db_url),
+        wecom=dataclasses.replace(config.wecom, api_base=api_base, request_timeout_seconds=1.0),
+    )
+    return dataclasses.replace(config, **overrides)
+
+
+async def prepare_database(url: str, *, roster_dir: Path = DEMO_ROSTER) -> None:
+    """Migrate and load a roster (the demo school unless told otherwise)."""
+    await upgrade_async(url)
+    config = make_config(url)
+    db = Database(url)
+    try:
+        roster = read_roster(roster_dir / "students.csv", roster_dir / "staff.csv")
+        async with db.unit_of_work() as session:
+            school_id = await RosterRepo(session, 0).ensure_school(config.school.code,
+                                                                   config.school.name)
+            await apply_roster(session, school_id, roster, actor="system:test",
+                               now=datetime.now(UTC))
+    finally:
+        await db.dispose()
+
+
+_msg_ids = itertools.count(int(time.time() * 1000))
+
+
+class Harness:
+    """Drives the app as WeCom would and reads what the stand-in API received."""
+
+    def __init__(self, client: TestClient, standin: WeComStandIn, config: Config,
+                 clock: FakeClock) -> None:
+        self.client = client
+        self.standin = standin
+        self.config = config
+        self.clock = clock
+        w = config.wecom
+        self.crypto = WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id)
+
+    @property
+    def app(self) -> web.Application:
+        return self.client.server.app  # type: ignore[return-value]
+
+    @property
+    def db(self) -> Database:
+        return self.app[keys.DB]
+
+    def inner_text_xml(self, userid: str, content: str, msg_id: int | None = None) -> str:
+        msg_id = msg_id if msg_id is not None else next(_msg_ids)
+        return (
+            f"<xml><ToUserName><![CDATA[{self.config.wecom.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+            f"<CreateTime>{int(self.clock().timestamp())}</CreateTime>"
+            f"<MsgType><![CDATA[text]]></MsgType><Content>{escape(content)}</Content>"
+            f"<MsgId>{msg_id}</MsgId><AgentID>{self.config.wecom.agent_id}</AgentID></xml>"
+        )
+
+    def inner_click_xml(self, userid: str, task_id: str, key: str, *,
+                        create_time: int | None = None) -> str:
+        created = create_time if create_time is not None else int(self.clock().timestamp())
+        return (
+            f"<xml><ToUserName><![CDATA[{self.config.wecom.corp_id}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+            f"<CreateTime>{created}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[template_card_event]]></Event>"
+            f"<EventKey><![CDATA[{key}]]></EventKey><TaskId><![CDATA[{task_id}]]></TaskId>"
+            f"<CardType><![CDATA[button_interaction]]></CardType>"
+            f"<ResponseCode><![CDATA[rc-{next(_msg_ids)}]]></ResponseCode>"
+            f"<AgentID>{self.config.wecom.agent_id}</AgentID></xml>"
+        )
+
+    def sealed(self, inner_xml: str, *, nonce: str = "n0nce") -> tuple[dict[str, str], bytes]:
+        """Encrypt and sign as WeCom does: the query string and the body to post."""
+        timestamp = str(int(self.clock().timestamp()))
+        envelope = self.crypto.encrypt_message(inner_xml, nonce, timestamp)
+        signature = _between(envelope, "<MsgSignature><![CDATA[", "]]></MsgSignature>")
+        params = {"msg_signature": signature, "timestamp": timestamp, "nonce": nonce}
+        return params, envelope.encode()
+
+    async def post(self, inner_xml: str) -> int:
+        params, body = self.sealed(inner_xml)
+        resp = await self.client.post("/wecom/callback", params=params, data=body)
+        await resp.read()
+        return resp.status
+
+    async def say(self, userid: str, content: str) -> int:
+        """A member types a text message to the app."""
+        return await self.post(self.inner_text_xml(userid, content))
+
+    async def drain(self, rounds: int = 50) -> None:
+        """Run both workers until nothing is left to do now (no sleeping)."""
+        inbox, outbox = self.app[keys.INBOX_WORKER], self.app[keys.OUTBOX_WORKER]
+        for _ in range(rounds):
+            handled = await inbox.run_once()
+            sent = await outbox.run_once()
+            if not handled and not sent:
+                return
+        raise AssertionError("workers did not settle")
+
+    def texts_for(self, userid: str) -> list[str]:
+        out = []
+        for d in self.standin.messages_for(userid):
+            body = d.body.get(d.msgtype, {})
+            out.append(body.get("content", "") if isinstance(body, dict) else "")
+        return out
+
+    def last_text(self, userid: str) -> str:
+        texts = self.texts_for(userid)
+        assert texts, f"{userid} received nothing"
+        return texts[-1]
+
+
+def _between(text: str, start: str, end: str) -> str:
+    i = text.index(start) + len(start)
+    return text[i:text.index(end, i)]
+
+
+@asynccontextmanager
+async def running(db_url: str, clock: FakeClock, *, run_workers: bool = False,
+                  **config_overrides: Any) -> AsyncIterator[Harness]:
+    """The stand-in WeCom API and the real app, both on localhost."""
+    base = make_config(db_url)
+    standin = WeComStandIn(base.wecom.corp_id, base.wecom.secret,
+                           clock=lambda: clock().timestamp())
+    async with TestServer(standin.app(), host="127.0.0.1") as api:
+        config = make_config(db_url, api_base=str(api.make_url("")).rstrip("/"),
+                             **config_overrides)
+        app = create_app(config, clock=clock, run_workers=run_workers)
+        async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            yield Harness(client, standin, config, clock)
