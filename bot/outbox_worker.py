@@ -55,9 +55,11 @@ class OutboxWorker:
 
     async def _send(self, row: OutboxMessage) -> _Result:
         reply = reply_from_payload(row.kind, row.payload)
+        # Only a retry can repeat a message WeCom already took (a crash after it answered);
+        # a first attempt skips WeCom's duplicate check so a legitimately repeated reply arrives.
+        check = self._config.duplicate_check_seconds if row.attempts > 1 else 0
         try:
-            await self._client.send(row.touser, reply,
-                                    duplicate_check_seconds=self._config.duplicate_check_seconds)
+            await self._client.send(row.touser, reply, duplicate_check_seconds=check)
         except WeComError as exc:
             log.warning("send failed outbox=%s touser=%s errcode=%s retryable=%s", row.id,
                         row.touser, exc.errcode, exc.retryable)

@@ -42,13 +42,15 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-def make_config(db_url: str, api_base: str = "http://127.0.0.1:9", **overrides: Any) -> Config:
+def make_config(db_url: str, api_base: str = "http://127.0.0.1:9",
+                wecom: dict[str, Any] | None = None, **overrides: Any) -> Config:
     """The example config with the test database and a fake WeCom host."""
     config = load_config(ROOT / "config.example.toml")
     config = dataclasses.replace(
         config,
         database=dataclasses.replace(config.database, url=db_url),
-        wecom=dataclasses.replace(config.wecom, api_base=api_base, request_timeout_seconds=1.0),
+        wecom=dataclasses.replace(config.wecom, api_base=api_base, request_timeout_seconds=1.0,
+                                  **(wecom or {})),
     )
     return dataclasses.replace(config, **overrides)
 
@@ -166,7 +168,7 @@ def _between(text: str, start: str, end: str) -> str:
 async def running(db_url: str, clock: FakeClock, *, run_workers: bool = False,
                   **config_overrides: Any) -> AsyncIterator[Harness]:
     """The stand-in WeCom API and the real app, both on localhost."""
-    base = make_config(db_url)
+    base = make_config(db_url, **config_overrides)
     standin = WeComStandIn(base.wecom.corp_id, base.wecom.secret,
                            clock=lambda: clock().timestamp())
     async with TestServer(standin.app(), host="127.0.0.1") as api:

@@ -172,13 +172,16 @@ class WeComStandIn:
         if msgtype not in MSGTYPES or not isinstance(body.get(msgtype), dict):
             return _error(40008)
         now = self._clock()
-        key = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        # The check compares what was delivered, whatever flags the earlier send carried.
+        content = {k: v for k, v in body.items()
+                   if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        key = json.dumps(content, sort_keys=True, ensure_ascii=False)
         interval = body.get("duplicate_check_interval", 1800)
         if not isinstance(interval, int | float):
             return _error(40035, "invalid duplicate_check_interval")
         if body.get("enable_duplicate_check") == 1:
-            until, earlier = self._recent.get(key, (-math.inf, {}))
-            if now < until:  # WeCom answers ok but does not deliver the same request again
+            sent_at, earlier = self._recent.get(key, (-math.inf, {}))
+            if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):  # WeCom answers ok but does not deliver the same request again
                 return _answer(0, invaliduser="", **earlier)
         response_code = ""
         if msgtype == "template_card":
@@ -190,8 +193,7 @@ class WeComStandIn:
             response_code = secrets.token_urlsafe(16)
         msgid = f"standin-{next(self._msgids)}"
         answer = {"msgid": msgid, **({"response_code": response_code} if response_code else {})}
-        if body.get("enable_duplicate_check") == 1:
-            self._remember(key, now + min(interval, MAX_DUPLICATE_CHECK_SECONDS), answer)
+        self._remember(key, now, answer)
         for member in members:
             item = Delivered(member, msgtype, body, now, msgid, response_code)
             self.delivered.append(item)
@@ -275,12 +277,12 @@ class WeComStandIn:
             self._tokens[token] = -math.inf
         return _error(-1 if mode == "errcode-1" else int(mode))
 
-    def _remember(self, key: str, until: float, answer: dict[str, str]) -> None:
-        """Record a request for the duplicate check, forgetting long-expired ones."""
+    def _remember(self, key: str, sent_at: float, answer: dict[str, str]) -> None:
+        """Record a delivery for later duplicate checks, forgetting ones past any interval."""
         if len(self._recent) > 1000:
-            now = self._clock()
-            self._recent = {k: v for k, v in self._recent.items() if v[0] > now}
-        self._recent[key] = (until, answer)
+            horizon = self._clock() - MAX_DUPLICATE_CHECK_SECONDS
+            self._recent = {k: v for k, v in self._recent.items() if v[0] > horizon}
+        self._recent[key] = (sent_at, answer)
 
     def _publish(self, item: Delivered) -> None:
         for queue in list(self.subscribers):

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import String, func, literal, select, union
+from sqlalchemy import String, func, insert, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.messaging import AuditEntry
 from models.repos.audit import AuditRepo
 from models.roster import Guardian, GuardianLink, School, SchoolClass, StaffRole, Student
 from models.roster_import import HOMEROOM, Roster, class_label
@@ -37,20 +38,27 @@ class ImportSummary:
 
 
 class _Import:
-    """One run of `apply_roster`: the school's existing rows loaded once, changes audited."""
+    """One run of `apply_roster`: the school's rows loaded once, changes audited.
+
+    New rows go in as one multi-row INSERT … RETURNING per table (ids matched back by natural
+    key, so no per-row round trips on SQLite); changed and removed rows are ORM updates and
+    deletes, flushed in batches; the audit entries go in as one INSERT at the end.
+    """
 
     def __init__(self, session: AsyncSession, school_id: int, actor: str, now: datetime) -> None:
         self.session = session
         self.school_id = school_id
-        self.audit = AuditRepo(session, school_id)
         self.actor = actor
         self.now = now
+        self.audit_rows: list[dict[str, Any]] = []
         self.added = self.changed = self.deactivated = 0
 
     def record(self, action: str, entity: str, entity_id: int, before: dict[str, Any] | None,
                after: dict[str, Any] | None) -> None:
-        self.audit.record(actor=self.actor, action=action, entity=entity, entity_id=entity_id,
-                          at=self.now, before=before, after=after, note=NOTE)
+        self.audit_rows.append({
+            "school_id": self.school_id, "actor": self.actor, "action": action,
+            "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
+            "at": self.now, "note": NOTE})
         if action == "create":
             self.added += 1
         elif action == "update":
@@ -68,138 +76,136 @@ class _Import:
             setattr(row, k, v)
         self.record("update", entity, row.id, before, after)
 
-    async def created(self, entity: str, rows: list[Any], columns: tuple[str, ...]) -> None:
-        """Flush new rows to get their ids, then audit each creation."""
-        if not rows:
-            return
-        await self.session.flush()
-        for row in rows:
-            self.record("create", entity, row.id, None, {k: getattr(row, k) for k in columns})
+    async def remove(self, entity: str, row: Any, columns: tuple[str, ...]) -> None:
+        await self.session.delete(row)
+        self.record("delete", entity, row.id, {k: getattr(row, k) for k in columns}, None)
 
-    async def classes(self, roster: Roster) -> dict[tuple[str, str], SchoolClass]:
+    async def create(self, model: Any, entity: str, rows: list[dict[str, Any]],
+                     key: tuple[str, ...]) -> dict[tuple[Any, ...], int]:
+        """Insert `rows` in one statement, audit each; returns id by natural key."""
+        if not rows:
+            return {}
+        stmt = (insert(model).returning(model.id, *(getattr(model, k) for k in key))
+                .execution_options(render_nulls=True))  # NULLs must not split the batch
+        result = await self.session.execute(stmt, rows)
+        ids = {tuple(r[1:]): r[0] for r in result}
+        for row in rows:
+            self.record("create", entity, ids[tuple(row[k] for k in key)], None,
+                        {k: v for k, v in row.items() if k != "school_id"})
+        return ids
+
+    async def finish(self) -> None:
+        await self.session.flush()
+        if self.audit_rows:
+            await self.session.execute(insert(AuditEntry), self.audit_rows)
+
+    async def classes(self, roster: Roster) -> dict[tuple[str, str], int]:
         existing = list(await self.session.scalars(
             select(SchoolClass).where(SchoolClass.school_id == self.school_id)))
         by_key = {(c.grade, c.name): c for c in existing}
         by_label: dict[str, SchoolClass] = {}
         for c in existing:
             by_label.setdefault(class_label(c.grade, c.name), c)
-        out: dict[tuple[str, str], SchoolClass] = {}
-        new: list[SchoolClass] = []
+        out: dict[tuple[str, str], int] = {}
+        new: list[dict[str, Any]] = []
         for grade, name in roster.classes:
             found = by_key.get((grade, name)) or by_label.get(class_label(grade, name))
             if found is None:
-                found = SchoolClass(school_id=self.school_id, grade=grade, name=name)
-                self.session.add(found)
-                new.append(found)
-            out[(grade, name)] = found
-        await self.created("school_class", new, ("grade", "name"))
+                new.append({"school_id": self.school_id, "grade": grade, "name": name})
+            else:
+                out[(grade, name)] = found.id
+        created = await self.create(SchoolClass, "school_class", new, ("grade", "name"))
+        out.update({(g, n): i for (g, n), i in created.items()})
         return out
 
-    async def guardians(self, roster: Roster) -> dict[str, Guardian]:
+    async def guardians(self, roster: Roster) -> dict[str, int]:
         wanted: dict[str, dict[str, Any]] = {}
         for s in roster.students:
             g = wanted.setdefault(s.guardian_userid, {"name": s.guardian_name, "phone": None})
             g["phone"] = g["phone"] or s.guardian_phone
         existing = {g.userid: g for g in await self.session.scalars(
             select(Guardian).where(Guardian.school_id == self.school_id))}
-        out: dict[str, Guardian] = {}
-        new: list[Guardian] = []
+        out: dict[str, int] = {}
+        new: list[dict[str, Any]] = []
         for userid, values in wanted.items():
             row = existing.get(userid)
             if row is None:
-                row = Guardian(school_id=self.school_id, userid=userid, **values)
-                self.session.add(row)
-                new.append(row)
+                new.append({"school_id": self.school_id, "userid": userid, **values})
             else:
                 self.update("guardian", row, values)
-            out[userid] = row
-        await self.created("guardian", new, ("userid", "name", "phone"))
+                out[userid] = row.id
+        created = await self.create(Guardian, "guardian", new, ("userid",))
+        out.update({userid: i for (userid,), i in created.items()})
         return out
 
-    async def students(self, roster: Roster,
-                       classes: dict[tuple[str, str], SchoolClass]) -> dict[str, Student]:
+    async def students(self, roster: Roster, classes: dict[tuple[str, str], int]) -> dict[str, int]:
         wanted: dict[str, dict[str, Any]] = {}
         for s in roster.students:
             wanted.setdefault(s.student_no, {
-                "name": s.name, "class_id": classes[(s.grade, s.class_name)].id, "active": True})
+                "name": s.name, "class_id": classes[(s.grade, s.class_name)], "active": True})
         existing = {s.student_no: s for s in await self.session.scalars(
             select(Student).where(Student.school_id == self.school_id))}
-        out: dict[str, Student] = {}
-        new: list[Student] = []
+        out: dict[str, int] = {}
+        new: list[dict[str, Any]] = []
         for student_no, values in wanted.items():
             row = existing.get(student_no)
             if row is None:
-                row = Student(school_id=self.school_id, student_no=student_no, **values)
-                self.session.add(row)
-                new.append(row)
+                new.append({"school_id": self.school_id, "student_no": student_no, **values})
             else:
                 self.update("student", row, values)
-            out[student_no] = row
+                out[student_no] = row.id
         for student_no, row in existing.items():
             if student_no not in wanted and row.active:
                 row.active = False
                 self.record("deactivate", "student", row.id, {"active": True}, {"active": False})
-        await self.created("student", new, ("student_no", "name", "class_id", "active"))
+        created = await self.create(Student, "student", new, ("student_no",))
+        out.update({no: i for (no,), i in created.items()})
         return out
 
-    async def links(self, roster: Roster, students: dict[str, Student],
-                    guardians: dict[str, Guardian]) -> None:
+    async def links(self, roster: Roster, students: dict[str, int],
+                    guardians: dict[str, int]) -> None:
         wanted: dict[tuple[int, int], str] = {}
         for s in roster.students:
-            key = (students[s.student_no].id, guardians[s.guardian_userid].id)
+            key = (students[s.student_no], guardians[s.guardian_userid])
             wanted.setdefault(key, s.relation)
         existing = {(link.student_id, link.guardian_id): link
                     for link in await self.session.scalars(
                         select(GuardianLink)
                         .join(Student, Student.id == GuardianLink.student_id)
                         .where(Student.school_id == self.school_id))}
-        new: list[GuardianLink] = []
+        new: list[dict[str, Any]] = []
         for (student_id, guardian_id), relation in wanted.items():
             row = existing.get((student_id, guardian_id))
             if row is None:
-                row = GuardianLink(student_id=student_id, guardian_id=guardian_id,
-                                   relation=relation)
-                self.session.add(row)
-                new.append(row)
+                new.append({"student_id": student_id, "guardian_id": guardian_id,
+                            "relation": relation})
             else:
                 self.update("guardian_link", row, {"relation": relation})
         for key, row in existing.items():
             if key not in wanted:
-                await self.session.delete(row)
-                self.record("delete", "guardian_link", row.id, _columns(
-                    row, ("student_id", "guardian_id", "relation")), None)
-        await self.created("guardian_link", new, ("student_id", "guardian_id", "relation"))
+                await self.remove("guardian_link", row, ("student_id", "guardian_id", "relation"))
+        await self.create(GuardianLink, "guardian_link", new, ("student_id", "guardian_id"))
 
-    async def staff_roles(self, roster: Roster,
-                          classes: dict[tuple[str, str], SchoolClass]) -> int:
+    async def staff_roles(self, roster: Roster, classes: dict[tuple[str, str], int]) -> int:
         wanted: dict[tuple[str, str, int | None], str] = {}
         for t in roster.staff:
-            class_id = (classes[(t.grade or "", t.class_name)].id
-                        if t.class_name is not None else None)
+            class_id = classes[(t.grade or "", t.class_name)] if t.class_name is not None else None
             wanted.setdefault((t.userid, t.role, class_id), t.name)
         existing = {(r.userid, r.role, r.class_id): r for r in await self.session.scalars(
             select(StaffRole).where(StaffRole.school_id == self.school_id))}
-        new: list[StaffRole] = []
+        new: list[dict[str, Any]] = []
         for (userid, role, class_id), name in wanted.items():
             row = existing.get((userid, role, class_id))
             if row is None:
-                row = StaffRole(school_id=self.school_id, userid=userid, name=name, role=role,
-                                class_id=class_id)
-                self.session.add(row)
-                new.append(row)
+                new.append({"school_id": self.school_id, "userid": userid, "name": name,
+                            "role": role, "class_id": class_id})
             else:
                 self.update("staff_role", row, {"name": name})
         for key, row in existing.items():
             if key not in wanted:
-                await self.session.delete(row)
-                self.record("delete", "staff_role", row.id, _columns(
-                    row, ("userid", "name", "role", "class_id")), None)
-        await self.created("staff_role", new, ("userid", "name", "role", "class_id"))
+                await self.remove("staff_role", row, ("userid", "name", "role", "class_id"))
+        await self.create(StaffRole, "staff_role", new, ("userid", "role", "class_id"))
         return len(wanted)
-
-
-def _columns(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in names}
 
 
 async def apply_roster(session: AsyncSession, school_id: int, roster: Roster, *, actor: str,
@@ -220,7 +226,7 @@ async def apply_roster(session: AsyncSession, school_id: int, roster: Roster, *,
     students = await run.students(roster, classes)
     await run.links(roster, students, guardians)
     staff_roles = await run.staff_roles(roster, classes)
-    await session.flush()
+    await run.finish()
     return ImportSummary(classes=len(classes), students=len(students), guardians=len(guardians),
                          staff_roles=staff_roles, added=run.added, changed=run.changed,
                          deactivated=run.deactivated)

@@ -42,7 +42,7 @@ def cn_to_int(text: str) -> int | None:
 
 
 def replace_cn_numbers(text: str) -> str:
-    """Every run of Chinese numerals replaced by Arabic digits; ValueError on a run that is not one."""
+    """Each run of Chinese numerals as Arabic digits; ValueError on a run that is not a number."""
 
     def one(m: re.Match[str]) -> str:
         value = cn_to_int(m.group())

@@ -132,7 +132,7 @@ class _Parser:
 
     def _count(self, m: re.Match[str]) -> DateSpan:
         n = float(m["n"]) + (0.5 if m["half"] else 0) if m["n"] else 0.5
-        if m["half"] and "." in m["n"] or n * 2 != int(n * 2):
+        if (m["half"] and "." in m["n"]) or n * 2 != int(n * 2):
             raise self.fail("：请按整天或半天写")
         if n <= 0:
             raise self.fail("：天数要大于0")
@@ -166,9 +166,9 @@ class _Parser:
         m = re.fullmatch(r"(\d+)(?::(\d+)|点(?:(半)|整|(\d+)分?)?)", token)
         assert m is not None  # _CLOCK already matched
         hour, minute = int(m[1]), int(m[2] or m[4] or 0) + (30 if m[3] else 0)
-        if mark in ("下午", "晚上") and 1 <= hour < 12 or mark == "中午" and 1 <= hour <= 3:
+        if (mark in ("下午", "晚上") and 1 <= hour < 12) or (mark == "中午" and 1 <= hour <= 3):
             hour += 12
-        if hour > 23 or minute > 59 or mark in ("上午", "早上") and hour > 12:
+        if hour > 23 or minute > 59 or (mark in ("上午", "早上") and hour > 12):
             raise self.fail(f"：没有「{token}」这个时间")
         if mark is None and not 6 <= hour < 22:
             raise self.fail(f"：「{token}」是上午还是下午？请写明，例如：下午2点到4点")
@@ -200,12 +200,13 @@ class _Parser:
     def _month_day(self, m: re.Match[str], start: date | None) -> date:
         day = int(m["d"])
         if m["m"] is None:
-            if m["y"] or start is None and m["dm"] is None:
+            if m["y"] or (start is None and m["dm"] is None):
                 raise self.fail()  # a bare number alone could be anything
             anchor = start or self.today
             result = self._make(anchor.year, anchor.month, day)
             if start is None and result < self.today:
-                raise self.fail(f"是哪个月的？请写上月份，例如：{self.today.month % 12 + 1}月{day}日")
+                example = f"{self.today.month % 12 + 1}月{day}日"
+                raise self.fail(f"是哪个月的？请写上月份，例如：{example}")
             return result
         month = int(m["m"])
         if not 1 <= month <= 12:
@@ -215,8 +216,10 @@ class _Parser:
             year = int(m["y"])
             if abs(year - self.today.year) > 1:
                 raise self.fail(f"：{year}年太远了")
-        elif start is not None:
+        elif start is not None:  # an end earlier in the year than the start: next year's
             year = start.year + ((month, day) < (start.month, start.day))
+            if year > start.year and (self._make(year, month, day) - start).days >= MAX_DAYS:
+                raise self.fail("的结束早于开始")
         else:
             since = self.today - timedelta(days=BACKDATE_WINDOW)
             year = since.year + ((month, day) < (since.month, since.day))

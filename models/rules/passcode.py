@@ -1,4 +1,4 @@
-"""The 放行码: 8 Crockford base32 characters (40 bits), shown as 5RXQ-83VK; only a digest is kept."""
+"""The 放行码: 8 Crockford base32 characters (40 bits) shown as 5RXQ-83VK; only a digest is kept."""
 
 from __future__ import annotations
 

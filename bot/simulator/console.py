@@ -1,0 +1,320 @@
+"""The simulator's web chat console: pick a person, chat with the bot as them.
+
+Messages typed in the page travel the real path: the console builds the inner WeCom XML,
+encrypts and signs it like WeCom, and POSTs it to this server's own `/wecom/callback`. What the
+bot sends back reaches the stand-in WeCom API; the page reads it from an SSE stream.
+Only `qingjia demo` mounts these routes (see bot.simulator.demo), never `serve`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import aiohttp
+from aiohttp import web
+
+from bot import keys
+from bot.config import ROLES
+from bot.crypto import WeComCrypto
+from bot.simulator.standin import Delivered, WeComStandIn
+from models.repos.roster import PARENT, RosterRepo
+
+STATIC = Path(__file__).parent / "static"
+ROLE_ORDER = (PARENT, *ROLES)  # 家长, 班主任, 政教处, 校长, 门卫, 管理员
+MAX_CONTENT_CHARS = 2000
+KEEPALIVE_SECONDS = 15.0
+CALLBACK_TIMEOUT_SECONDS = 10.0
+
+_USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+_KEY = re.compile(r"[^\x00-\x1f<>&\]]{1,128}")  # button keys and task ids, safe inside CDATA
+# Characters XML 1.0 cannot carry at all (everything else is escaped).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CLOSE = Delivered("", "__close__", {}, 0.0)  # tells a stream to end at shutdown
+
+
+@dataclass
+class Said:
+    """Something a person did in the console (typed or clicked), to replay on reconnect."""
+
+    userid: str
+    text: str
+    at: float
+
+
+@dataclass
+class ConsoleState:
+    """What the console keeps for one demo app."""
+
+    standin: WeComStandIn
+    said: list[Said] = field(default_factory=list)
+    task_of_response: dict[str, str] = field(default_factory=dict)  # click ResponseCode -> task
+    streams: set[asyncio.Queue[Delivered]] = field(default_factory=set)
+    http: aiohttp.ClientSession | None = None
+    msg_ids: itertools.count[int] = field(
+        default_factory=lambda: itertools.count(int(time.time() * 1000)))
+
+
+STATE = web.AppKey("sim_console", ConsoleState)
+
+
+def setup_console(app: web.Application, standin: WeComStandIn) -> None:
+    """Mount the console's routes and its HTTP client on `app` (which runs create_app's)."""
+    app[STATE] = ConsoleState(standin)
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", STATIC, name="sim_static")
+    app.router.add_get("/sim/people", people)
+    app.router.add_post("/sim/say", say)
+    app.router.add_post("/sim/click", click)
+    app.router.add_get("/sim/stream", stream)
+    app.cleanup_ctx.append(_http_client)
+    app.on_shutdown.append(_close_streams)
+
+
+async def _http_client(app: web.Application) -> Any:
+    timeout = aiohttp.ClientTimeout(total=CALLBACK_TIMEOUT_SECONDS)
+    async with aiohttp.ClientSession(timeout=timeout) as http:
+        app[STATE].http = http
+        yield
+        app[STATE].http = None
+
+
+async def _close_streams(app: web.Application) -> None:
+    for queue in list(app[STATE].streams):
+        queue.put_nowait(_CLOSE)
+
+
+# ---- page ---------------------------------------------------------------------------------
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def people(request: web.Request) -> web.Response:
+    """Everyone in the demo roster: userid, display name and roles (in ROLE_ORDER)."""
+    app = request.app
+    async with app[keys.DB].unit_of_work() as session:
+        roster = RosterRepo(session, app[keys.SCHOOL_ID])
+        userids: list[str] = []
+        for role in ROLE_ORDER:
+            userids.extend(u for u in await roster.users_with_role(role) if u not in userids)
+        out = []
+        for userid in userids:
+            roles = await roster.roles_of(userid)
+            out.append({
+                "userid": userid,
+                "name": await roster.display_name(userid) or userid,
+                "roles": [r for r in ROLE_ORDER if r in roles],
+            })
+    return web.json_response({"roles": list(ROLE_ORDER), "people": out},
+                             dumps=_dumps)
+
+
+# ---- sending as a person ------------------------------------------------------------------
+
+
+async def say(request: web.Request) -> web.Response:
+    """POST {userid, content}: deliver a text message from that person through the callback."""
+    data = await _json_body(request)
+    userid = _userid(data)
+    content = data.get("content")
+    if not isinstance(content, str) or not content.strip():
+        raise _bad("content: 请输入消息内容")
+    content = _NOT_XML.sub("", content)
+    if len(content) > MAX_CONTENT_CHARS:
+        raise _bad(f"content: 最多 {MAX_CONTENT_CHARS} 个字")
+    state = request.app[STATE]
+    config = request.app[keys.CONFIG].wecom
+    now = int(time.time())
+    inner = (
+        f"<xml><ToUserName><![CDATA[{config.corp_id}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+        f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{escape(content)}</Content><MsgId>{next(state.msg_ids)}</MsgId>"
+        f"<AgentID>{config.agent_id}</AgentID></xml>"
+    )
+    state.said.append(Said(userid, content, time.time()))
+    return await _deliver(request, inner)
+
+
+async def click(request: web.Request) -> web.Response:
+    """POST {userid, task_id, key}: press a button on a template card as that person."""
+    data = await _json_body(request)
+    userid = _userid(data)
+    task_id, key = data.get("task_id"), data.get("key")
+    if not isinstance(task_id, str) or not _KEY.fullmatch(task_id):
+        raise _bad("task_id: 无效")
+    if not isinstance(key, str) or not _KEY.fullmatch(key):
+        raise _bad("key: 无效")
+    state = request.app[STATE]
+    config = request.app[keys.CONFIG].wecom
+    response_code = f"sim-{secrets.token_urlsafe(16)}"
+    state.task_of_response[response_code] = task_id
+    inner = (
+        f"<xml><ToUserName><![CDATA[{config.corp_id}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<Event><![CDATA[template_card_event]]></Event>"
+        f"<EventKey><![CDATA[{key}]]></EventKey><TaskId><![CDATA[{task_id}]]></TaskId>"
+        f"<CardType><![CDATA[button_interaction]]></CardType>"
+        f"<ResponseCode><![CDATA[{response_code}]]></ResponseCode>"
+        f"<AgentID>{config.agent_id}</AgentID></xml>"
+    )
+    label = data.get("text") if isinstance(data.get("text"), str) else key
+    state.said.append(Said(userid, f"［点击］{str(label)[:64]}", time.time()))
+    return await _deliver(request, inner)
+
+
+async def _deliver(request: web.Request, inner_xml: str) -> web.Response:
+    """Seal `inner_xml` as WeCom does and POST it to this server's own callback URL."""
+    config = request.app[keys.CONFIG]
+    w = config.wecom
+    crypto = WeComCrypto(w.token, w.encoding_aes_key, w.corp_id)
+    timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
+    encrypted = crypto.encrypt(inner_xml.encode("utf-8"))
+    envelope = (f"<xml><ToUserName><![CDATA[{w.corp_id}]]></ToUserName>"
+                f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"
+                f"<AgentID><![CDATA[{w.agent_id}]]></AgentID></xml>")
+    params = {"msg_signature": crypto.signature(timestamp, nonce, encrypted),
+              "timestamp": timestamp, "nonce": nonce}
+    http = request.app[STATE].http
+    if http is None:
+        raise web.HTTPServiceUnavailable(text="console is shutting down")
+    url = f"http://127.0.0.1:{config.server.port}/wecom/callback"
+    try:
+        async with http.post(url, params=params, data=envelope.encode("utf-8"),
+                             headers={"Content-Type": "text/xml"}) as resp:
+            answer = await resp.text()
+            status = resp.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return web.json_response({"status": "error", "error": type(exc).__name__}, status=502)
+    if status != 200 or answer != "success":
+        return web.json_response({"status": "error", "error": f"callback answered {status}"},
+                                 status=502)
+    return web.json_response({"status": "ok"})
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except ValueError:
+        raise _bad("请求不是 JSON") from None
+    if not isinstance(data, dict):
+        raise _bad("请求不是 JSON 对象")
+    return data
+
+
+def _userid(data: dict[str, Any]) -> str:
+    userid = data.get("userid")
+    if not isinstance(userid, str) or not _USERID.fullmatch(userid):
+        raise _bad("userid: 无效")
+    return userid
+
+
+def _bad(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=json.dumps({"status": "error", "error": message},
+                                              ensure_ascii=False),
+                              content_type="application/json")
+
+
+# ---- what the bot sent, as Server-Sent Events ---------------------------------------------
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """SSE of what the stand-in delivered to one person: first the past, then live."""
+    userid = request.query.get("userid", "")
+    if not _USERID.fullmatch(userid):
+        raise _bad("userid: 无效")
+    state = request.app[STATE]
+    standin = state.standin
+    # Subscribe and snapshot with no await in between, so nothing is missed or repeated.
+    queue = standin.subscribe()
+    state.streams.add(queue)
+    past = _history(state, userid)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",
+    })
+    try:
+        await response.prepare(request)
+        await _send_event(response, {"type": "reset"})
+        for event in past:
+            await _send_event(response, event)
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                await response.write(b": keepalive\n\n")
+                continue
+            if item is _CLOSE:
+                break
+            if item.touser == userid:
+                await _send_event(response, _event(state, item))
+    except ConnectionResetError:  # the page went away
+        pass
+    finally:
+        standin.unsubscribe(queue)
+        state.streams.discard(queue)
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response
+
+
+def _history(state: ConsoleState, userid: str) -> list[dict[str, Any]]:
+    """The person's own messages and deliveries in time order, then the card updates."""
+    timeline: list[tuple[float, dict[str, Any]]] = [
+        (s.at, {"type": "user", "text": s.text, "at": s.at})
+        for s in state.said if s.userid == userid
+    ]
+    timeline += [(d.at, _event(state, d)) for d in state.standin.delivered if d.touser == userid]
+    timeline.sort(key=lambda pair: pair[0])
+    events = [event for _, event in timeline]
+    for body in state.standin.card_updates:
+        if userid in [str(u) for u in body.get("userids", [])]:
+            events.append(_event(state, Delivered(userid, "update_template_card", body, 0.0)))
+    return events
+
+
+def _event(state: ConsoleState, item: Delivered) -> dict[str, Any]:
+    """One delivery as the page renders it."""
+    body = item.body
+    if item.msgtype == "update_template_card":
+        code = str(body.get("response_code", ""))
+        button = body.get("button") if isinstance(body.get("button"), dict) else {}
+        return {"type": "card_update", "response_code": code,
+                "task_id": state.task_of_response.get(code, ""),
+                "replace_name": str(button.get("replace_name", "")), "at": item.at}
+    inner = body.get(item.msgtype) if isinstance(body.get(item.msgtype), dict) else {}
+    if item.msgtype in ("text", "markdown"):
+        return {"type": item.msgtype, "content": str(inner.get("content", "")), "at": item.at}
+    if item.msgtype == "template_card":
+        title = inner.get("main_title") if isinstance(inner.get("main_title"), dict) else {}
+        rows = [[str(r.get("keyname", "")), str(r.get("value", ""))]
+                for r in inner.get("horizontal_content_list", []) if isinstance(r, dict)]
+        buttons = [{"key": str(b.get("key", "")), "text": str(b.get("text", "")),
+                    "style": b.get("style", 1)}
+                   for b in inner.get("button_list", []) if isinstance(b, dict)]
+        return {"type": "card", "task_id": str(inner.get("task_id", "")),
+                "response_code": item.response_code, "title": str(title.get("title", "")),
+                "description": str(inner.get("sub_title_text", "")), "rows": rows,
+                "buttons": buttons, "at": item.at}
+    return {"type": "other", "msgtype": item.msgtype, "at": item.at}
+
+
+async def _send_event(response: web.StreamResponse, event: dict[str, Any]) -> None:
+    await response.write(f"data: {_dumps(event)}\n\n".encode())
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False)
