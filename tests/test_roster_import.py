@@ -123,7 +123,8 @@ CASES = [
         id="phone not starting with 1"),
     pytest.param(
         swap(STUDENTS, 2, "S002,刘洋,初一,(1)班,刘强,parent#liu,13800000003,父亲"), STAFF,
-        ["students.csv 第4行: 家长企业微信ID「parent#liu」格式不对（应为 1–64 位字母、数字或 _-.@）"],
+        ["students.csv 第4行: 家长企业微信ID「parent#liu」格式不对"
+         "（应为 1–64 位字母、数字或 _-.@）"],
         id="guardian userid bad character"),
     pytest.param(
         STUDENTS, swap(STAFF, 3, f"孙大勇,{'g' * 65},门卫,"),
@@ -143,7 +144,8 @@ CASES = [
         id="学籍号 in two classes"),
     pytest.param(
         [*STUDENTS, "S004,黄欣怡,初一,(2)班,张大伟,parent_zhang,13800000001,父亲"], STAFF,
-        ["students.csv 第6行: 家长企业微信ID「parent_zhang」的姓名「张大伟」与第2行的「张伟」不一致"],
+        ["students.csv 第6行: 家长企业微信ID「parent_zhang」的姓名「张大伟」"
+         "与第2行的「张伟」不一致"],
         id="guardian userid with two names"),
     pytest.param(
         [*STUDENTS, "S004,黄欣怡,初一,(2)班,张伟,parent_zhang,13900000001,父亲"], STAFF,
@@ -205,7 +207,8 @@ def test_rules(tmp_path: Path, students: list[str], staff: list[str],
 @pytest.mark.parametrize(("s_head", "t_head", "expected"), [
     pytest.param(
         S_HEAD.replace("家长手机", "家长电话"), T_HEAD,
-        [f"students.csv 第1行: 表头应为「{S_HEAD}」，实际为「{S_HEAD.replace('家长手机', '家长电话')}」"],
+        [f"students.csv 第1行: 表头应为「{S_HEAD}」，"
+         f"实际为「{S_HEAD.replace('家长手机', '家长电话')}」"],
         id="students header"),
     pytest.param(
         S_HEAD, "姓名,企业微信ID,角色",
@@ -310,7 +313,8 @@ def test_class_label(grade: str, name: str, label: str) -> None:
 
 
 def test_homeroom_of_a_class_without_students_gets_a_grade(tmp_path: Path) -> None:
-    roster = read_roster(*write(tmp_path, STUDENTS, [*STAFF, "吴老师,teacher_wu,班主任,初二（1）班"]))
+    staff = [*STAFF, "吴老师,teacher_wu,班主任,初二（1）班"]
+    roster = read_roster(*write(tmp_path, STUDENTS, staff))
     assert roster.staff[-1].grade == "初二"
     assert roster.staff[-1].class_name == "(1)班"
     assert roster.classes[-1] == ("初二", "(1)班")
@@ -364,10 +368,12 @@ def test_validate_takes_rows() -> None:
                    guardian_name="乙", guardian_userid="p1", guardian_phone=None, relation="母亲")
     t = StaffRow(row=2, name="丙", userid="t1", role="班主任", grade=None, class_name="初一(1)班")
     roster = validate([s], [t])
-    assert roster == Roster(students=(s,), staff=(StaffRow(2, "丙", "t1", "班主任", "初一", "(1)班"),))
+    resolved = StaffRow(2, "丙", "t1", "班主任", "初一", "(1)班")
+    assert roster == Roster(students=(s,), staff=(resolved,))
     with pytest.raises(RosterError) as info:
         validate([s], [])
-    assert info.value.problems == ["staff.csv: 班级「初一(1)班」没有班主任（students.csv 第2行起有该班学生）"]
+    assert info.value.problems == [
+        "staff.csv: 班级「初一(1)班」没有班主任（students.csv 第2行起有该班学生）"]
 
 
 def test_demo_roster_validates() -> None:
