@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from datetime import timedelta
 
 from bot.config import OutboxConfig
 from bot.wecom_client import WeComClient, WeComError
-from handlers.types import reply_from_payload
+from handlers.types import CardUpdate, reply_from_payload
 from models.clock import Clock
 from models.db import Database
 from models.messaging import OutboxMessage
@@ -25,6 +26,7 @@ class _Result:
     row_id: int
     attempts: int
     error: WeComError | None
+    response_code: str | None = None
 
 
 class OutboxWorker:
@@ -55,16 +57,26 @@ class OutboxWorker:
 
     async def _send(self, row: OutboxMessage) -> _Result:
         reply = reply_from_payload(row.kind, row.payload)
+        if isinstance(reply, CardUpdate) and not reply.response_code:
+            code = await self._card_code(reply.task_id)
+            if code is None:
+                return _Result(row.id, row.attempts, WeComError(0, "card has no response code",
+                                                                retryable=False))
+            reply = dataclasses.replace(reply, response_code=code)
         # Only a retry can repeat a message WeCom already took (a crash after it answered);
         # a first attempt skips WeCom's duplicate check so a legitimately repeated reply arrives.
         check = self._config.duplicate_check_seconds if row.attempts > 1 else 0
         try:
-            await self._client.send(row.touser, reply, duplicate_check_seconds=check)
+            code = await self._client.send(row.touser, reply, duplicate_check_seconds=check)
         except WeComError as exc:
             log.warning("send failed outbox=%s touser=%s errcode=%s retryable=%s", row.id,
                         row.touser, exc.errcode, exc.retryable)
             return _Result(row.id, row.attempts, exc)
-        return _Result(row.id, row.attempts, None)
+        return _Result(row.id, row.attempts, None, code)
+
+    async def _card_code(self, task_id: str) -> str | None:
+        async with self._db.read() as session:
+            return await OutboxRepo(session, self._school_id).card_response_code(task_id)
 
     async def _record(self, results: Sequence[_Result]) -> None:
         now = self._clock()
@@ -72,7 +84,7 @@ class OutboxWorker:
             repo = OutboxRepo(session, self._school_id)
             for result in results:
                 if result.error is None:
-                    await repo.mark_sent(result.row_id, now)
+                    await repo.mark_sent(result.row_id, now, result.response_code)
                 elif result.error.retryable:
                     await repo.retry_later(result.row_id, now + self._backoff(result.attempts),
                                            str(result.error))

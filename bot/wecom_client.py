@@ -60,10 +60,16 @@ class WeComClient:
             self._inflight.add_done_callback(_retrieve)
         return await asyncio.shield(self._inflight)
 
-    async def send(self, touser: str, reply: Reply, *, duplicate_check_seconds: int = 1800) -> None:
-        """Deliver one reply; raise WeComError on failure (the caller decides on back-off)."""
+    async def send(self, touser: str, reply: Reply, *,
+                   duplicate_check_seconds: int = 1800) -> str | None:
+        """Deliver one reply; the card's response_code if WeCom gave one.
+
+        Raises WeComError on failure (the caller decides on back-off).
+        """
         path, body = self.payload_for(touser, reply, duplicate_check_seconds)
-        await self._post(path, body, touser)
+        data = await self._post(path, body, touser)
+        code = data.get("response_code")
+        return code if isinstance(code, str) and code else None
 
     def payload_for(self, touser: str, reply: Reply,
                     duplicate_check_seconds: int) -> tuple[str, dict[str, Any]]:

@@ -150,11 +150,16 @@ class ButtonCard(Reply):
 
 @dataclass(frozen=True)
 class CardUpdate(Reply):
-    """Replace the buttons of a card the user clicked with a one-line outcome."""
+    """Replace a card's buttons with a one-line outcome.
+
+    `response_code` comes from the click being answered; without one, the outbox uses the code
+    WeCom returned when the card with `task_id` was sent.
+    """
 
     kind: ClassVar[str] = "card_update"
-    response_code: str
     replace_name: str
+    response_code: str = ""
+    task_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,9 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # For a template card: its task id, and the code WeCom returned to update it later.
+    task_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    response_code: Mapped[str | None] = mapped_column(String(200))
 
 
 class DialogState(Base):

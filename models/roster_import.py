@@ -316,7 +316,7 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
         if bad:
             continue
         label = s.class_label
-        grade, name = canonical.setdefault(label, (s.grade, s.class_name))
+        grade, name = canonical.setdefault(label, split_class(s.grade, s.class_name))
         first_rows.setdefault(label, s.row)
         good_students.append(replace(s, grade=grade, class_name=name))
 
@@ -336,8 +336,8 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
             problems.append(f"{sf} 第{s.row}行: 家长企业微信ID「{s.guardian_userid}」的姓名"
                             f"「{s.guardian_name}」与第{g.row}行的「{g.guardian_name}」不一致")
         if s.guardian_phone is not None:
-            if g.guardian_phone is None:
-                seen_guardian[s.guardian_userid] = g = replace(g, guardian_phone=s.guardian_phone)
+            if g.guardian_phone is None:  # the first row that gives a phone is compared with
+                seen_guardian[s.guardian_userid] = s
             elif g.guardian_phone != s.guardian_phone:
                 problems.append(f"{sf} 第{s.row}行: 家长企业微信ID「{s.guardian_userid}」的手机"
                                 f"「{s.guardian_phone}」与第{g.row}行的「{g.guardian_phone}」"
@@ -356,21 +356,21 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
         bad = _required(tf, t.row, {"姓名": t.name, "企业微信ID": t.userid, "角色": t.role})
         if t.userid and not _USERID.fullmatch(t.userid):
             bad.append(_bad_userid(tf, t.row, "企业微信ID", t.userid))
-        label = t.class_label
+        cls = t.class_label
         if t.role and t.role not in ROLES:
             bad.append(f"{tf} 第{t.row}行: 角色「{t.role}」不是 {'/'.join(ROLES)} 之一")
-        elif t.role == HOMEROOM and not label:
+        elif t.role == HOMEROOM and not cls:
             bad.append(f"{tf} 第{t.row}行: 班主任必须填写「班级」")
-        elif t.role and t.role != HOMEROOM and label:
+        elif t.role and t.role != HOMEROOM and cls:
             bad.append(f"{tf} 第{t.row}行: 只有班主任填写「班级」，{t.role}应留空"
-                       f"（现为「{label}」）")
-        if label is not None and t.role == HOMEROOM:
-            if label in canonical:
-                grade, name = canonical[label]
+                       f"（现为「{cls}」）")
+        if cls is not None and t.role == HOMEROOM:
+            if cls in canonical:
+                grade, name = canonical[cls]
             else:  # a class with no students yet
-                grade, name = _split_label(label)
+                grade, name = _split_label(cls)
             if len(name) > _MAX_LEN["班级"] or len(grade) > _MAX_LEN["年级"]:
-                bad.append(f"{tf} 第{t.row}行: 班级「{label}」太长")
+                bad.append(f"{tf} 第{t.row}行: 班级「{cls}」太长")
             t = replace(t, grade=grade, class_name=name)
         problems.extend(bad)
         if not bad:
@@ -380,20 +380,20 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
     seen_staff: dict[str, StaffRow] = {}
     homeroom: dict[str, StaffRow] = {}
     for t in good_staff:
-        first = seen_staff.setdefault(t.userid, t)
-        if first.name != t.name:
+        same = seen_staff.setdefault(t.userid, t)
+        if same.name != t.name:
             problems.append(f"{tf} 第{t.row}行: 企业微信ID「{t.userid}」的姓名「{t.name}」"
-                            f"与第{first.row}行的「{first.name}」不一致")
+                            f"与第{same.row}行的「{same.name}」不一致")
         key = (t.userid, t.role, t.class_label)
         dup = seen_role.setdefault(key, t)
         if dup is not t:
             problems.append(f"{tf} 第{t.row}行: 与第{dup.row}行重复")
             continue
         if t.role == HOMEROOM:
-            label = t.class_label or ""
-            other = homeroom.setdefault(label, t)
+            cls = t.class_label or ""
+            other = homeroom.setdefault(cls, t)
             if other is not t:
-                problems.append(f"{tf} 第{t.row}行: 班级「{label}」已有班主任「{other.name}」"
+                problems.append(f"{tf} 第{t.row}行: 班级「{cls}」已有班主任「{other.name}」"
                                 f"（第{other.row}行），一个班只能有一位班主任")
 
     for label, row in first_rows.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,12 @@ CASES = [
         ["students.csv 第6行: 家长企业微信ID「parent_zhang」的手机「13900000001」"
          "与第2行的「13800000001」不一致"],
         id="guardian userid with two phones"),
+    pytest.param(
+        [*STUDENTS, "S004,黄欣怡,初一,(1)班,林芳,parent_lin,13900000002,母亲",
+         "S005,吴俊杰,初一,(1)班,林芳,parent_lin,13900000009,母亲"], STAFF,
+        ["students.csv 第7行: 家长企业微信ID「parent_lin」的手机「13900000009」"
+         "与第6行的「13900000002」不一致"],
+        id="phones compared with the first row that gives one"),
     pytest.param(
         [*STUDENTS, STUDENTS[2]], STAFF,
         ["students.csv 第6行: 与第4行重复"],
@@ -368,6 +375,7 @@ def test_validate_takes_rows() -> None:
                    guardian_name="乙", guardian_userid="p1", guardian_phone=None, relation="母亲")
     t = StaffRow(row=2, name="丙", userid="t1", role="班主任", grade=None, class_name="初一(1)班")
     roster = validate([s], [t])
+    assert validate([replace(s, class_name="初一（1）班")], [t]) == roster
     resolved = StaffRow(2, "丙", "t1", "班主任", "初一", "(1)班")
     assert roster == Roster(students=(s,), staff=(resolved,))
     with pytest.raises(RosterError) as info:

@@ -106,7 +106,7 @@ def test_payload_card_respects_wecom_limits() -> None:
 
 def test_payload_card_update() -> None:
     wc = WeComClient(None, config_for("http://127.0.0.1:9"))  # type: ignore[arg-type]
-    path, body = wc.payload_for("u1", CardUpdate("rc-1", "已同意"), 1800)
+    path, body = wc.payload_for("u1", CardUpdate("已同意", response_code="rc-1"), 1800)
     assert path == "/cgi-bin/message/update_template_card"
     assert body == {"userids": ["u1"], "agentid": AGENT, "response_code": "rc-1",
                     "button": {"replace_name": "已同意"}}
@@ -144,7 +144,7 @@ async def test_card_and_update_recorded(client: WeComClient, standin: WeComStand
         "button_list": [{"text": "同意", "style": 1, "key": "approve"},
                         {"text": "驳回", "style": 3, "key": "reject"}],
     }
-    await client.send("teacher1", CardUpdate(card.response_code, "已同意"))
+    await client.send("teacher1", CardUpdate("已同意", response_code=card.response_code))
     assert standin.card_updates == [{"userids": ["teacher1"], "agentid": AGENT,
                                      "response_code": card.response_code,
                                      "button": {"replace_name": "已同意"}}]

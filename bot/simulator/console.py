@@ -33,6 +33,7 @@ STATIC = Path(__file__).parent / "static"
 ROLE_ORDER = (PARENT, *ROLES)  # 家长, 班主任, 政教处, 校长, 门卫, 管理员
 MAX_CONTENT_CHARS = 2000
 KEEPALIVE_SECONDS = 15.0
+DISCONNECT_CHECK_SECONDS = 1.0
 CALLBACK_TIMEOUT_SECONDS = 10.0
 
 _USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
@@ -251,22 +252,29 @@ async def stream(request: web.Request) -> web.StreamResponse:
         await _send_event(response, {"type": "reset"})
         for event in past:
             await _send_event(response, event)
+        quiet_since = time.monotonic()
         while True:
             try:
-                item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                item = await asyncio.wait_for(queue.get(), DISCONNECT_CHECK_SECONDS)
             except TimeoutError:
-                await response.write(b": keepalive\n\n")
+                transport = request.transport
+                if transport is None or transport.is_closing():
+                    break  # the page went away
+                if time.monotonic() - quiet_since >= KEEPALIVE_SECONDS:
+                    await response.write(b": keepalive\n\n")
+                    quiet_since = time.monotonic()
                 continue
             if item is _CLOSE:
                 break
             if item.touser == userid:
                 await _send_event(response, _event(state, item))
+                quiet_since = time.monotonic()
     except ConnectionResetError:  # the page went away
         pass
     finally:
         standin.unsubscribe(queue)
         state.streams.discard(queue)
-    with contextlib.suppress(ConnectionResetError):
+    with contextlib.suppress(ConnectionResetError, RuntimeError):
         await response.write_eof()
     return response
 
@@ -291,25 +299,33 @@ def _event(state: ConsoleState, item: Delivered) -> dict[str, Any]:
     body = item.body
     if item.msgtype == "update_template_card":
         code = str(body.get("response_code", ""))
-        button = body.get("button") if isinstance(body.get("button"), dict) else {}
+        button = _dict(body.get("button"))
         return {"type": "card_update", "response_code": code,
                 "task_id": state.task_of_response.get(code, ""),
                 "replace_name": str(button.get("replace_name", "")), "at": item.at}
-    inner = body.get(item.msgtype) if isinstance(body.get(item.msgtype), dict) else {}
+    inner = _dict(body.get(item.msgtype))
     if item.msgtype in ("text", "markdown"):
         return {"type": item.msgtype, "content": str(inner.get("content", "")), "at": item.at}
     if item.msgtype == "template_card":
-        title = inner.get("main_title") if isinstance(inner.get("main_title"), dict) else {}
+        title = _dict(inner.get("main_title"))
         rows = [[str(r.get("keyname", "")), str(r.get("value", ""))]
-                for r in inner.get("horizontal_content_list", []) if isinstance(r, dict)]
+                for r in _list(inner.get("horizontal_content_list")) if isinstance(r, dict)]
         buttons = [{"key": str(b.get("key", "")), "text": str(b.get("text", "")),
                     "style": b.get("style", 1)}
-                   for b in inner.get("button_list", []) if isinstance(b, dict)]
+                   for b in _list(inner.get("button_list")) if isinstance(b, dict)]
         return {"type": "card", "task_id": str(inner.get("task_id", "")),
                 "response_code": item.response_code, "title": str(title.get("title", "")),
                 "description": str(inner.get("sub_title_text", "")), "rows": rows,
                 "buttons": buttons, "at": item.at}
     return {"type": "other", "msgtype": item.msgtype, "at": item.at}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 async def _send_event(response: web.StreamResponse, event: dict[str, Any]) -> None:

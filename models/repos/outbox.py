@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.types import Outgoing
+from handlers.types import ButtonCard, Outgoing
 from models.messaging import OutboxMessage
 
 
@@ -21,10 +21,11 @@ class OutboxRepo:
     def add(self, messages: Iterable[Outgoing], now: datetime) -> None:
         """Queue messages in the current unit of work."""
         for out in messages:
+            task_id = out.reply.task_id if isinstance(out.reply, ButtonCard) else None
             self._session.add(OutboxMessage(
                 school_id=self._school_id, touser=out.touser, kind=out.reply.kind,
                 payload=out.reply.to_payload(), created_at=now, status="pending", attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=now, task_id=task_id,
             ))
 
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta,
@@ -74,10 +75,17 @@ class OutboxRepo:
             recent.setdefault(touser, []).append(sent_at)
         return recent
 
-    async def mark_sent(self, row_id: int, now: datetime) -> None:
+    async def mark_sent(self, row_id: int, now: datetime, response_code: str | None) -> None:
         await self._session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id)
-            .values(status="sent", sent_at=now, last_error=None))
+            .values(status="sent", sent_at=now, last_error=None, response_code=response_code))
+
+    async def card_response_code(self, task_id: str) -> str | None:
+        """The code WeCom gave when the card was sent, for updating it later."""
+        return await self._session.scalar(
+            select(OutboxMessage.response_code)
+            .where(OutboxMessage.school_id == self._school_id, OutboxMessage.task_id == task_id,
+                   OutboxMessage.status == "sent"))
 
     async def retry_later(self, row_id: int, at: datetime, error: str) -> None:
         await self._session.execute(

@@ -1,0 +1,284 @@
+// 请假通 local simulator console. Plain JS, no build step.
+// Every piece of text from the server is inserted with textContent / createElement only:
+// names, reasons and messages may contain markup and must show as text.
+"use strict";
+
+(function () {
+  const ROLE_ORDER = ["家长", "班主任", "政教处", "校长", "门卫", "管理员"];
+
+  const els = {
+    people: document.getElementById("people-list"),
+    name: document.getElementById("chat-name"),
+    roles: document.getElementById("chat-roles"),
+    status: document.getElementById("chat-status"),
+    messages: document.getElementById("messages"),
+    form: document.getElementById("composer"),
+    input: document.getElementById("input"),
+    send: document.getElementById("send"),
+    quick: document.getElementById("quick"),
+  };
+
+  let people = [];
+  let current = null; // the selected person {userid, name, roles}
+  let source = null; // the EventSource of the selected person
+  let cardsByTask = new Map();
+  let cardsByCode = new Map();
+
+  // ---- small DOM helpers ----------------------------------------------------------------
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function clock(at) {
+    const d = at ? new Date(at * 1000) : new Date();
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  function setStatus(text, bad) {
+    els.status.textContent = text;
+    els.status.classList.toggle("bad", Boolean(bad));
+  }
+
+  function nearBottom() {
+    const m = els.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  }
+
+  function append(node) {
+    const stick = nearBottom();
+    const placeholder = els.messages.querySelector(".placeholder");
+    if (placeholder) placeholder.remove();
+    els.messages.appendChild(node);
+    if (stick) els.messages.scrollTop = els.messages.scrollHeight;
+  }
+
+  function row(who, at, label) {
+    const r = el("div", "row " + who);
+    r.appendChild(el("div", "meta", (label ? label + " · " : "") + clock(at)));
+    return r;
+  }
+
+  // ---- people picker --------------------------------------------------------------------
+
+  async function loadPeople() {
+    try {
+      const resp = await fetch("/sim/people");
+      if (!resp.ok) throw new Error("HTTP " + resp.status);
+      const data = await resp.json();
+      people = data.people || [];
+      renderPeople(data.roles || ROLE_ORDER);
+    } catch (err) {
+      els.people.replaceChildren(el("div", "muted", "名册加载失败：" + err.message));
+      return;
+    }
+    const wanted = decodeURIComponent(location.hash.slice(1));
+    const person = people.find((p) => p.userid === wanted);
+    if (person) select(person);
+  }
+
+  function renderPeople(roles) {
+    els.people.replaceChildren();
+    for (const role of roles) {
+      const members = people.filter((p) => (p.roles || []).includes(role));
+      if (!members.length) continue;
+      els.people.appendChild(el("div", "group-title", role + "（" + members.length + "）"));
+      for (const p of members) {
+        const b = el("button", "person");
+        b.type = "button";
+        b.dataset.userid = p.userid;
+        b.appendChild(el("span", "person-name", p.name));
+        b.appendChild(el("span", "person-id", p.userid));
+        b.title = (p.roles || []).join("、");
+        b.addEventListener("click", () => select(p));
+        els.people.appendChild(b);
+      }
+    }
+    if (!els.people.children.length) {
+      els.people.appendChild(el("div", "muted", "名册是空的。"));
+    }
+  }
+
+  function select(person) {
+    current = person;
+    history.replaceState(null, "", "#" + encodeURIComponent(person.userid));
+    for (const b of els.people.querySelectorAll(".person")) {
+      b.classList.toggle("active", b.dataset.userid === person.userid);
+    }
+    els.name.textContent = person.name;
+    els.roles.textContent = person.userid + " · " + (person.roles || []).join("、");
+    els.input.disabled = false;
+    els.send.disabled = false;
+    els.input.focus();
+    connect(person.userid);
+  }
+
+  // ---- the stream of what the bot sent --------------------------------------------------
+
+  function connect(userid) {
+    if (source) source.close();
+    resetChat();
+    setStatus("连接中…");
+    source = new EventSource("/sim/stream?userid=" + encodeURIComponent(userid));
+    const mine = source;
+    source.onopen = () => { if (source === mine) setStatus("已连接"); };
+    source.onerror = () => { if (source === mine) setStatus("连接中断，正在重连…", true); };
+    source.onmessage = (e) => {
+      if (source !== mine) return;
+      let event;
+      try { event = JSON.parse(e.data); } catch (_) { return; }
+      render(event);
+    };
+  }
+
+  function resetChat() {
+    cardsByTask = new Map();
+    cardsByCode = new Map();
+    els.messages.replaceChildren(el("div", "placeholder", "还没有消息。发送「帮助」试试。"));
+  }
+
+  function render(event) {
+    switch (event.type) {
+      case "reset": resetChat(); break;
+      case "user": addMine(event.text, event.at); break;
+      case "text": addBot(event.content, event.at, "text"); break;
+      case "markdown": addBot(event.content, event.at, "markdown"); break;
+      case "card": addCard(event); break;
+      case "card_update": updateCard(event); break;
+      default: addBot("（" + (event.msgtype || "未知") + " 类型的消息，控制台暂不显示）", event.at, "other");
+    }
+  }
+
+  function addMine(text, at) {
+    const r = row("me", at);
+    const bubble = el("div", "bubble", text);
+    r.appendChild(bubble);
+    append(r);
+    return bubble;
+  }
+
+  function addBot(text, at, kind) {
+    const r = row("bot", at, "请假通");
+    const bubble = el("div", "bubble " + kind);
+    if (kind === "markdown") bubble.appendChild(el("pre", null, text));
+    else bubble.textContent = text;
+    r.appendChild(bubble);
+    append(r);
+  }
+
+  function addCard(card) {
+    const r = row("bot", card.at, "请假通");
+    const box = el("div", "card");
+    const body = el("div", "card-body");
+    body.appendChild(el("div", "card-title", card.title));
+    if (card.description) body.appendChild(el("div", "card-desc", card.description));
+    if (card.rows && card.rows.length) {
+      const dl = el("dl", "card-rows");
+      for (const [key, value] of card.rows) {
+        dl.appendChild(el("dt", null, key));
+        dl.appendChild(el("dd", null, value));
+      }
+      body.appendChild(dl);
+    }
+    box.appendChild(body);
+    const buttons = el("div", "card-buttons");
+    for (const b of card.buttons || []) {
+      const btn = el("button", "style-" + (Number(b.style) || 1), b.text);
+      btn.type = "button";
+      btn.addEventListener("click", () => clickButton(card, b, box));
+      buttons.appendChild(btn);
+    }
+    if (buttons.children.length) box.appendChild(buttons);
+    r.appendChild(box);
+    append(r);
+    if (card.task_id) cardsByTask.set(card.task_id, box);
+    if (card.response_code) cardsByCode.set(card.response_code, box);
+  }
+
+  function setButtons(box, disabled) {
+    for (const b of box.querySelectorAll(".card-buttons button")) b.disabled = disabled;
+  }
+
+  async function clickButton(card, button, box) {
+    if (!current) return;
+    setButtons(box, true);
+    addMine("［点击］" + button.text);
+    const ok = await post("/sim/click", {
+      userid: current.userid, task_id: card.task_id, key: button.key, text: button.text,
+    });
+    if (!ok && !box.classList.contains("done")) setButtons(box, false);
+  }
+
+  function updateCard(update) {
+    const box = cardsByTask.get(update.task_id) || cardsByCode.get(update.response_code);
+    if (!box) return;
+    box.classList.add("done");
+    setButtons(box, true);
+    let outcome = box.querySelector(".card-outcome");
+    if (!outcome) {
+      outcome = el("div", "card-outcome");
+      box.appendChild(outcome);
+    }
+    outcome.textContent = update.replace_name || "已处理";
+    const buttons = box.querySelector(".card-buttons");
+    if (buttons) buttons.hidden = true;
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  async function post(url, payload) {
+    try {
+      const resp = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(payload),
+      });
+      let data = {};
+      try { data = await resp.json(); } catch (_) { /* not JSON */ }
+      if (!resp.ok || data.status !== "ok") {
+        setStatus("发送失败：" + (data.error || "HTTP " + resp.status), true);
+        return false;
+      }
+      setStatus("已连接");
+      return true;
+    } catch (err) {
+      setStatus("发送失败：" + err.message, true);
+      return false;
+    }
+  }
+
+  async function say(text) {
+    if (!current || !text.trim()) return;
+    const bubble = addMine(text);
+    const ok = await post("/sim/say", { userid: current.userid, content: text });
+    if (!ok) {
+      bubble.classList.add("failed");
+      bubble.title = "发送失败";
+    }
+  }
+
+  els.form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = els.input.value;
+    if (!text.trim()) return;
+    els.input.value = "";
+    say(text);
+  });
+
+  els.input.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      els.form.requestSubmit();
+    }
+  });
+
+  els.quick.addEventListener("click", (e) => {
+    const chip = e.target.closest(".chip");
+    if (chip && current) say(chip.dataset.text);
+  });
+
+  loadPeople();
+})();

@@ -1,0 +1,77 @@
+"""The same service on PostgreSQL: end to end, an outage of the database, two instances at once."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select
+
+from models.messaging import InboxMessage, OutboxMessage
+from tests.conftest import PG_DSN
+from tests.harness import FakeClock, prepare_database, running
+
+pytestmark = pytest.mark.postgres
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(PG_DSN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def test_a_message_is_answered_on_postgres(pg_url: str, clock: FakeClock) -> None:
+    await prepare_database(pg_url)
+    async with running(pg_url, clock) as h:
+        assert await h.say("teacher_li", "帮助") == 200
+        await h.drain()
+        assert "【班主任】" in h.last_text("teacher_li")
+
+
+async def test_database_outage_answers_503_then_recovers_by_itself(
+        pg_url: str, clock: FakeClock) -> None:
+    await prepare_database(pg_url)
+    name = pg_url.rsplit("/", 1)[1]
+    async with running(pg_url, clock) as h:
+        assert await h.say("parent_zhang", "帮助") == 200
+        await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     f"WHERE datname = '{name}'")
+        try:
+            assert await h.say("parent_zhang", "还在吗") == 503
+            assert (await h.client.get("/healthz")).status == 503
+        finally:
+            await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        assert (await h.client.get("/healthz")).status == 200
+        assert await h.say("parent_zhang", "帮助") == 200
+        await h.drain()
+        assert len(h.texts_for("parent_zhang")) == 2
+
+
+async def test_two_instances_share_the_work_and_do_it_once(pg_url: str, clock: FakeClock) -> None:
+    await prepare_database(pg_url)
+    users = ["parent_zhang", "teacher_li", "guard_sun", "office_zhao", "principal_chen"]
+    async with running(pg_url, clock) as a, running(pg_url, clock) as b:
+        sent = [(a if i % 2 else b).say(users[i % 5], f"第{i}条") for i in range(40)]
+        # WeCom retries land anywhere: deliver every callback to both instances too.
+        params_body = [a.sealed(a.inner_text_xml("parent_zhang", "帮助", msg_id=5000 + i))
+                       for i in range(10)]
+        statuses = await asyncio.gather(*sent, *(
+            h.client.post("/wecom/callback", params=p, data=body)
+            for p, body in params_body for h in (a, b)))
+        codes = [s if isinstance(s, int) else s.status for s in statuses]
+        assert codes == [200] * len(codes)
+        await asyncio.gather(a.drain(rounds=200), b.drain(rounds=200))
+        await asyncio.gather(a.drain(rounds=200), b.drain(rounds=200))
+        async with a.db.read() as session:
+            inbox = await session.scalar(select(func.count()).select_from(InboxMessage)
+                                         .where(InboxMessage.status == "done"))
+            outbox = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                          .where(OutboxMessage.status == "sent"))
+        assert inbox == 50
+        assert outbox == 50
+        delivered = len(a.standin.delivered) + len(b.standin.delivered)
+        assert delivered == 50
