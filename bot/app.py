@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import callback, health, keys
+from bot import callback, health, keys, passes
 from bot.config import Config
 from bot.crypto import WeComCrypto
 from bot.inbox_worker import InboxWorker
@@ -39,6 +39,7 @@ def create_app(config: Config, *, clock: Clock = utc_now, run_workers: bool = Tr
                                    config.wecom.corp_id)
     app.add_routes(callback.routes)
     app.add_routes(health.routes)
+    app.add_routes(passes.routes)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_workers(run_workers))
     return app

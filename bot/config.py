@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -122,6 +123,15 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class SecurityConfig:
+    secret_key: str
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for one purpose (pass-code digests, QR links), from the one secret."""
+        return hashlib.sha256(f"qingjia:{purpose}:{self.secret_key}".encode()).digest()
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig
     wecom: WeComConfig
@@ -129,6 +139,7 @@ class Config:
     school: SchoolConfig
     calendar: SchoolCalendar
     approval: ApprovalConfig
+    security: SecurityConfig
     leave: LeaveConfig = field(default_factory=LeaveConfig)
     attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     truancy: TruancyConfig = field(default_factory=TruancyConfig)
@@ -174,6 +185,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         school=_school(r),
         calendar=_calendar(r),
         approval=_approval(r),
+        security=_security(r),
         leave=LeaveConfig(
             backdate_school_days=r.int("leave.backdate_school_days", 3, lo=0),
             sick_note_after_days=r.num("leave.sick_note_after_days", 3.0, lo=0),
@@ -222,6 +234,13 @@ def _wecom(r: _Reader) -> WeComConfig:
         timestamp_window_seconds=r.int("wecom.timestamp_window_seconds", 300, lo=1),
         request_timeout_seconds=r.num("wecom.request_timeout_seconds", 5.0, lo=0.1),
     )
+
+
+def _security(r: _Reader) -> SecurityConfig:
+    secret = r.str("security.secret_key")
+    if len(secret) < 16:
+        raise ConfigError("security.secret_key: must be at least 16 characters")
+    return SecurityConfig(secret_key=secret)
 
 
 def _school(r: _Reader) -> SchoolConfig:

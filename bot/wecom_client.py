@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from bot.config import WeComConfig
-from handlers.types import ButtonCard, CardUpdate, Markdown, Reply, Text
+from handlers.types import ButtonCard, CardUpdate, Image, Markdown, Reply, Text
 
 log = logging.getLogger("qingjia.wecom")
 
@@ -83,6 +83,8 @@ class WeComClient:
         body: dict[str, Any] = {"touser": touser, "msgtype": reply.kind, "agentid": agentid}
         if isinstance(reply, Text | Markdown):
             body[reply.kind] = {"content": reply.content}
+        elif isinstance(reply, Image):
+            body["image"] = {"media_id": reply.media_id}
         elif isinstance(reply, ButtonCard):
             body["template_card"] = _button_card(reply)
         else:

@@ -13,9 +13,11 @@ from bot.config import Config
 from handlers import texts
 from handlers.context import Dialog, Notifier, User
 from handlers.dispatcher import Router, TextMessage, call_handler, find_handler, normalize_text
+from handlers.leave_desk import LeaveDesk
 from handlers.types import Incoming, Outgoing, Text
 from models.repos.audit import AuditRepo
 from models.repos.dialogs import DialogRepo
+from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 
 log = logging.getLogger("qingjia.dispatch")
@@ -64,11 +66,13 @@ class Dispatcher:
     def _injected(self, session: AsyncSession, message: Incoming, user: User, dialog: Dialog,
                   notifier: Notifier, roster: RosterRepo, now: datetime) -> dict[str, Any]:
         text = normalize_text(message.content) if isinstance(message, TextMessage) else ""
+        audit = AuditRepo(session, self.school_id)
+        desk = LeaveDesk(self.config, LeaveRepo(session, self.school_id), roster, audit,
+                         notifier, now)
         return {
             "message": message, "text": text, "user": user, "dialog": dialog,
             "notify": notifier, "roster": roster, "now": now, "config": self.config,
-            "audit": AuditRepo(session, self.school_id), "session": session,
-            "school_id": self.school_id,
+            "audit": audit, "desk": desk,
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,

@@ -1,10 +1,18 @@
-"""The one routing map: every router, in the order messages try them."""
+"""The one routing map: every router, in the order messages try them.
+
+Commands of staff come before the parent's catch-all for "明天病假", so that
+`驳回 17 请补交病假证明` or `临时请假 张小明 病假` reach the approver and the 班主任.
+"""
 
 from __future__ import annotations
 
-from handlers import common
+from handlers import approver, common, guard, parent, teacher
 from handlers.dispatcher import Router
 
 ROUTERS: tuple[Router, ...] = (
     common.router,
+    approver.router,
+    teacher.router,
+    guard.router,
+    parent.router,
 )

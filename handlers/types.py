@@ -130,6 +130,14 @@ class Markdown(Reply):
 
 
 @dataclass(frozen=True)
+class Image(Reply):
+    """An image WeCom already holds (e.g. a photo a parent sent), passed on by its media id."""
+
+    kind: ClassVar[str] = "image"
+    media_id: str
+
+
+@dataclass(frozen=True)
 class Button:
     key: str
     text: str
@@ -171,7 +179,7 @@ class Outgoing:
 
 
 REPLY_KINDS: dict[str, type[Reply]] = {
-    cls.kind: cls for cls in (Text, Markdown, ButtonCard, CardUpdate)
+    cls.kind: cls for cls in (Text, Markdown, Image, ButtonCard, CardUpdate)
 }
 
 

@@ -9,7 +9,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -54,7 +59,6 @@ class Database:
         """A read-only session that does not queue behind writers (WAL readers never block)."""
         async with self._read_sessions() as session:
             yield session
-            await session.rollback()
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""

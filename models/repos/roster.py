@@ -318,3 +318,38 @@ class RosterRepo:
                 before={"name": school.name}, after={"name": name})
             school.name = name
         return school.id
+
+    async def student(self, student_id: int) -> Student | None:
+        return await self._session.scalar(
+            select(Student).where(Student.id == student_id, Student.school_id == self._school_id))
+
+    async def school_class(self, class_id: int) -> SchoolClass | None:
+        return await self._session.scalar(
+            select(SchoolClass).where(SchoolClass.id == class_id,
+                                      SchoolClass.school_id == self._school_id))
+
+    async def homeroom_teachers(self, class_id: int) -> list[str]:
+        """Userids of the class's 班主任."""
+        rows = await self._session.scalars(
+            select(StaffRole.userid).where(StaffRole.school_id == self._school_id,
+                                           StaffRole.role == HOMEROOM,
+                                           StaffRole.class_id == class_id)
+            .order_by(StaffRole.userid))
+        return list(rows)
+
+    async def guardians_of(self, student_id: int) -> list[str]:
+        """Userids of the student's guardians."""
+        rows = await self._session.scalars(
+            select(Guardian.userid)
+            .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+            .where(GuardianLink.student_id == student_id, Guardian.school_id == self._school_id)
+            .order_by(Guardian.userid))
+        return list(rows)
+
+    async def students_named(self, name: str, class_ids: list[int]) -> list[Student]:
+        """Active students of these classes with this name."""
+        rows = await self._session.scalars(
+            select(Student).where(Student.school_id == self._school_id, Student.name == name,
+                                  Student.class_id.in_(class_ids), Student.active.is_(True))
+            .order_by(Student.student_no))
+        return list(rows)

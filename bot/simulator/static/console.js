@@ -43,17 +43,25 @@
     els.status.classList.toggle("bad", Boolean(bad));
   }
 
-  function nearBottom() {
-    const m = els.messages;
-    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  // Follow new messages unless the user scrolled up to read older ones.
+  let pinned = true;
+
+  function scrollDown() {
+    if (pinned) els.messages.scrollTop = els.messages.scrollHeight;
   }
 
+  els.messages.addEventListener("scroll", () => {
+    const m = els.messages;
+    pinned = m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  });
+  window.addEventListener("resize", scrollDown);
+  if (document.fonts) document.fonts.ready.then(scrollDown);
+
   function append(node) {
-    const stick = nearBottom();
     const placeholder = els.messages.querySelector(".placeholder");
     if (placeholder) placeholder.remove();
     els.messages.appendChild(node);
-    if (stick) els.messages.scrollTop = els.messages.scrollHeight;
+    scrollDown();
   }
 
   function row(who, at, label) {
@@ -75,10 +83,16 @@
       els.people.replaceChildren(el("div", "muted", "名册加载失败：" + err.message));
       return;
     }
+    selectFromHash();
+  }
+
+  function selectFromHash() {
     const wanted = decodeURIComponent(location.hash.slice(1));
     const person = people.find((p) => p.userid === wanted);
-    if (person) select(person);
+    if (person && (!current || current.userid !== person.userid)) select(person);
   }
+
+  window.addEventListener("hashchange", selectFromHash);
 
   function renderPeople(roles) {
     els.people.replaceChildren();
@@ -137,6 +151,7 @@
   function resetChat() {
     cardsByTask = new Map();
     cardsByCode = new Map();
+    pinned = true;
     els.messages.replaceChildren(el("div", "placeholder", "还没有消息。发送「帮助」试试。"));
   }
 
@@ -153,6 +168,7 @@
   }
 
   function addMine(text, at) {
+    pinned = true; // what the user just did is always shown
     const r = row("me", at);
     const bubble = el("div", "bubble", text);
     r.appendChild(bubble);
@@ -223,8 +239,7 @@
       box.appendChild(outcome);
     }
     outcome.textContent = update.replace_name || "已处理";
-    const buttons = box.querySelector(".card-buttons");
-    if (buttons) buttons.hidden = true;
+    scrollDown();
   }
 
   // ---- sending ----------------------------------------------------------------------------

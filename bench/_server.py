@@ -1,0 +1,90 @@
+"""The server processes `bench/ingest.py` measures, each in its own process and event loop.
+
+`app`: the real service (`create_app`, both workers running) on a migrated database with the demo
+roster, and a WeCom stand-in on a second localhost port as its API host.
+`bare`: a plain aiohttp app whose POST handler reads the body and answers 200.
+
+Both log like `qingjia serve` (INFO, access log on), to a file instead of a terminal. Once
+listening, the process prints `READY <port>` on stdout; SIGINT stops it.
+
+Run by `bench/ingest.py` as `python bench/_server.py ...` with the project root on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.app import create_app
+from bot.simulator.standin import WeComStandIn
+from tests.harness import make_config, prepare_database
+
+CALLBACK_PATH = "/wecom/callback"
+
+
+def _listening_socket() -> socket.socket:
+    """A socket bound to a free localhost port, so the port is known before the app starts."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def bare_app() -> web.Application:
+    """The baseline: read the body, answer 200."""
+
+    async def accept(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text="success")
+
+    app = web.Application()
+    app.router.add_post(CALLBACK_PATH, accept)
+    return app
+
+
+def real_app(db_url: str) -> web.Application:
+    """The service as `qingjia serve` builds it, its WeCom API host a stand-in on localhost."""
+    api_sock = _listening_socket()
+    api_base = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
+    config = make_config(db_url, api_base=api_base)
+    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
+
+    async def serve_standin(_app: web.Application) -> AsyncIterator[None]:
+        runner = web.AppRunner(standin.app(), access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, api_sock).start()
+        yield
+        await runner.cleanup()
+
+    app = create_app(config)
+    app.cleanup_ctx.insert(0, serve_standin)  # up before the outbox worker starts sending
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind", choices=("app", "bare"))
+    parser.add_argument("--db-url", help="the database for `app` (migrated and loaded here)")
+    parser.add_argument("--log-file", required=True)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, filename=args.log_file,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if args.kind == "app":
+        if not args.db_url:
+            parser.error("app needs --db-url")
+        asyncio.run(prepare_database(args.db_url))
+        app = real_app(args.db_url)
+    else:
+        app = bare_app()
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    web.run_app(app, sock=sock, print=lambda _: print(f"READY {port}", flush=True))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""班主任 / 政教处 / 校长 deciding: card buttons, 批准 / 驳回 by text, 待审批."""
+
+from __future__ import annotations
+
+import re
+
+from handlers import leave_views as views
+from handlers.context import Dialog, User
+from handlers.dispatcher import ButtonPrefix, Command, InState, Router
+from handlers.leave_desk import NOT_FOUND, LeaveDesk
+from handlers.types import CardClick, Reply, Text
+
+router = Router("approver", roles=frozenset({"班主任", "政教处", "校长"}))
+
+ASK_REASON = "请回复驳回理由（单号{id}），家长会看到它。发送「取消」可放弃。"
+
+
+@router.on(ButtonPrefix(views.APPROVE))
+async def approve_button(args: str, message: CardClick, user: User,
+                         desk: LeaveDesk) -> list[Reply]:
+    if not args.isdigit():
+        return [Text("这张卡片已失效。")]
+    return await desk.decide(user, int(args), approve=True, response_code=message.response_code)
+
+
+@router.on(ButtonPrefix(views.REJECT))
+async def reject_button(args: str, message: CardClick, user: User, dialog: Dialog,
+                        desk: LeaveDesk) -> list[Reply]:
+    """驳回 needs a reason: ask for it, and keep the click's code to update the card after."""
+    if not args.isdigit():
+        return [Text("这张卡片已失效。")]
+    leave = await desk.leaves.get(int(args))
+    if leave is None or not await desk.may_decide(user, leave):
+        return [Text(NOT_FOUND.format(id=args))]
+    if leave.status != "pending":
+        return await desk.decide(user, leave.id, approve=False, note="",
+                                 response_code=message.response_code)
+    dialog.go("reject:reason", leave_id=leave.id, response_code=message.response_code)
+    return [Text(ASK_REASON.format(id=leave.id))]
+
+
+@router.on(InState("reject:reason"))
+async def reject_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
+    if not text:
+        return [Text(ASK_REASON.format(id=dialog.data["leave_id"]))]
+    leave_id, code = dialog.data["leave_id"], dialog.data.get("response_code") or None
+    dialog.end()
+    return await desk.decide(user, leave_id, approve=False, note=text[:200], response_code=code)
+
+
+@router.on(Command("批准", "同意"))
+async def approve_text(args: str, user: User, desk: LeaveDesk) -> list[Reply]:
+    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args)
+    if match is None:
+        return [Text("请写明单号，例如：批准 17。发送「待审批」查看待办。")]
+    return await desk.decide(user, int(match.group(1)), approve=True)
+
+
+@router.on(Command("驳回", "不同意"))
+async def reject_text(args: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
+    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})\s*(.*)", args)
+    if match is None:
+        return [Text("请写明单号和理由，例如：驳回 17 请补交诊断书。")]
+    leave_id, reason = int(match.group(1)), match.group(2).strip()
+    if reason:
+        return await desk.decide(user, leave_id, approve=False, note=reason[:200])
+    leave = await desk.leaves.get(leave_id)
+    if leave is None or not await desk.may_decide(user, leave):
+        return [Text(NOT_FOUND.format(id=leave_id))]
+    dialog.go("reject:reason", leave_id=leave_id, response_code="")
+    return [Text(ASK_REASON.format(id=leave_id))]
+
+
+@router.on(Command("待审批", "待办"))
+async def pending(user: User, desk: LeaveDesk) -> str:
+    """Pending leaves this approver may decide, oldest first."""
+    tiers = [i for i, t in enumerate(desk.config.approval.tiers) if t.role in user.roles]
+    lines = []
+    for leave in await desk.leaves.pending_in_tiers(tiers):
+        if not await desk.may_decide(user, leave):
+            continue
+        student = await desk.roster.student(leave.student_id)
+        lines.append(views.summary_line(leave, student.name if student else ""))
+        lines.append(f"  事由：{leave.reason}")
+    if not lines:
+        return "目前没有待您审批的请假。"
+    return "待审批：\n" + "\n".join(lines) + "\n回复「批准 单号」或「驳回 单号 理由」。"

@@ -1,0 +1,124 @@
+"""A leave being drafted in chat: what is known so far, and whether it may be submitted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from handlers.leave_desk import LeaveDesk
+from models.leave import SICK, Leave
+from models.rules.dates import DateSpan
+from models.rules.routing import Route, route_for
+from models.rules.schooldays import CalendarUnknown, count_school_days, only_non_school_days_between
+from models.rules.slots import slots_overlap, span_slots
+
+
+@dataclass
+class Draft:
+    """Dialog data for a leave request; stored as plain JSON in the dialog state."""
+
+    student_id: int | None = None
+    kind: str | None = None
+    start: str | None = None
+    start_half: str = "am"
+    end: str | None = None
+    end_half: str = "pm"
+    window: tuple[str, str] | None = None
+    reason: str | None = None
+    media_id: str | None = None
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Draft:
+        fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if fields.get("window"):
+            fields["window"] = tuple(fields["window"])
+        return cls(**fields)
+
+    def dump(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def set_span(self, span: DateSpan) -> None:
+        self.start, self.start_half = span.start.isoformat(), span.start_half
+        self.end, self.end_half = span.end.isoformat(), span.end_half
+        self.window = ((span.window[0].isoformat("minutes"), span.window[1].isoformat("minutes"))
+                       if span.window else None)
+
+    @property
+    def span(self) -> DateSpan | None:
+        if self.start is None or self.end is None:
+            return None
+        window = ((time.fromisoformat(self.window[0]), time.fromisoformat(self.window[1]))
+                  if self.window else None)
+        return DateSpan(date.fromisoformat(self.start), self.start_half,  # type: ignore[arg-type]
+                        date.fromisoformat(self.end), self.end_half,  # type: ignore[arg-type]
+                        window)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    days: float
+    routing_days: float
+    route: Route
+    needs_photo: bool
+
+
+class Refusal(Exception):
+    """The draft cannot be submitted; the message tells the parent why, in Chinese."""
+
+
+async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
+    """Count, check and route a draft; raise Refusal with the reason."""
+    span = draft.span
+    assert span is not None
+    calendar = desk.config.calendar
+    try:
+        days = count_school_days(span, calendar)
+    except CalendarUnknown as exc:
+        raise Refusal(f"{exc}，暂时无法办理这段日期的请假。请联系班主任。") from exc
+    if days == 0:
+        raise Refusal("所选日期都不是上课日，不需要请假。")
+    _check_backdating(desk, span)
+    slots = span_slots(span)
+    open_leaves = await desk.leaves.open_for_student(student_id)
+    for other in open_leaves:
+        if slots_overlap(slots, (other.start_slot, other.end_slot)):
+            raise Refusal(f"与已有的请假（单号{other.id}，{other.start_date.month}月"
+                          f"{other.start_date.day}日起）时间重叠，不能重复请假。")
+    routing_days = days + _chained_days(desk, span, open_leaves)
+    route = route_for(routing_days, desk.config.approval.tiers)
+    needs_photo = draft.kind == SICK and days > desk.config.leave.sick_note_after_days
+    return Assessment(days, routing_days, route, needs_photo)
+
+
+def _check_backdating(desk: LeaveDesk, span: DateSpan) -> None:
+    """A leave may start at most N school days back (补假); earlier needs the 班主任."""
+    today, limit = desk.today, desk.config.leave.backdate_school_days
+    if span.start >= today:
+        return
+    try:
+        past = count_school_days(DateSpan(span.start, "am", today - timedelta(days=1), "pm"),
+                                 desk.config.calendar)
+    except CalendarUnknown:
+        past = float("inf")
+    if past > limit:
+        raise Refusal(f"开始日期早于{limit}个上课日之前，无法在线补假，请联系班主任。")
+
+
+def _chained_days(desk: LeaveDesk, span: DateSpan, open_leaves: list[Leave]) -> float:
+    """Days of the child's other leaves joined to this one by nothing but non-school days."""
+    calendar = desk.config.calendar
+    before = sorted((x for x in open_leaves if x.end_date <= span.start),
+                    key=lambda x: x.end_slot, reverse=True)
+    after = sorted((x for x in open_leaves if x.start_date >= span.end), key=lambda x: x.start_slot)
+    total, edge = 0.0, span.start
+    for other in before:
+        if not only_non_school_days_between(other.end_date, edge, calendar):
+            break
+        total, edge = total + other.days, other.start_date
+    edge = span.end
+    for other in after:
+        if not only_non_school_days_between(edge, other.start_date, calendar):
+            break
+        total, edge = total + other.days, other.end_date
+    return total

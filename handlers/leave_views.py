@@ -1,0 +1,67 @@
+"""How a leave reads in chat: its dates, its status, the approver's card, its history."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from handlers.types import Button, ButtonCard
+from models.leave import Leave
+from models.messaging import AuditEntry
+from models.rules.dates import DateSpan
+from models.rules.schooldays import describe_span
+
+STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回",
+                "withdrawn": "已撤销", "returned": "已销假"}
+ACTION_NAMES = {"submitted": "提交", "routed": "送审", "reminded": "催办", "moved_up": "转上级审批",
+                "approved": "批准", "rejected": "驳回", "withdrawn": "撤销", "exited": "离校",
+                "returned": "返校销假", "opened": "办理临时请假"}
+APPROVE, REJECT = "approve:", "reject:"
+
+
+def leave_span(leave: Leave) -> DateSpan:
+    window = ((leave.window_start, leave.window_end)
+              if leave.window_start is not None and leave.window_end is not None else None)
+    return DateSpan(leave.start_date, "pm" if leave.start_slot % 2 else "am", leave.end_date,
+                    "pm" if leave.end_slot % 2 else "am", window)
+
+
+def when(leave: Leave) -> str:
+    """"12月7日(周一)至12月9日(周三)，共3个上课日"."""
+    return describe_span(leave_span(leave), leave.days)
+
+
+def clock(moment: datetime, tz: tzinfo) -> str:
+    return moment.astimezone(tz).strftime("%H:%M")
+
+
+def stamp(moment: datetime, tz: tzinfo) -> str:
+    local = moment.astimezone(tz)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def approval_card(leave: Leave, student: str, class_label: str, task_id: str) -> ButtonCard:
+    """The approver's card: everything needed to decide, and the two buttons."""
+    evidence = "已上传诊断书（见下图）" if leave.evidence_media_id else "家长证明"
+    return ButtonCard(
+        task_id=task_id,
+        title=f"请假审批 单号{leave.id}",
+        description=f"{student}（{class_label}）{leave.kind}",
+        fields=(("学生", f"{student} {class_label}"), ("时间", when(leave)),
+                ("天数", f"{leave.days:g}个上课日"), ("类型", leave.kind),
+                ("事由", leave.reason), ("证明", evidence)),
+        buttons=(Button(f"{APPROVE}{leave.id}", "批准", 1), Button(f"{REJECT}{leave.id}", "驳回", 3)),
+    )
+
+
+def summary_line(leave: Leave, student: str) -> str:
+    return f"单号{leave.id} {student} {leave.kind} {when(leave)} [{STATUS_NAMES[leave.status]}]"
+
+
+def history_lines(entries: list[AuditEntry], names: dict[str, str], tz: tzinfo) -> list[str]:
+    """One line per recorded step: when, what, who."""
+    lines = []
+    for entry in entries:
+        who = names.get(entry.actor, "系统" if entry.actor.startswith("system") else entry.actor)
+        lines.append(f"  {stamp(entry.at, tz)} {ACTION_NAMES.get(entry.action, entry.action)}"
+                     f"（{who}）")
+    return lines

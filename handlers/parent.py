@@ -1,0 +1,329 @@
+"""家长: ask for leave (a guided dialog or one message), see it, withdraw it.
+
+The dialog, declared in one place (diagram: docs/leave_dialog.mmd):
+
+    请假 / 明天病假 ─► leave:child ─► leave:dates ─► leave:kind ─► leave:reason
+                         ─► [leave:photo] ─► leave:confirm ─► 确认 → submitted
+    取消 leaves it at any step; it lapses after [dialog] timeout_minutes.
+
+Each step is skipped when the message that opened the dialog already answered it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers import leave_views as views
+from handlers.context import PARENT, Dialog, Notifier, User
+from handlers.dispatcher import Command, InState, Router, is_image
+from handlers.leave_desk import LeaveDesk
+from handlers.leave_draft import Draft, Refusal, assess
+from handlers.types import ImageMessage, Incoming
+from models.leave import APPROVED, PENDING, WITHDRAWN, Leave
+from models.roster import Student
+from models.rules.dates import DatePhraseError, parse_date_phrase
+from models.rules.schooldays import describe_span
+from models.rules.slots import span_slots
+
+router = Router("parent", roles=frozenset({PARENT}))
+
+KINDS = ("病假", "事假")
+_KIND_RE = re.compile("|".join(KINDS))
+MAX_REASON = 200
+ASK_DATES = "请问哪天请假？例如：明天、后天到周五、12月3日上午、从12月1号到3号。"
+ASK_KIND = "请问是病假还是事假？"
+ASK_REASON = "请简单说明事由（例如：发烧、家中有事）。"
+ASK_PHOTO = "病假超过{n}个上课日，需要医院诊断书。请拍照发送诊断书照片。"
+SUSPENSION = ("按学校规定，连续请假超过{n}个上课日不能按请假办理，需要办理休学手续："
+              "由家长持县级以上医院证明提出书面申请，经学校审查后报教育主管部门批准。"
+              "班主任已收到通知，会与您联系。")
+
+
+# ---- entry points --------------------------------------------------------------
+
+
+@router.on(Command("请假"))
+async def start(args: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    """`请假` opens the dialog; `请假 张小明 明天 病假 发烧` fills it in one go."""
+    children = await desk.roster.children_of(user.userid)
+    try:
+        draft, problem = read_request(args, children, desk)
+    except NotYourChild as exc:
+        dialog.end()
+        return f"您名下没有叫「{exc}」的在读学生，无法为其请假。"
+    return await advance(draft, dialog, desk, children, user, problem=problem)
+
+
+def _mentions_leave(message: Incoming, data: dict) -> bool:  # type: ignore[type-arg]
+    return data["dialog"].state is None and bool(_KIND_RE.search(data["text"]))
+
+
+@router.on(_mentions_leave)
+async def start_from_phrase(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    """"明天病假" with no command word is a leave request too."""
+    return await start(text, user, dialog, desk)
+
+
+# ---- dialog steps ------------------------------------------------------------------
+
+
+@router.on(InState("leave:child"))
+async def choose_child(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    children = await desk.roster.children_of(user.userid)
+    draft = Draft.load(dialog.data)
+    chosen = _pick_child(text, children)
+    if chosen is None:
+        return "没有找到这个孩子。" + _child_question(children)
+    draft.student_id = chosen.id
+    return await advance(draft, dialog, desk, children, user)
+
+
+@router.on(InState("leave:dates"))
+async def give_dates(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    try:
+        draft.set_span(parse_date_phrase(text, desk.today, desk.config.calendar))
+    except DatePhraseError as exc:
+        return str(exc)
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
+@router.on(InState("leave:kind"))
+async def give_kind(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    kind = "病假" if "病" in text else "事假" if "事" in text else None
+    if kind is None:
+        return ASK_KIND + "请回复「病假」或「事假」。"
+    draft.kind = kind
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
+@router.on(InState("leave:reason"))
+async def give_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    if not text:
+        return ASK_REASON
+    draft.reason = text[:MAX_REASON]
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
+@router.on(InState("leave:photo"), is_image)
+async def give_photo(message: ImageMessage, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    draft.media_id = message.media_id
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
+@router.on(InState("leave:photo"))
+async def photo_expected(desk: LeaveDesk) -> str:
+    return ASK_PHOTO.format(n=f"{desk.config.leave.sick_note_after_days:g}") + "（发送「取消」可放弃）"
+
+
+@router.on(InState("leave:confirm"), Command("确认", "确定", "是", "好", "提交"))
+async def confirm(user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    """Submit: re-check (the world may have moved), store, and send the approvers' cards."""
+    draft = Draft.load(dialog.data)
+    children = await desk.roster.children_of(user.userid)
+    student = next((c for c in children if c.id == draft.student_id), None)
+    if student is None:
+        dialog.end()
+        return "这个孩子已不在您的名下，无法提交。"
+    try:
+        found = await assess(desk, draft, student.id)
+    except Refusal as exc:
+        dialog.end()
+        return f"{exc}\n请假未提交。"
+    leave = await _submit(desk, draft, student, found.days, found.routing_days,
+                          found.route.tier_index or 0, user)
+    dialog.end()
+    tier_role = desk.config.approval.tiers[leave.tier_index].role
+    return (f"已提交请假，单号{leave.id}。\n{student.name} {leave.kind} {views.when(leave)}\n"
+            f"等待{tier_role}审批，结果会第一时间通知您。")
+
+
+@router.on(InState("leave:confirm"))
+async def confirm_expected() -> str:
+    return "请回复「确认」提交，或「取消」放弃。"
+
+
+# ---- other parent commands ------------------------------------------------------------
+
+
+@router.on(Command("确认"))
+async def nothing_to_confirm() -> str:
+    return "没有待确认的请假（可能已超时）。请重新发送「请假」。"
+
+
+@router.on(Command("我的请假", "请假记录"))
+async def my_leaves(user: User, desk: LeaveDesk) -> str:
+    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
+    leaves = await desk.leaves.recent_for_students(list(children))
+    if not leaves:
+        return "还没有请假记录。发送「请假」开始办理。"
+    lines = []
+    for leave in leaves:
+        lines.append(views.summary_line(leave, children[leave.student_id].name))
+        entries = await desk.audit.history("leave", leave.id)
+        names = {e.actor: name for e in entries
+                 if (name := await desk.roster.display_name(e.actor))}
+        lines.extend(views.history_lines(entries, names, desk.tz))
+    return "最近的请假：\n" + "\n".join(lines)
+
+
+@router.on(Command("撤销", "撤回"))
+async def withdraw(args: str, user: User, desk: LeaveDesk, notify: Notifier) -> str:
+    """A pending leave, or an approved one before it starts; the approvers are told."""
+    number = _leave_number(args)
+    if number is None:
+        return "请写明单号，例如：撤销 17。发送「我的请假」可查看单号。"
+    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
+    leave = await desk.leaves.get(number)
+    if leave is None or leave.student_id not in children:
+        return f"没有找到您的单号{number}。发送「我的请假」可查看单号。"
+    started = leave.valid_from is not None and leave.valid_from <= desk.now
+    allowed = [PENDING] + ([] if started or leave.exited_at else [APPROVED])
+    before = leave.status
+    if not await desk.leaves.transition(leave.id, allowed, status=WITHDRAWN,
+                                        decided_at=desk.now if before == PENDING else
+                                        leave.decided_at):
+        return f"单号{number}{views.STATUS_NAMES[leave.status]}，已不能撤销。"
+    desk.record(user.userid, "withdrawn", leave, before=before)
+    name = children[leave.student_id].name
+    for card in await desk.leaves.cards(leave.id):
+        notify.send(card.userid, f"单号{leave.id}（{name}）已被家长撤销。")
+    await desk.close_cards(leave, "已撤销")
+    return f"已撤销单号{leave.id}（{name} {views.when(leave)}）。"
+
+
+# ---- the dialog's engine -------------------------------------------------------------
+
+
+async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[Student],
+                  user: User, problem: str | None = None) -> str:
+    """Ask for the first missing answer; when all are in, check and echo for 确认."""
+    if not children:
+        dialog.end()
+        return "名册中没有您名下的在读学生，请联系班主任。"
+    if draft.student_id is None and len(children) == 1:
+        draft.student_id = children[0].id
+    if draft.student_id is None:
+        dialog.go("leave:child", **draft.dump())
+        return _child_question(children)
+    if draft.span is None:
+        dialog.go("leave:dates", **draft.dump())
+        return f"{problem}\n" if problem else ASK_DATES
+    if draft.kind is None:
+        dialog.go("leave:kind", **draft.dump())
+        return ASK_KIND
+    if not draft.reason:
+        dialog.go("leave:reason", **draft.dump())
+        return ASK_REASON
+    student = next(c for c in children if c.id == draft.student_id)
+    try:
+        found = await assess(desk, draft, student.id)
+    except Refusal as exc:
+        draft.start = draft.end = None
+        dialog.go("leave:dates", **draft.dump())
+        return f"{exc}\n请重新说一下请假日期，或发送「取消」。"
+    if found.route.too_long:
+        dialog.end()
+        await _tell_homeroom_about_suspension(desk, student, found.routing_days, user)
+        return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")
+    if found.needs_photo and not draft.media_id:
+        dialog.go("leave:photo", **draft.dump())
+        return ASK_PHOTO.format(n=f"{desk.config.leave.sick_note_after_days:g}")
+    dialog.go("leave:confirm", **draft.dump())
+    assert draft.span is not None
+    role = desk.config.approval.tiers[found.route.tier_index or 0].role
+    evidence = "\n证明：已上传诊断书" if draft.media_id else ""
+    return (f"请核对：\n学生：{student.name}\n时间：{describe_span(draft.span, found.days)}\n"
+            f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{role}\n"
+            "回复「确认」提交，「取消」放弃。")
+
+
+def read_request(text: str, children: list[Student], desk: LeaveDesk) -> tuple[Draft, str | None]:
+    """Whatever one message says: child, dates, kind, reason. Unreadable dates → a problem."""
+    draft = Draft()
+    rest = text.strip()
+    for child in sorted(children, key=lambda c: len(c.name), reverse=True):
+        if child.name in rest:
+            draft.student_id = child.id
+            rest = rest.replace(child.name, " ", 1).strip()
+            break
+    kind = _KIND_RE.search(rest)
+    if kind:
+        draft.kind = kind.group(0)
+        date_text, reason = rest[:kind.start()].strip(), rest[kind.end():].strip(" ，,。")
+        draft.reason = reason[:MAX_REASON] or None
+    else:
+        date_text = rest
+    if not date_text:
+        return draft, None
+    try:
+        draft.set_span(parse_date_phrase(date_text, desk.today, desk.config.calendar))
+    except DatePhraseError as exc:
+        named = _names_someone_else(date_text, desk)
+        if named:
+            raise NotYourChild(named) from exc
+        return draft, str(exc)
+    return draft, None
+
+
+class NotYourChild(Exception):
+    """The message names a student who is not this parent's child."""
+
+
+def _names_someone_else(date_text: str, desk: LeaveDesk) -> str | None:
+    """`张小明 明天` where 张小明 is not one of ours: the first word is a name, the rest dates."""
+    first, _, rest = date_text.partition(" ")
+    if not rest or not re.fullmatch(r"[\u4e00-\u9fff·]{2,5}", first):
+        return None
+    try:
+        parse_date_phrase(rest, desk.today, desk.config.calendar)
+    except DatePhraseError:
+        return None
+    return first
+
+
+def _pick_child(text: str, children: list[Student]) -> Student | None:
+    text = text.strip()
+    if text.isdigit() and 1 <= int(text) <= len(children):
+        return children[int(text) - 1]
+    return next((c for c in children if c.name == text or c.name in text), None)
+
+
+def _child_question(children: list[Student]) -> str:
+    options = "\n".join(f"{i}. {c.name}" for i, c in enumerate(children, 1))
+    return f"请问为哪个孩子请假？回复名字或序号：\n{options}"
+
+
+def _leave_number(args: str) -> int | None:
+    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args.strip())
+    return int(match.group(1)) if match else None
+
+
+async def _submit(desk: LeaveDesk, draft: Draft, student: Student, days: float,
+                  routing_days: float, tier_index: int, user: User) -> Leave:
+    span = draft.span
+    assert span is not None and draft.kind is not None and draft.reason is not None
+    start_slot, end_slot = span_slots(span)
+    leave = await desk.leaves.add(Leave(
+        student_id=student.id, kind=draft.kind, start_date=span.start, end_date=span.end,
+        start_slot=start_slot, end_slot=end_slot,
+        window_start=span.window[0] if span.window else None,
+        window_end=span.window[1] if span.window else None,
+        days=days, routing_days=routing_days, reason=draft.reason,
+        evidence_media_id=draft.media_id, status=PENDING, tier_index=tier_index,
+        tier_since=desk.now, submitted_by=user.userid, submitted_at=desk.now))
+    desk.record(user.userid, "submitted", leave)
+    approvers = await desk.send_cards(leave, student)
+    desk.record("system:routing", "routed", leave,
+                note=f"tier={leave.tier_index} approvers={len(approvers)}")
+    return leave
+
+
+async def _tell_homeroom_about_suspension(desk: LeaveDesk, student: Student, days: float,
+                                          user: User) -> None:
+    for teacher in await desk.roster.homeroom_teachers(student.class_id):
+        desk.notify.send(teacher, f"家长{user.name}为{student.name}申请连续{days:g}个上课日的假，"
+                                  "超过请假上限，已告知家长休学手续，请与家长联系。")

@@ -1,0 +1,130 @@
+"""Leaves, their approvers' cards and the gate's checks: every query the lifecycle needs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.leave import OPEN_STATUSES, GateCheck, Leave, LeaveCard
+
+
+class LeaveRepo:
+    def __init__(self, session: AsyncSession, school_id: int) -> None:
+        self._session = session
+        self._school_id = school_id
+
+    async def add(self, leave: Leave) -> Leave:
+        """Store a new leave and give it its 单号."""
+        leave.school_id = self._school_id
+        self._session.add(leave)
+        await self._session.flush()
+        return leave
+
+    async def get(self, leave_id: int) -> Leave | None:
+        """A leave of this school (another school's 单号 reads as none)."""
+        return await self._session.scalar(
+            select(Leave).where(Leave.id == leave_id, Leave.school_id == self._school_id))
+
+    async def open_for_student(self, student_id: int) -> list[Leave]:
+        """The child's pending and approved leaves, in date order."""
+        rows = await self._session.scalars(
+            select(Leave).where(Leave.school_id == self._school_id,
+                                Leave.student_id == student_id,
+                                Leave.status.in_(OPEN_STATUSES))
+            .order_by(Leave.start_slot))
+        return list(rows)
+
+    async def transition(self, leave_id: int, from_statuses: Sequence[str],
+                         **values: Any) -> bool:
+        """Compare-and-set: change the leave only if it is still in one of `from_statuses`."""
+        result = await self._session.execute(
+            update(Leave)
+            .where(Leave.id == leave_id, Leave.school_id == self._school_id,
+                   Leave.status.in_(tuple(from_statuses)))
+            .values(**values)
+            .execution_options(synchronize_session=False))
+        changed = bool(result.rowcount)  # type: ignore[attr-defined]
+        if changed:
+            await self._refresh(leave_id)
+        return changed
+
+    async def mark_exited(self, leave_id: int, at: datetime, guard: str) -> bool:
+        """Compare-and-set: a pass lets a student out once."""
+        result = await self._session.execute(
+            update(Leave)
+            .where(Leave.id == leave_id, Leave.school_id == self._school_id,
+                   Leave.status == "approved", Leave.exited_at.is_(None))
+            .values(exited_at=at, exited_via=guard)
+            .execution_options(synchronize_session=False))
+        if result.rowcount:  # type: ignore[attr-defined]
+            await self._refresh(leave_id)
+            return True
+        return False
+
+    async def _refresh(self, leave_id: int) -> None:
+        leave = await self._session.get(Leave, leave_id)
+        if leave is not None:
+            await self._session.refresh(leave)
+
+    async def by_pass_digest(self, digest: str) -> Leave | None:
+        return await self._session.scalar(
+            select(Leave).where(Leave.school_id == self._school_id, Leave.pass_digest == digest))
+
+    async def recent_for_students(self, student_ids: Sequence[int], limit: int = 10) -> list[Leave]:
+        rows = await self._session.scalars(
+            select(Leave).where(Leave.school_id == self._school_id,
+                                Leave.student_id.in_(tuple(student_ids)))
+            .order_by(Leave.id.desc()).limit(limit))
+        return list(rows)
+
+    async def pending_in_tiers(self, tier_indexes: Sequence[int]) -> list[Leave]:
+        rows = await self._session.scalars(
+            select(Leave).where(Leave.school_id == self._school_id, Leave.status == "pending",
+                                Leave.tier_index.in_(tuple(tier_indexes)))
+            .order_by(Leave.id))
+        return list(rows)
+
+    async def pending(self) -> list[Leave]:
+        """Every pending leave (for the reminder job)."""
+        rows = await self._session.scalars(
+            select(Leave).where(Leave.school_id == self._school_id, Leave.status == "pending")
+            .order_by(Leave.id))
+        return list(rows)
+
+    async def current_for_student(self, student_id: int) -> Leave | None:
+        """The approved leave a 销假 closes: the one out now, else the latest approved one."""
+        return await self._session.scalar(
+            select(Leave).where(Leave.school_id == self._school_id,
+                                Leave.student_id == student_id, Leave.status == "approved")
+            .order_by(Leave.exited_at.is_(None), Leave.start_slot.desc()).limit(1))
+
+    # ---- cards -------------------------------------------------------------
+
+    def add_card(self, leave_id: int, userid: str, task_id: str) -> None:
+        self._session.add(LeaveCard(leave_id=leave_id, userid=userid, task_id=task_id))
+
+    async def cards(self, leave_id: int) -> list[LeaveCard]:
+        rows = await self._session.scalars(
+            select(LeaveCard).where(LeaveCard.leave_id == leave_id).order_by(LeaveCard.id))
+        return list(rows)
+
+    async def card_by_task(self, task_id: str) -> LeaveCard | None:
+        return await self._session.scalar(select(LeaveCard).where(LeaveCard.task_id == task_id))
+
+    # ---- gate --------------------------------------------------------------
+
+    def record_check(self, guard: str, at: datetime, leave_id: int | None) -> None:
+        self._session.add(GateCheck(school_id=self._school_id, guard=guard, at=at,
+                                    leave_id=leave_id, wrong=leave_id is None))
+
+    async def wrong_checks_since(self, guard: str, since: datetime) -> list[datetime]:
+        rows = await self._session.scalars(
+            select(GateCheck.at).where(GateCheck.school_id == self._school_id,
+                                       GateCheck.guard == guard, GateCheck.wrong.is_(True),
+                                       GateCheck.at >= since)
+            .order_by(GateCheck.at))
+        return list(rows)
