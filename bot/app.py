@@ -30,7 +30,8 @@ class StartupError(Exception):
     """The service cannot start; the message says what to do."""
 
 
-def create_app(config: Config, *, clock: Clock = utc_now, run_workers: bool = True) -> web.Application:
+def create_app(config: Config, *, clock: Clock = utc_now,
+               run_workers: bool = True) -> web.Application:
     """Build the service; resources open and close with the app."""
     app = web.Application(client_max_size=config.server.max_body_bytes)
     app[keys.CONFIG] = config

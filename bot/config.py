@@ -175,69 +175,70 @@ def parse_config(raw: dict[str, Any]) -> Config:
     r = _Reader(raw)
     return Config(
         server=ServerConfig(
-            host=r.str("server.host", "127.0.0.1"),
-            port=r.int("server.port", 8080, lo=1, hi=65535),
-            public_url=r.str("server.public_url", "http://127.0.0.1:8080").rstrip("/"),
-            max_body_bytes=r.int("server.max_body_bytes", 64 * 1024, lo=1024),
+            host=r.text("server.host", "127.0.0.1"),
+            port=r.whole("server.port", 8080, lo=1, hi=65535),
+            public_url=r.text("server.public_url", "http://127.0.0.1:8080").rstrip("/"),
+            max_body_bytes=r.whole("server.max_body_bytes", 64 * 1024, lo=1024),
         ),
         wecom=_wecom(r),
-        database=DatabaseConfig(url=r.str("database.url", DatabaseConfig.url)),
+        database=DatabaseConfig(url=r.text("database.url", DatabaseConfig.url)),
         school=_school(r),
         calendar=_calendar(r),
         approval=_approval(r),
         security=_security(r),
         leave=LeaveConfig(
-            backdate_school_days=r.int("leave.backdate_school_days", 3, lo=0),
-            sick_note_after_days=r.num("leave.sick_note_after_days", 3.0, lo=0),
+            backdate_school_days=r.whole("leave.backdate_school_days", 3, lo=0),
+            sick_note_after_days=r.number("leave.sick_note_after_days", 3.0, lo=0),
         ),
         attendance=AttendanceConfig(
-            report_cutoff=r.time("attendance.report_cutoff", time(9, 0)),
-            office_alert=r.time("attendance.office_alert", time(10, 0)),
-            truancy_run=r.time("attendance.truancy_run", time(16, 30)),
+            report_cutoff=r.clock("attendance.report_cutoff", time(9, 0)),
+            office_alert=r.clock("attendance.office_alert", time(10, 0)),
+            truancy_run=r.clock("attendance.truancy_run", time(16, 30)),
         ),
         truancy=TruancyConfig(
-            notify_after_days=r.int("truancy.notify_after_days", 1, lo=1),
-            office_after_days=r.int("truancy.office_after_days", 3, lo=1),
-            principal_after_days=r.int("truancy.principal_after_days", 10, lo=1),
-            dropout_after_days=r.int("truancy.dropout_after_days", 15, lo=1),
-            term_periods_limit=r.int("truancy.term_periods_limit", 180, lo=1),
-            periods_per_day=r.int("truancy.periods_per_day", 8, lo=1),
-            leave_advisory_weeks=r.num("truancy.leave_advisory_weeks", 6.0, lo=0),
+            notify_after_days=r.whole("truancy.notify_after_days", 1, lo=1),
+            office_after_days=r.whole("truancy.office_after_days", 3, lo=1),
+            principal_after_days=r.whole("truancy.principal_after_days", 10, lo=1),
+            dropout_after_days=r.whole("truancy.dropout_after_days", 15, lo=1),
+            term_periods_limit=r.whole("truancy.term_periods_limit", 180, lo=1),
+            periods_per_day=r.whole("truancy.periods_per_day", 8, lo=1),
+            leave_advisory_weeks=r.number("truancy.leave_advisory_weeks", 6.0, lo=0),
         ),
-        notices=NoticeConfig(remind_after_hours=r.num("notices.remind_after_hours", 24.0, lo=0)),
-        dialog=DialogConfig(timeout_minutes=r.int("dialog.timeout_minutes", 30, lo=1)),
+        notices=NoticeConfig(remind_after_hours=r.number("notices.remind_after_hours", 24.0, lo=0)),
+        dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(
-            per_member_per_minute=r.int("outbox.per_member_per_minute", 25, lo=1, hi=30),
-            lease_seconds=r.int("outbox.lease_seconds", 60, lo=5),
-            max_backoff_seconds=r.int("outbox.max_backoff_seconds", 300, lo=1),
-            duplicate_check_seconds=r.int("outbox.duplicate_check_seconds", 1800, lo=0, hi=14400),
+            per_member_per_minute=r.whole("outbox.per_member_per_minute", 25, lo=1, hi=30),
+            lease_seconds=r.whole("outbox.lease_seconds", 60, lo=5),
+            max_backoff_seconds=r.whole("outbox.max_backoff_seconds", 300, lo=1),
+            duplicate_check_seconds=r.whole("outbox.duplicate_check_seconds", 1800, lo=0, hi=14400),
         ),
         gate=GateConfig(
-            max_wrong_codes=r.int("gate.max_wrong_codes", 5, lo=1),
-            wrong_code_window_minutes=r.int("gate.wrong_code_window_minutes", 10, lo=1),
-            lock_minutes=r.int("gate.lock_minutes", 15, lo=1),
+            max_wrong_codes=r.whole("gate.max_wrong_codes", 5, lo=1),
+            wrong_code_window_minutes=r.whole("gate.wrong_code_window_minutes", 10, lo=1),
+            lock_minutes=r.whole("gate.lock_minutes", 15, lo=1),
         ),
     )
 
 
 def _wecom(r: _Reader) -> WeComConfig:
-    aes_key = r.str("wecom.encoding_aes_key")
+    aes_key = r.text("wecom.encoding_aes_key")
     if len(aes_key) != 43:
-        raise ConfigError("wecom.encoding_aes_key: must be the 43-character key from the admin page")
+        raise ConfigError("wecom.encoding_aes_key: must be the 43-character key "
+                          "from the admin page")
     return WeComConfig(
-        corp_id=r.str("wecom.corp_id"),
-        agent_id=r.int("wecom.agent_id", lo=0),
-        secret=r.str("wecom.secret"),
-        token=r.str("wecom.token"),
+        corp_id=r.text("wecom.corp_id"),
+        agent_id=r.whole("wecom.agent_id", lo=0),
+        secret=r.text("wecom.secret"),
+        token=r.text("wecom.token"),
         encoding_aes_key=aes_key,
-        api_base=r.str("wecom.api_base", DEFAULT_API_BASE).rstrip("/"),
-        timestamp_window_seconds=r.int("wecom.timestamp_window_seconds", 300, lo=1),
-        request_timeout_seconds=r.num("wecom.request_timeout_seconds", 5.0, lo=0.1),
+        api_base=r.text("wecom.api_base", DEFAULT_API_BASE).rstrip("/"),
+        timestamp_window_seconds=r.whole("wecom.timestamp_window_seconds", 300, lo=1),
+        request_timeout_seconds=r.number("wecom.request_timeout_seconds", 5.0, lo=0.1),
     )
 
 
 def _security(r: _Reader) -> SecurityConfig:
-    secret = r.str("security.secret_key")
+    secret = r.text("security.secret_key")
     if len(secret) < 16:
         raise ConfigError("security.secret_key: must be at least 16 characters")
     return SecurityConfig(secret_key=secret)
@@ -245,9 +246,9 @@ def _security(r: _Reader) -> SecurityConfig:
 
 def _school(r: _Reader) -> SchoolConfig:
     school = SchoolConfig(
-        code=r.str("school.code"),
-        name=r.str("school.name"),
-        timezone=r.str("school.timezone", "Asia/Shanghai"),
+        code=r.text("school.code"),
+        name=r.text("school.name"),
+        timezone=r.text("school.timezone", "Asia/Shanghai"),
     )
     try:
         ZoneInfo(school.timezone)
@@ -258,10 +259,10 @@ def _school(r: _Reader) -> SchoolConfig:
 
 def _calendar(r: _Reader) -> SchoolCalendar:
     terms = []
-    for i, item in enumerate(r.list("calendar.terms")):
+    for i, item in enumerate(r.tables("calendar.terms")):
         key = f"calendar.terms[{i}]"
         sub = _Reader(item, prefix=key + ".")
-        term = Term(name=sub.str("name"), start=sub.date("start"), end=sub.date("end"))
+        term = Term(name=sub.text("name"), start=sub.day("start"), end=sub.day("end"))
         if term.end < term.start:
             raise ConfigError(f"{key}.end: before its start")
         terms.append(term)
@@ -269,17 +270,17 @@ def _calendar(r: _Reader) -> SchoolCalendar:
         raise ConfigError("calendar.terms: at least one term is needed")
     return SchoolCalendar(
         terms=tuple(sorted(terms, key=lambda t: t.start)),
-        days_off=frozenset(r.dates("calendar.extra_days_off")),
-        make_up_days=frozenset(r.dates("calendar.extra_school_days")),
+        days_off=frozenset(r.days("calendar.extra_days_off")),
+        make_up_days=frozenset(r.days("calendar.extra_school_days")),
     )
 
 
 def _approval(r: _Reader) -> ApprovalConfig:
-    tiers = []
-    for i, item in enumerate(r.list("approval.tiers")):
+    tiers: list[ApprovalTier] = []
+    for i, item in enumerate(r.tables("approval.tiers")):
         key = f"approval.tiers[{i}]"
         sub = _Reader(item, prefix=key + ".")
-        tier = ApprovalTier(max_days=sub.num("max_days", lo=0.5), role=sub.str("role"))
+        tier = ApprovalTier(max_days=sub.number("max_days", lo=0.5), role=sub.text("role"))
         if tier.role not in APPROVER_ROLES:
             raise ConfigError(f"{key}.role: must be one of {'/'.join(APPROVER_ROLES)}")
         if tiers and tier.max_days <= tiers[-1].max_days:
@@ -290,10 +291,10 @@ def _approval(r: _Reader) -> ApprovalConfig:
         raise ConfigError("approval.tiers: at least one tier is needed")
     return ApprovalConfig(
         tiers=tuple(tiers),
-        remind_after_hours=r.num("approval.remind_after_hours", 4.0, lo=0),
-        escalate_after_hours=r.num("approval.escalate_after_hours", 24.0, lo=0),
-        quiet_start=r.time("approval.quiet_start", time(21, 0)),
-        quiet_end=r.time("approval.quiet_end", time(7, 0)),
+        remind_after_hours=r.number("approval.remind_after_hours", 4.0, lo=0),
+        escalate_after_hours=r.number("approval.escalate_after_hours", 24.0, lo=0),
+        quiet_start=r.clock("approval.quiet_start", time(21, 0)),
+        quiet_end=r.clock("approval.quiet_end", time(7, 0)),
     )
 
 
@@ -320,13 +321,13 @@ class _Reader:
     def _fail(self, key: str, why: str) -> ConfigError:
         return ConfigError(f"{self._prefix}{key}: {why}")
 
-    def str(self, key: str, default: Any = _MISSING) -> str:
+    def text(self, key: str, default: Any = _MISSING) -> str:
         value = self._get(key, default)
         if not isinstance(value, str) or not value.strip():
             raise self._fail(key, "must be a non-empty string")
         return value.strip()
 
-    def int(self, key: str, default: Any = _MISSING, lo: int | None = None,
+    def whole(self, key: str, default: Any = _MISSING, lo: int | None = None,
             hi: int | None = None) -> int:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int):
@@ -334,7 +335,7 @@ class _Reader:
         self._range(key, value, lo, hi)
         return value
 
-    def num(self, key: str, default: Any = _MISSING, lo: float | None = None) -> float:
+    def number(self, key: str, default: Any = _MISSING, lo: float | None = None) -> float:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self._fail(key, "must be a number")
@@ -347,7 +348,7 @@ class _Reader:
         if hi is not None and value > hi:
             raise self._fail(key, f"must be at most {hi}")
 
-    def time(self, key: str, default: Any = _MISSING) -> time:
+    def clock(self, key: str, default: Any = _MISSING) -> time:
         value = self._get(key, default)
         if isinstance(value, time):
             return value
@@ -356,7 +357,7 @@ class _Reader:
         except (TypeError, ValueError) as exc:
             raise self._fail(key, 'must be a time like "09:00"') from exc
 
-    def date(self, key: str) -> date:
+    def day(self, key: str) -> date:
         return self._as_date(key, self._get(key, _MISSING))
 
     def _as_date(self, key: str, value: Any) -> date:
@@ -367,13 +368,13 @@ class _Reader:
         except (TypeError, ValueError) as exc:
             raise self._fail(key, "must be a date like 2026-09-01") from exc
 
-    def dates(self, key: str) -> list[date]:
+    def days(self, key: str) -> list[date]:
         value = self._get(key, [])
         if not isinstance(value, list):
             raise self._fail(key, "must be a list of dates")
         return [self._as_date(key, v) for v in value]
 
-    def list(self, key: str) -> list[dict[str, Any]]:
+    def tables(self, key: str) -> list[dict[str, Any]]:
         value = self._get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise self._fail(key, "must be a list of tables")

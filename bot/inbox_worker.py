@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from handlers import texts
@@ -68,7 +69,5 @@ class InboxWorker:
                 handled = False
                 await asyncio.sleep(idle_poll_seconds)
             if not handled:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
-                except TimeoutError:
-                    pass

@@ -12,7 +12,7 @@ from models.clock import Clock
 from models.db import Database
 
 CONFIG = web.AppKey("config", Config)
-CLOCK = web.AppKey("clock", Clock)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 CRYPTO = web.AppKey("crypto", WeComCrypto)
 DB = web.AppKey("db", Database)
 SCHOOL_ID = web.AppKey("school_id", int)

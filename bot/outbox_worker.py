@@ -1,8 +1,9 @@
-"""Sends queued messages: claims due rows, calls WeCom outside any transaction, records the result."""
+"""Sends queued messages: claim due rows, call WeCom outside any transaction, record results."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import random
@@ -107,7 +108,5 @@ class OutboxWorker:
                 log.exception("outbox worker error; retrying")
                 claimed = 0
             if not claimed:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
-                except TimeoutError:
-                    pass

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from handlers.types import CardClick, ImageMessage, Incoming, Reply, Text, TextMessage
 
@@ -16,6 +16,7 @@ from handlers.types import CardClick, ImageMessage, Incoming, Reply, Text, TextM
 Filter = Callable[[Incoming, dict[str, Any]], bool | dict[str, Any]]
 HandlerResult = Reply | str | Sequence[Reply | str] | None
 Handler = Callable[..., Awaitable[HandlerResult]]
+H = TypeVar("H", bound=Handler)
 
 
 def normalize_text(text: str) -> str:
@@ -98,10 +99,10 @@ class Router:
     roles: frozenset[str] | None = None
     handlers: list[_Registered] = field(default_factory=list)
 
-    def on(self, *filters: Filter) -> Callable[[Handler], Handler]:
+    def on(self, *filters: Filter) -> Callable[[H], H]:
         """Register a handler; it receives the injected values its parameters name."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             params = tuple(inspect.signature(handler).parameters)
             self.handlers.append(_Registered(filters, handler, params))
             return handler

@@ -67,13 +67,15 @@ async def came_back(args: str, user: User, desk: LeaveDesk) -> str:
     if not await desk.close(leave, user, via="gate"):
         return f"单号{leave.id}当前{views.STATUS_NAMES[leave.status]}，无需登记返校。"
     student = await desk.roster.student(leave.student_id)
-    return f"已登记：{student.name if student else ''} {views.clock(desk.now, desk.tz)} 返校，已销假。"
+    name = student.name if student else ""
+    return f"已登记：{name} {views.clock(desk.now, desk.tz)} 返校，已销假。"
 
 
 async def _find(text: str, user: User, desk: LeaveDesk) -> tuple[Leave | None, str]:
     """The leave behind a code, counting wrong codes towards this guard's lock."""
     gate = desk.config.gate
-    window, lock = timedelta(minutes=gate.wrong_code_window_minutes), timedelta(minutes=gate.lock_minutes)
+    window = timedelta(minutes=gate.wrong_code_window_minutes)
+    lock = timedelta(minutes=gate.lock_minutes)
     since = desk.now - window - lock
     wrong = await desk.leaves.wrong_checks_since(user.userid, since)
     locked_until = passcode.guard_locked(wrong, desk.now, gate.max_wrong_codes, window, lock)

@@ -17,6 +17,7 @@ from models.repos.roster import RosterRepo
 from models.roster import Student
 from models.rules import passcode
 from models.rules.calendar import DayKind
+from models.rules.dates import Half
 from models.rules.sealed import seal
 from models.rules.slots import pass_window, slot
 
@@ -181,7 +182,7 @@ class LeaveDesk:
         local = self.now.astimezone(self.tz)
         if local >= (leave.valid_until or local):
             return {}
-        half = "pm" if local.hour >= 12 else "am"
+        half: Half = "pm" if local.hour >= 12 else "am"
         end_slot = max(slot(local.date(), half), leave.start_slot)
         counted = 0.0
         for n in range(leave.start_slot, end_slot + 1):

@@ -49,7 +49,8 @@ def approval_card(leave: Leave, student: str, class_label: str, task_id: str) ->
         fields=(("学生", f"{student} {class_label}"), ("时间", when(leave)),
                 ("天数", f"{leave.days:g}个上课日"), ("类型", leave.kind),
                 ("事由", leave.reason), ("证明", evidence)),
-        buttons=(Button(f"{APPROVE}{leave.id}", "批准", 1), Button(f"{REJECT}{leave.id}", "驳回", 3)),
+        buttons=(Button(f"{APPROVE}{leave.id}", "批准", 1),
+                 Button(f"{REJECT}{leave.id}", "驳回", 3)),
     )
 
 

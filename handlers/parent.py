@@ -116,7 +116,8 @@ async def give_photo(message: ImageMessage, user: User, dialog: Dialog, desk: Le
 
 @router.on(InState("leave:photo"))
 async def photo_expected(desk: LeaveDesk) -> str:
-    return ASK_PHOTO.format(n=f"{desk.config.leave.sick_note_after_days:g}") + "（发送「取消」可放弃）"
+    limit = f"{desk.config.leave.sick_note_after_days:g}"
+    return ASK_PHOTO.format(n=limit) + "（发送「取消」可放弃）"
 
 
 @router.on(InState("leave:confirm"), Command("确认", "确定", "是", "好", "提交"))

@@ -12,7 +12,7 @@ from handlers.leave_desk import LeaveDesk
 from models.leave import APPROVED, TEMPORARY, Leave
 from models.roster import Student
 from models.rules import passcode
-from models.rules.dates import DateSpan
+from models.rules.dates import DateSpan, Half
 from models.rules.schooldays import CalendarUnknown, count_school_days
 from models.rules.slots import slot, slots_overlap
 
@@ -51,8 +51,8 @@ async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
         until = time(hour, minute)
     if until <= local.time():
         return f"结束时间{until:%H:%M}已经过了，请写一个之后的时间。"
-    start_half = "pm" if local.hour >= 12 else "am"
-    end_half = "pm" if until > time(12, 0) else "am"
+    start_half: Half = "pm" if local.hour >= 12 else "am"
+    end_half: Half = "pm" if until > time(12, 0) else "am"
     slots = (slot(local.date(), start_half), slot(local.date(), end_half))
     for other in await desk.leaves.open_for_student(student.id):
         if slots_overlap(slots, (other.start_slot, other.end_slot)):
@@ -83,7 +83,7 @@ async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
 
 @router.on(Command("销假"))
 async def close_leave(args: str, user: User, desk: LeaveDesk) -> str:
-    """By 单号 or by the student's name: the current leave ends now (an early return shortens it)."""
+    """By 单号 or by the student's name: the leave ends now (an early return shortens it)."""
     args = args.strip()
     if not args:
         return "格式：销假 学生姓名 或 销假 单号"

@@ -66,7 +66,7 @@ class Database:
             await conn.execute(text("SELECT 1"))
 
     async def lock_key(self, session: AsyncSession, key: str) -> None:
-        """Hold a lock on `key` until the transaction ends (PostgreSQL; SQLite writes are serial)."""
+        """Hold a lock on `key` until the transaction ends (PostgreSQL; SQLite is serial anyway)."""
         if self.is_sqlite:
             return
         number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big",

@@ -1,4 +1,4 @@
-"""Shared fixtures: databases (a SQLite file, or a fresh PostgreSQL database), the clock, the app."""
+"""Shared fixtures: databases (a SQLite file or a fresh PostgreSQL one), the clock, the app."""
 
 from __future__ import annotations
 

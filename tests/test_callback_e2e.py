@@ -1,4 +1,4 @@
-"""End to end: encrypted, signed callbacks into the real app; replies read from the WeCom stand-in."""
+"""End to end: encrypted, signed callbacks into the real app; replies read from the stand-in."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from defusedxml.ElementTree import fromstring
 
-from bot.crypto import CryptoError, WrongReceiver, WeComCrypto
+from bot.crypto import CryptoError, WeComCrypto, WrongReceiver
 from bot.inbound import parse_message
 from handlers.types import TextMessage
 

@@ -181,7 +181,8 @@ class WeComStandIn:
             return _error(40035, "invalid duplicate_check_interval")
         if body.get("enable_duplicate_check") == 1:
             sent_at, earlier = self._recent.get(key, (-math.inf, {}))
-            if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):  # WeCom answers ok but does not deliver the same request again
+            if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):
+                # WeCom answers ok but does not deliver the same message again
                 return _answer(0, invaliduser="", **earlier)
         response_code = ""
         if msgtype == "template_card":

@@ -1,7 +1,7 @@
 """roster, inbox, outbox, dialog state, audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import models.base
-
 
 revision = '0001'
 down_revision = None

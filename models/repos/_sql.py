@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def insert_ignoring_duplicates(session: AsyncSession, table: Table,
+async def insert_ignoring_duplicates(session: AsyncSession, table: FromClause,
                                      values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was written."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"

@@ -26,7 +26,7 @@ class InboxRepo:
         })
 
     async def claim_next(self) -> InboxMessage | None:
-        """The oldest pending row, locked for this transaction (skipped if another worker has it)."""
+        """The oldest pending row, locked for this transaction (skipped if another has it)."""
         return await self._session.scalar(
             select(InboxMessage)
             .where(InboxMessage.school_id == self._school_id, InboxMessage.status == "pending")

@@ -72,7 +72,8 @@ class OutboxRepo:
             .order_by(OutboxMessage.sent_at))
         recent: dict[str, list[datetime]] = {}
         for touser, sent_at in rows:
-            recent.setdefault(touser, []).append(sent_at)
+            if sent_at is not None:
+                recent.setdefault(touser, []).append(sent_at)
         return recent
 
     async def mark_sent(self, row_id: int, now: datetime, response_code: str | None) -> None:
