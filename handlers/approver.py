@@ -85,3 +85,20 @@ async def pending(user: User, desk: LeaveDesk) -> str:
     if not lines:
         return "目前没有待您审批的请假。"
     return "待审批：\n" + "\n".join(lines) + "\n回复「批准 单号」或「驳回 单号 理由」。"
+
+
+@router.on(Command("查看", "详情"))
+async def details(args: str, user: User, desk: LeaveDesk) -> str:
+    """One leave an approver may decide, with everything recorded about it."""
+    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args)
+    leave = await desk.leaves.get(int(match.group(1))) if match else None
+    if leave is None or not await desk.may_decide(user, leave):
+        return NOT_FOUND.format(id=args or "")
+    student = await desk.roster.student(leave.student_id)
+    entries = await desk.audit.history("leave", leave.id)
+    names = {e.actor: name for e in entries
+             if (name := await desk.roster.display_name(e.actor))}
+    lines = [views.summary_line(leave, student.name if student else ""), f"  事由：{leave.reason}"]
+    if leave.decision_note:
+        lines.append(f"  审批意见：{leave.decision_note}")
+    return "\n".join(lines + views.history_lines(entries, names, desk.tz))

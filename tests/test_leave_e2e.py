@@ -352,3 +352,6 @@ async def test_every_step_is_audited_and_shown_to_the_parent(harness: Harness) -
                                               "returned"]
     mine = await say(harness, "parent_zhang", "我的请假")
     assert "提交（张伟）" in mine and "批准（李静）" in mine and "离校（孙大勇）" in mine
+    seen = await say(harness, "teacher_li", f"查看 {number}")
+    assert "事由：发烧" in seen and "返校销假（孙大勇）" in seen
+    assert "没有找到" in await say(harness, "teacher_wang", f"查看 {number}")
