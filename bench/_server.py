@@ -2,6 +2,7 @@
 
 `app`: the real service (`create_app`, both workers running) on a migrated database with the demo
 roster, and a WeCom stand-in on a second localhost port as its API host.
+`--no-workers` leaves the workers out, to see what ingest costs on its own.
 `bare`: a plain aiohttp app whose POST handler reads the body and answers 200.
 
 Both log like `qingjia serve` (INFO, access log on), to a file instead of a terminal. Once
@@ -47,7 +48,7 @@ def bare_app() -> web.Application:
     return app
 
 
-def real_app(db_url: str) -> web.Application:
+def real_app(db_url: str, *, run_workers: bool = True) -> web.Application:
     """The service as `qingjia serve` builds it, its WeCom API host a stand-in on localhost."""
     api_sock = _listening_socket()
     api_base = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
@@ -61,7 +62,7 @@ def real_app(db_url: str) -> web.Application:
         yield
         await runner.cleanup()
 
-    app = create_app(config)
+    app = create_app(config, run_workers=run_workers)
     app.cleanup_ctx.insert(0, serve_standin)  # up before the outbox worker starts sending
     return app
 
@@ -71,6 +72,8 @@ def main() -> None:
     parser.add_argument("kind", choices=("app", "bare"))
     parser.add_argument("--db-url", help="the database for `app` (migrated and loaded here)")
     parser.add_argument("--log-file", required=True)
+    parser.add_argument("--no-workers", action="store_true",
+                        help="`app` without its inbox and outbox workers (a diagnostic)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, filename=args.log_file,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -78,7 +81,7 @@ def main() -> None:
         if not args.db_url:
             parser.error("app needs --db-url")
         asyncio.run(prepare_database(args.db_url))
-        app = real_app(args.db_url)
+        app = real_app(args.db_url, run_workers=not args.no_workers)
     else:
         app = bare_app()
     sock = _listening_socket()

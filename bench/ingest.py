@@ -1,10 +1,12 @@
 """Ingest benchmark: signed, encrypted text callbacks posted to one server process.
 
-Measures, in one run on one machine, three servers, each alone in its own process:
+Measures, in one run on one machine, these servers, each alone in its own process:
 
 * a bare aiohttp handler that reads the body and answers 200 (the baseline);
 * the real service on SQLite (a fresh file, migrated, demo roster, both workers running);
-* the real service on PostgreSQL (a fresh `qingjia_bench_<random>` database, dropped after).
+* the real service on PostgreSQL (a fresh `qingjia_bench_<random>` database, dropped after);
+* with `--without-workers`, both again without the inbox and outbox workers: a diagnostic of
+  what ingest costs on its own (no targets apply to these rows).
 
 Per server: a warm-up, then the latency at a fixed offered rate (open loop: sends are scheduled
 at fixed intervals and latency counts from the scheduled time, so a stalled server cannot hide
@@ -144,11 +146,14 @@ def _between(text: str, start: str, end: str) -> str:
 class ServerProcess:
     """`bench/_server.py` in its own process; stopped (SIGINT, then SIGKILL) on exit."""
 
-    def __init__(self, kind: str, workdir: Path, db_url: str | None = None) -> None:
+    def __init__(self, kind: str, workdir: Path, db_url: str | None = None, *,
+                 workers: bool = True) -> None:
         self.kind = kind
-        self.log_file = workdir / f"{kind}-server.log"
-        self.err_file = workdir / f"{kind}-server.stderr"
+        label = f"{kind}-{secrets.token_hex(3)}"
+        self.log_file = workdir / f"{label}-server.log"
+        self.err_file = workdir / f"{label}-server.stderr"
         self._db_url = db_url
+        self._workers = workers
         self._proc: asyncio.subprocess.Process | None = None
         self.port = 0
 
@@ -156,6 +161,8 @@ class ServerProcess:
         argv = [sys.executable, str(SERVER_SCRIPT), self.kind, "--log-file", str(self.log_file)]
         if self._db_url:
             argv += ["--db-url", self._db_url]
+        if not self._workers:
+            argv.append("--no-workers")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
         with self.err_file.open("wb") as err:
@@ -334,6 +341,7 @@ class Result:
     background: float = 0.0  # other processes' share of a CPU just before the load
     inbox_rows: int | None = None
     work: dict[str, int] = field(default_factory=dict)  # inbox/outbox rows by status
+    diagnostic: bool = False  # not the service as deployed: no targets apply
 
     @property
     def ok_total(self) -> int:
@@ -365,20 +373,23 @@ class Settings:
 
 async def measure(name: str, server: ServerProcess, factory: CallbackFactory,
                   settings: Settings) -> Result:
-    """Warm up, then latency at the offered rate, then throughput at the fixed concurrency."""
+    """Warm up, then latency at the offered rate, then throughput at the fixed concurrency.
+
+    Each phase's callbacks are built just before it (so their timestamps are fresh), and
+    before its clock starts.
+    """
     background = await wait_until_quiet()
     offered = max(1, round(settings.rate * settings.seconds))
-    warmup_calls = factory.build(WARMUP_REQUESTS)
-    latency_calls = factory.build(offered)
-    throughput_calls = factory.build(settings.requests)
     print(f"  {name}: warm-up {WARMUP_REQUESTS}, {offered} at {settings.rate:g}/s, "
           f"{settings.requests} at concurrency {settings.concurrency}", file=sys.stderr)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
     connector = aiohttp.TCPConnector(limit=settings.concurrency)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        warmup = await closed_loop(session, server, warmup_calls, settings.concurrency)
-        latency = await open_loop(session, server, latency_calls, settings.rate)
-        throughput = await closed_loop(session, server, throughput_calls, settings.concurrency)
+        warmup = await closed_loop(session, server, factory.build(WARMUP_REQUESTS),
+                                   settings.concurrency)
+        latency = await open_loop(session, server, factory.build(offered), settings.rate)
+        throughput = await closed_loop(session, server, factory.build(settings.requests),
+                                       settings.concurrency)
     return Result(name, warmup, latency, throughput, background)
 
 
@@ -412,11 +423,18 @@ async def bench_bare(workdir: Path, factory: CallbackFactory, settings: Settings
         return await measure("bare aiohttp handler", server, factory, settings)
 
 
-async def bench_sqlite(workdir: Path, factory: CallbackFactory, settings: Settings) -> Result:
-    path = workdir / "qingjia.db"
-    async with ServerProcess("app", workdir, f"sqlite+aiosqlite:///{path}") as server:
-        result = await measure("service, SQLite", server, factory, settings)
+def _service_name(backend: str, workers: bool) -> str:
+    return f"service, {backend}" + ("" if workers else ", workers off")
+
+
+async def bench_sqlite(workdir: Path, factory: CallbackFactory, settings: Settings, *,
+                       workers: bool = True) -> Result:
+    path = workdir / f"qingjia-{secrets.token_hex(3)}.db"
+    async with ServerProcess("app", workdir, f"sqlite+aiosqlite:///{path}",
+                             workers=workers) as server:
+        result = await measure(_service_name("SQLite", workers), server, factory, settings)
         result.inbox_rows, result.work = _sqlite_counts(path)
+    result.diagnostic = not workers
     return result
 
 
@@ -439,13 +457,16 @@ async def fresh_pg_database() -> AsyncIterator[str]:
             await admin.close()
 
 
-async def bench_postgres(workdir: Path, factory: CallbackFactory, settings: Settings) -> Result:
+async def bench_postgres(workdir: Path, factory: CallbackFactory, settings: Settings, *,
+                         workers: bool = True) -> Result:
     async with contextlib.AsyncExitStack() as stack:
         name = await stack.enter_async_context(fresh_pg_database())
         server = await stack.enter_async_context(
-            ServerProcess("app", workdir, f"postgresql+asyncpg://{PG_SERVER}/{name}"))
-        result = await measure("service, PostgreSQL", server, factory, settings)
+            ServerProcess("app", workdir, f"postgresql+asyncpg://{PG_SERVER}/{name}",
+                          workers=workers))
+        result = await measure(_service_name("PostgreSQL", workers), server, factory, settings)
         result.inbox_rows, result.work = await _pg_counts(f"postgresql://{PG_SERVER}/{name}")
+    result.diagnostic = not workers
     return result
 
 
@@ -483,7 +504,7 @@ async def wait_until_quiet() -> float:
         await asyncio.sleep(1.0)
         busy = machine_cpu_seconds() - before - (time.process_time() - own)
         if busy <= QUIET_CPU_SHARE or time.monotonic() > deadline:
-            return busy
+            return max(0.0, busy)
         print(f"  the machine is busy ({100 * busy:.0f} % of a CPU in use by other processes); "
               "waiting", file=sys.stderr)
 
@@ -566,7 +587,7 @@ def _verdict(value: float, target: float, *, at_least: bool, unit: str, fmt: str
 
 
 def targets_table(results: list[Result], bare: Result | None, settings: Settings) -> str:
-    served = [r for r in results if r.inbox_rows is not None]
+    served = [r for r in results if r.inbox_rows is not None and not r.diagnostic]
     lines = ["| Target | " + " | ".join(r.name for r in served) + " |",
              "|" + "---|" * (len(served) + 1)]
     row = [f"≥ {TARGET_RATE:,.0f} callbacks/s at {settings.concurrency} concurrent"]
@@ -614,11 +635,11 @@ def _share(cpu_seconds: float, phase: Phase) -> str:
 
 
 def ingest_block(results: list[Result], bare: Result | None, settings: Settings,
-                 host: Machine) -> str:
+                 host: Machine, command: str) -> str:
     return "\n\n".join([
         f"Measured {host.date} on {host.describe()}; {host.versions}. SQLite file and "
-        f"temporary directory on {host.disk}. Command: `.venv/bin/python bench/ingest.py "
-        f"--write` (each server alone in its own process, the load generator in another: "
+        f"temporary directory on {host.disk}. Command: `{command}` (each server alone in "
+        f"its own process, the load generator in another: "
         f"{WARMUP_REQUESTS} warm-up callbacks, then {settings.rate:g} callbacks/s offered for "
         f"{settings.seconds:g} s open loop, then {settings.requests:,} callbacks at "
         f"{settings.concurrency} concurrent connections). Latencies are from the client; "
@@ -676,11 +697,14 @@ async def run(args: argparse.Namespace) -> int:
         print(f"ingest benchmark on {host.describe()}", file=sys.stderr)
         bare = await bench_bare(workdir, factory, settings)
         results = [bare]
-        if args.backend in ("sqlite", "both"):
-            results.append(await bench_sqlite(workdir, factory, settings))
-        if with_pg:
-            results.append(await bench_postgres(workdir, factory, settings))
-    block = ingest_block(results, bare, settings, host)
+        variants = [True, False] if args.without_workers else [True]
+        for workers in variants:
+            if args.backend in ("sqlite", "both"):
+                results.append(await bench_sqlite(workdir, factory, settings, workers=workers))
+            if with_pg:
+                results.append(await bench_postgres(workdir, factory, settings, workers=workers))
+    command = " ".join([".venv/bin/python bench/ingest.py", *sys.argv[1:]])
+    block = ingest_block(results, bare, settings, host, command)
     print(block)
     problems = [p for r in results if r.inbox_rows is not None for p in r.problems()]
     for problem in problems:
@@ -702,6 +726,9 @@ def main() -> int:
                         help="offered callbacks/s in the latency phase (default 300)")
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="length of the latency phase (default 10)")
+    parser.add_argument("--without-workers", action="store_true",
+                        help="also measure the service with its workers off (a diagnostic: "
+                             "what ingest costs alone; no targets apply)")
     parser.add_argument("--write", action="store_true",
                         help=f"update the Ingest section of {DOC.relative_to(ROOT)}")
     args = parser.parse_args()

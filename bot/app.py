@@ -22,6 +22,9 @@ from handlers.routing import ROUTERS
 from models.clock import Clock, utc_now
 from models.db import Database
 from models.repos.roster import RosterRepo
+from scheduler.registry import JOBS
+from scheduler.runner import JobRunner
+from scheduler.service import start_scheduler
 
 log = logging.getLogger("qingjia.app")
 
@@ -73,10 +76,19 @@ def _workers(run: bool):  # type: ignore[no-untyped-def]
             dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
             inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,
                                 on_outgoing=outbox.wakeup)
+            runner = JobRunner(db, config, school_id=school_id, clock=clock, jobs=JOBS,
+                               on_outgoing=outbox.wakeup.set)
             app[keys.INBOX_WORKER] = inbox
             app[keys.OUTBOX_WORKER] = outbox
+            app[keys.JOB_RUNNER] = runner
             tasks = [asyncio.create_task(w.run_forever()) for w in (inbox, outbox)] if run else []
+            scheduler = None
+            if run:
+                scheduler = start_scheduler(runner, config)
+                tasks.append(asyncio.create_task(_catch_up(runner)))
             yield
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -84,3 +96,11 @@ def _workers(run: bool):  # type: ignore[no-untyped-def]
                     await task
 
     return ctx
+
+
+async def _catch_up(runner: JobRunner) -> None:
+    """At start-up, do the runs missed while the service was down, oldest first."""
+    try:
+        await runner.run_due()
+    except Exception:
+        log.exception("catch-up failed; the scheduler's next tick retries")

@@ -6,7 +6,8 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 from aiohttp import web
@@ -19,6 +20,8 @@ from models.db import Database
 from models.migrate import upgrade
 from models.repos.roster import RosterRepo, apply_roster
 from models.roster_import import RosterError, read_roster
+from scheduler.registry import JOBS, next_run
+from scheduler.runner import JobRunner
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster"
 
@@ -66,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--staff", required=True, type=Path)
     imp.add_argument("--actor", default="admin", help="who is importing (for the audit log)")
     command("serve", _serve, "run the service for a real WeCom app")
+    command("jobs", _jobs, "list the scheduled jobs, their next run and last result")
+    run = command("run-job", _run_job, "run one job for one school date now")
+    run.add_argument("name", help="job name (see `qingjia jobs`)")
+    run.add_argument("--date", type=_iso_date, help="school date YYYY-MM-DD (default today)")
     command("demo", _demo, "migrate, load the demo school and run with the local simulator")
     return parser
 
@@ -94,6 +101,51 @@ async def _apply(config: Config, roster: object, *, actor: str) -> object:
                                       actor=actor, now=utc_now())
     finally:
         await db.dispose()
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date like 2026-12-01: {text!r}") from exc
+
+
+async def _with_runner(config: Config, work: Callable[[JobRunner], Awaitable[None]]) -> None:
+    db = Database(config.database.url)
+    try:
+        async with db.unit_of_work() as session:
+            school_id = await RosterRepo(session, 0).ensure_school(config.school.code,
+                                                                   config.school.name)
+        await work(JobRunner(db, config, school_id=school_id, clock=utc_now, jobs=JOBS))
+    finally:
+        await db.dispose()
+
+
+def _jobs(config: Config, args: argparse.Namespace) -> None:
+    async def show(runner: JobRunner) -> None:
+        last = await runner.last_runs()
+        now = utc_now().astimezone(config.school.tz)
+        for job in runner.jobs.values():
+            when = (f"daily {job.at(config):%H:%M}" if job.at else f"every {job.every_minutes} min")
+            upcoming = next_run(job, config, now)
+            run = last.get(job.name)
+            result = (f"{run.run_key} {run.status} {run.result or run.error or ''}" if run
+                      else "never run")
+            print(f"{job.name:<24} {when:<14} next {upcoming:%Y-%m-%d %H:%M}  last {result}")
+
+    asyncio.run(_with_runner(config, show))
+
+
+def _run_job(config: Config, args: argparse.Namespace) -> None:
+    if args.name not in JOBS:
+        raise CommandError(f"no job {args.name!r}; jobs: {', '.join(JOBS)}")
+    day = args.date or utc_now().astimezone(config.school.tz).date()
+
+    async def run(runner: JobRunner) -> None:
+        result = await runner.run(args.name, day, force=True)
+        print(f"{args.name} {day}: {result}")
+
+    asyncio.run(_with_runner(config, run))
 
 
 def _serve(config: Config, args: argparse.Namespace) -> None:

@@ -51,7 +51,7 @@ class InboxWorker:
                 log.exception("handler failed inbox=%s user=%s", row.id, row.userid)
                 outgoing = [Outgoing(row.userid, Text(texts.SYSTEM_ERROR))]
                 error = type(exc).__name__
-            OutboxRepo(session, self._school_id).add(outgoing, now)
+            await OutboxRepo(session, self._school_id).add(outgoing, now)
             await inbox.finish(row.id, now, error=error)
         log.info("handled inbox=%s user=%s replies=%d", row.id, row.userid, len(outgoing))
         if outgoing and self._on_outgoing is not None:

@@ -10,6 +10,7 @@ from bot.inbox_worker import InboxWorker
 from bot.outbox_worker import OutboxWorker
 from models.clock import Clock
 from models.db import Database
+from scheduler.runner import JobRunner
 
 CONFIG = web.AppKey("config", Config)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
@@ -18,3 +19,4 @@ DB = web.AppKey("db", Database)
 SCHOOL_ID = web.AppKey("school_id", int)
 INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
+JOB_RUNNER = web.AppKey("job_runner", JobRunner)

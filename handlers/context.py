@@ -47,8 +47,10 @@ class Notifier:
 
     messages: list[Outgoing] = field(default_factory=list)
 
-    def send(self, userid: str, reply: Reply | str) -> None:
-        self.messages.append(Outgoing(userid, Text(reply) if isinstance(reply, str) else reply))
+    def send(self, userid: str, reply: Reply | str, *, key: str | None = None) -> None:
+        """Queue a message; with a key, a second message under the same key is dropped."""
+        message = Text(reply) if isinstance(reply, str) else reply
+        self.messages.append(Outgoing(userid, message, key))
 
     def send_all(self, userids: list[str] | set[str] | tuple[str, ...], reply: Reply | str) -> None:
         for userid in sorted(set(userids)):

@@ -15,8 +15,10 @@ from handlers.context import Dialog, Notifier, User
 from handlers.dispatcher import Router, TextMessage, call_handler, find_handler, normalize_text
 from handlers.leave_desk import LeaveDesk
 from handlers.types import Incoming, Outgoing, Text
+from models.repos.attendance import AttendanceRepo
 from models.repos.audit import AuditRepo
 from models.repos.dialogs import DialogRepo
+from models.repos.ladder import LadderRepo
 from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 
@@ -67,12 +69,15 @@ class Dispatcher:
                   notifier: Notifier, roster: RosterRepo, now: datetime) -> dict[str, Any]:
         text = normalize_text(message.content) if isinstance(message, TextMessage) else ""
         audit = AuditRepo(session, self.school_id)
+        attendance = AttendanceRepo(session, self.school_id)
         desk = LeaveDesk(self.config, LeaveRepo(session, self.school_id), roster, audit,
-                         notifier, now)
+                         notifier, now, attendance)
         return {
             "message": message, "text": text, "user": user, "dialog": dialog,
             "notify": notifier, "roster": roster, "now": now, "config": self.config,
             "audit": audit, "desk": desk,
+            "attendance": attendance,
+            "ladder": LadderRepo(session, self.school_id),
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,

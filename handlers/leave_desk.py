@@ -11,6 +11,7 @@ from handlers import leave_views as views
 from handlers.context import Notifier, User
 from handlers.types import CardUpdate, Image, Reply, Text
 from models.leave import APPROVED, PENDING, REJECTED, RETURNED, WITHDRAWN, Leave
+from models.repos.attendance import AttendanceRepo
 from models.repos.audit import AuditRepo
 from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
@@ -35,6 +36,7 @@ class LeaveDesk:
     audit: AuditRepo
     notify: Notifier
     now: datetime
+    attendance: AttendanceRepo
 
     @property
     def tz(self):  # type: ignore[no-untyped-def]
@@ -119,6 +121,7 @@ class LeaveDesk:
         name = student.name if student else ""
         if code is not None:
             self.notify.send(leave.submitted_by, self.pass_message(leave, name, code))
+            await self._excuse_past_truancy(leave, name, user)
         else:
             self.notify.send(leave.submitted_by, f"{name}的请假（单号{leave.id}）未获批准。"
                                                  f"\n驳回理由：{note}\n审批人：{user.name}")
@@ -127,6 +130,19 @@ class LeaveDesk:
         if response_code:
             replies.insert(0, CardUpdate(outcome, response_code=response_code))
         return replies
+
+    async def _excuse_past_truancy(self, leave: Leave, name: str, approver: User) -> None:
+        """补假: 旷课 already recorded for days this leave covers is voided, with a record."""
+        changed = await self.attendance.void_covered(leave.student_id, leave.start_slot,
+                                                     leave.end_slot, leave.id, self.now)
+        for day, left in changed:
+            self.audit.record(actor=approver.userid, action="truancy_excused", entity="truancy",
+                              entity_id=f"{leave.student_id}:{day}", at=self.now,
+                              after={"days": left, "leave": leave.id})
+            what = "已撤销" if left == 0 else f"改为{left:g}天"
+            for guardian in await self.roster.guardians_of(leave.student_id):
+                self.notify.send(guardian, f"{name}{day.month}月{day.day}日的旷课记录{what}"
+                                           f"（已补办请假，单号{leave.id}）。")
 
     async def _already_decided(self, leave: Leave, response_code: str | None) -> list[Reply]:
         fresh = await self.leaves.get(leave.id)

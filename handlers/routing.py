@@ -6,13 +6,14 @@ Commands of staff come before the parent's catch-all for "明天病假", so that
 
 from __future__ import annotations
 
-from handlers import approver, common, guard, parent, teacher
+from handlers import approver, attendance, common, guard, parent, teacher
 from handlers.dispatcher import Router
 
 ROUTERS: tuple[Router, ...] = (
     common.router,
     approver.router,
     teacher.router,
+    attendance.router,
     guard.router,
     parent.router,
 )

@@ -176,6 +176,7 @@ class Outgoing:
 
     touser: str
     reply: Reply = field(default_factory=lambda: Text(""))
+    key: str | None = None  # a job's notice: queued once per key, whatever re-runs happen
 
 
 REPLY_KINDS: dict[str, type[Reply]] = {

@@ -34,6 +34,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_recipient", "touser", "status", "id"),
+        UniqueConstraint("school_id", "dedupe_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +51,8 @@ class OutboxMessage(Base):
     # For a template card: its task id, and the code WeCom returned to update it later.
     task_id: Mapped[str | None] = mapped_column(String(128), index=True)
     response_code: Mapped[str | None] = mapped_column(String(200))
+    # Notices written by jobs carry a key, so a re-run cannot queue the same notice twice.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120))
 
 
 class DialogState(Base):

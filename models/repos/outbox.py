@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from handlers.types import ButtonCard, Outgoing
 from models.messaging import OutboxMessage
+from models.repos._sql import insert_ignoring_duplicates
 
 
 class OutboxRepo:
@@ -18,15 +19,21 @@ class OutboxRepo:
         self._session = session
         self._school_id = school_id
 
-    def add(self, messages: Iterable[Outgoing], now: datetime) -> None:
-        """Queue messages in the current unit of work."""
+    async def add(self, messages: Iterable[Outgoing], now: datetime) -> int:
+        """Queue messages in the current unit of work; keyed ones at most once. Returns added."""
+        added = 0
         for out in messages:
             task_id = out.reply.task_id if isinstance(out.reply, ButtonCard) else None
-            self._session.add(OutboxMessage(
-                school_id=self._school_id, touser=out.touser, kind=out.reply.kind,
-                payload=out.reply.to_payload(), created_at=now, status="pending", attempts=0,
-                next_attempt_at=now, task_id=task_id,
-            ))
+            values = {"school_id": self._school_id, "touser": out.touser, "kind": out.reply.kind,
+                      "payload": out.reply.to_payload(), "created_at": now, "status": "pending",
+                      "attempts": 0, "next_attempt_at": now, "task_id": task_id,
+                      "dedupe_key": out.key}
+            if out.key is None:
+                self._session.add(OutboxMessage(**values))
+                added += 1
+            elif await insert_ignoring_duplicates(self._session, OutboxMessage.__table__, values):
+                added += 1
+        return added
 
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta,
                         per_minute: int) -> list[OutboxMessage]:

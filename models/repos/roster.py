@@ -353,3 +353,10 @@ class RosterRepo:
                                   Student.class_id.in_(class_ids), Student.active.is_(True))
             .order_by(Student.student_no))
         return list(rows)
+
+    async def students_in_class(self, class_id: int) -> list[Student]:
+        rows = await self._session.scalars(
+            select(Student).where(Student.school_id == self._school_id,
+                                  Student.class_id == class_id, Student.active.is_(True))
+            .order_by(Student.student_no))
+        return list(rows)

@@ -1,0 +1,121 @@
+"""班主任: the daily attendance report (考勤) and closing a home visit (家访)."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.context import User
+from handlers.dispatcher import Command, Router
+from handlers.leave_desk import LeaveDesk
+from models.repos.attendance import AttendanceRepo
+from models.repos.ladder import LadderRepo
+from models.roster import SchoolClass, Student
+from models.rules.calendar import DayKind
+from models.rules.slots import slot
+
+router = Router("attendance", roles=frozenset({"班主任"}))
+
+USAGE = ("考勤的写法：\n考勤 全勤\n考勤 缺勤 张小明 李华\n考勤 缺勤 张小明 上午（半天）\n"
+         "考勤（查看今天已报的考勤）")
+HALVES = {"上午": "am", "下午": "pm"}
+
+
+@router.on(Command("考勤"))
+async def attendance(args: str, user: User, desk: LeaveDesk, attendance: AttendanceRepo) -> str:
+    """Report (or replace) today's attendance for the teacher's class, or show it."""
+    today = desk.today
+    classes = await desk.roster.class_of_teacher(user.userid)
+    words = args.split()
+    cls, words = _pick_class(classes, words)
+    if cls is None:
+        labels = "、".join(c.label for c in classes)
+        return f"您是多个班级的班主任（{labels}），请写明班级，例如：考勤 {classes[0].label} 全勤"
+    kind = desk.config.calendar.kind(today)
+    if kind is not DayKind.SCHOOL_DAY and words:
+        return "今天不是上课日，不需要报考勤。"
+    repo = attendance
+    if not words:
+        return await _show(repo, cls, desk)
+    if words[0] == "全勤" and len(words) == 1:
+        absences: list[tuple[int, int, int]] = []
+    elif words[0] == "缺勤" and len(words) > 1:
+        parsed = await _absences(words[1:], cls, desk)
+        if isinstance(parsed, str):
+            return parsed
+        absences = parsed
+    else:
+        return USAGE
+    _, replaced = await repo.save_report(cls.id, today, user.userid, desk.now, absences)
+    desk.audit.record(actor=user.userid, action="attendance_replaced" if replaced
+                      else "attendance_reported", entity="attendance",
+                      entity_id=f"{cls.id}:{today}", at=desk.now,
+                      after={"absent": [a[0] for a in absences]})
+    head = "已更新" if replaced else "已记录"
+    summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
+    shown = await _show(repo, cls, desk)
+    return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}"
+
+
+def _pick_class(classes: list[SchoolClass],
+                words: list[str]) -> tuple[SchoolClass | None, list[str]]:
+    if len(classes) == 1:
+        return classes[0], words
+    if words:
+        named = next((c for c in classes if c.label == words[0]), None)
+        if named is not None:
+            return named, words[1:]
+    return None, words
+
+
+async def _absences(words: list[str], cls: SchoolClass,
+                    desk: LeaveDesk) -> list[tuple[int, int, int]] | str:
+    """Names, each optionally followed by 上午 / 下午, as (student id, first slot, last slot)."""
+    today, found = desk.today, {}
+    students = {s.name: s for s in await desk.roster.students_in_class(cls.id)}
+    current: Student | None = None
+    for word in words:
+        if word in HALVES and current is not None:
+            half = slot(today, HALVES[word])  # type: ignore[arg-type]
+            found[current.id] = (current.id, half, half)
+            continue
+        student = students.get(word)
+        if student is None:
+            return f"{cls.label}没有叫「{word}」的学生。请核对后重新发送。"
+        current = student
+        found[student.id] = (student.id, slot(today, "am"), slot(today, "pm"))
+    return list(found.values())
+
+
+async def _show(repo: AttendanceRepo, cls: SchoolClass, desk: LeaveDesk) -> str:
+    report = await repo.report(cls.id, desk.today)
+    if report is None:
+        return f"{cls.label}今天还没有上报考勤。"
+    names = {s.id: s.name for s in await desk.roster.students_in_class(cls.id)}
+    absent = await repo.absences(report.id)
+    if not absent:
+        return f"{cls.label}今天：全勤。"
+    parts = []
+    for a in absent:
+        half = "" if a.start_slot != a.end_slot else ("（上午）" if a.start_slot % 2 == 0
+                                                      else "（下午）")
+        parts.append(names.get(a.student_id, "?") + half)
+    return f"{cls.label}今天缺勤：" + "、".join(parts)
+
+
+@router.on(Command("家访"))
+async def home_visit(args: str, user: User, desk: LeaveDesk, ladder: LadderRepo) -> str:
+    """`家访 <姓名> <情况>` closes the open home-visit task for that student."""
+    match = re.fullmatch(r"(\S+)\s+(.+)", args.strip())
+    if match is None:
+        return "格式：家访 学生姓名 情况，例如：家访 张小明 已见到家长，孩子下周一返校"
+    classes = [c.id for c in await desk.roster.class_of_teacher(user.userid)]
+    students = await desk.roster.students_named(match.group(1), classes)
+    if len(students) != 1:
+        return f"您的班级里没有叫「{match.group(1)}」的学生。"
+    visit = await ladder.open_visit(students[0].id)
+    if visit is None:
+        return f"{students[0].name}目前没有待完成的家访。"
+    visit.closed_at, visit.closed_by, visit.notes = desk.now, user.userid, match.group(2)[:500]
+    desk.audit.record(actor=user.userid, action="home_visit_closed", entity="home_visit",
+                      entity_id=visit.id, at=desk.now, after={"closed": True})
+    return f"已记录对{students[0].name}的家访。"

@@ -1,0 +1,1 @@
+"""The scheduled jobs; `scheduler/registry.py` lists them all."""

@@ -1,0 +1,104 @@
+"""The escalation ladder: each rung a student reaches is told once, to the people the rules name."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.repos.ladder import LadderRepo, StudentCard
+from models.repos.roster import RosterRepo
+from models.rules.calendar import DayKind
+from models.rules.ladder import Ladder, Step, StudentDay, standing, steps_due
+from scheduler.runner import JobContext
+
+
+def ladder_from(ctx: JobContext) -> Ladder:
+    t = ctx.config.truancy
+    return Ladder(office_after=t.office_after_days, principal_after=t.principal_after_days,
+                  dropout_after=t.dropout_after_days, term_periods_limit=t.term_periods_limit,
+                  periods_per_day=t.periods_per_day,
+                  leave_advisory_days=t.leave_advisory_weeks * 5)
+
+
+async def escalation(ctx: JobContext) -> None:
+    calendar = ctx.config.calendar
+    term = calendar.term_of(ctx.day)
+    if term is None or calendar.kind(ctx.day) is not DayKind.SCHOOL_DAY:
+        ctx.counts["skipped"] = "not a school day"
+        return
+    repo, ladder = LadderRepo(ctx.session, ctx.school_id), ladder_from(ctx)
+    truant = await repo.truant_students(term.start, ctx.day)
+    long_leave = await repo.long_leave_students(term.start, ctx.day, ladder.leave_advisory_days)
+    ids = sorted(set(truant) | set(long_leave))
+    school_days = [d for d, kind in calendar.school_days(term.start, ctx.day)
+                   if kind is DayKind.SCHOOL_DAY]
+    records = await repo.truancy(ids, term.start, ctx.day)
+    present = await repo.present_days(ids, term.start, ctx.day)
+    cards = await repo.cards(ids)
+    reached = 0
+    for student_id in ids:
+        days = [StudentDay(d, records[student_id].get(d, 0.0), d in present[student_id])
+                for d in school_days]
+        for step in steps_due(standing(days), long_leave.get(student_id, 0.0), ladder, term.name):
+            if await _take_step(ctx, repo, cards[student_id], step, records[student_id]):
+                reached += 1
+    ctx.counts.update(students=len(ids), steps=reached)
+
+
+async def _take_step(ctx: JobContext, repo: LadderRepo, student: StudentCard, step: Step,
+                     truancy: dict[date, float]) -> bool:
+    report = (await _bureau_report(ctx, repo, student, truancy)
+              if step.name == "dropout" else None)
+    if not await repo.record_step(student.id, step.name, step.episode, ctx.day, ctx.now, report):
+        return False
+    roster = RosterRepo(ctx.session, ctx.school_id)
+    teachers = await roster.homeroom_teachers(student.class_id)
+    who = f"{student.name}（{student.class_label}，学籍号{student.student_no}）"
+    t = ctx.config.truancy
+    if step.name in ("office", "dropout"):
+        await repo.open_home_visit(student.id, step.episode, ctx.now)
+    messages: list[tuple[list[str], str]] = {
+        "office": [
+            (await roster.users_with_role("政教处"), f"{who}已连续旷课{t.office_after_days}天以上，"
+                                                    "已安排班主任家访。"),
+            (teachers, f"{who}已连续旷课{t.office_after_days}天以上，请尽快家访，查明原因。"
+                       f"完成后发送「家访 {student.name} 情况」。")],
+        "principal": [(await roster.users_with_role("校长"),
+                       f"辍学预警：{who}已连续旷课{t.principal_after_days}天以上。")],
+        "principal_term": [(await roster.users_with_role("校长"),
+                            f"辍学预警：{who}本学期累计旷课已达{t.principal_after_days}天。")],
+        "dropout": [
+            (await roster.users_with_role("校长"),
+             f"{who}无故不到校已达{t.dropout_after_days}天，按规定视为辍学，需立即向教育主管部门"
+             f"报告。报告草稿：\n{report}"),
+            (teachers, f"{who}已达辍学认定标准，必须家访，并向校长报告情况。")],
+        "periods": [
+            (await roster.guardians_of(student.id),
+             f"{student.name}本学期累计旷课已达{t.term_periods_limit}节。学校将与家长和社区一起做好"
+             "学生工作，请与班主任联系。"),
+            (await roster.users_with_role("政教处"),
+             f"{who}本学期累计旷课已达{t.term_periods_limit}节，请通知家长和社区配合。")],
+        "leave_advisory": [
+            (teachers + await roster.users_with_role("政教处"),
+             f"{who}本学期病事假累计已超过{t.leave_advisory_weeks:g}周，可按规定告知家长休学办法"
+             "（由家长申请，学校审查后报教育主管部门批准）。")],
+    }[step.name]
+    for userids, text in messages:
+        for userid in sorted(set(userids)):
+            ctx.notify.send(userid, text,
+                            key=f"esc:{student.id}:{step.name}:{step.episode}:{userid}")
+    return True
+
+
+async def _bureau_report(ctx: JobContext, repo: LadderRepo, student: StudentCard,
+                         truancy: dict[date, float]) -> str:
+    """The draft for the education bureau: who, class, dates, contacts tried, visit notes."""
+    days = sorted(truancy)
+    contacts = "；".join(f"{name}（{relation}）{phone or '无电话'}"
+                        for name, relation, phone in await repo.guardian_contacts(student.id))
+    notes = "；".join(await repo.home_visit_notes(student.id)) or "尚无家访记录"
+    span = f"{days[0]:%Y-%m-%d}至{days[-1]:%Y-%m-%d}" if days else "—"
+    return (f"学生：{student.name}，学籍号{student.student_no}，{student.class_label}\n"
+            f"旷课：{span}，共{sum(truancy.values()):g}天（{len(days)}个上课日有记录）\n"
+            f"已联系：{contacts}；每个旷课日均已通知家长\n家访：{notes}\n"
+            f"报告日期：{ctx.day:%Y-%m-%d}（草稿，由校长核实后上报）")
+

@@ -1,0 +1,39 @@
+"""APScheduler, started and stopped with the app: each job at its time, plus a catch-up tick."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import Config
+from scheduler.runner import JobRunner
+
+log = logging.getLogger("qingjia.scheduler")
+
+CATCH_UP_MINUTES = 5
+
+
+def start_scheduler(runner: JobRunner, config: Config) -> AsyncIOScheduler:
+    """Fire `run_due` at every job's time and every few minutes; it does what is due, once.
+
+    The runner decides what to do from the clock and the job_run table, so a missed firing
+    (the service was down, a run failed) is made up by the next one, oldest date first.
+    """
+    tz = config.school.tz
+    scheduler = AsyncIOScheduler(timezone=tz)
+    for job in runner.jobs.values():
+        if job.at is not None:
+            at = job.at(config)
+            trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
+        else:
+            trigger = IntervalTrigger(minutes=job.every_minutes, timezone=tz)
+        scheduler.add_job(runner.run_due, trigger, id=job.name, name=job.summary,
+                          coalesce=True, max_instances=1, misfire_grace_time=3600)
+    scheduler.add_job(runner.run_due, IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=tz),
+                      id="catch-up", coalesce=True, max_instances=1)
+    scheduler.start()
+    log.info("scheduler started jobs=%s", sorted(runner.jobs))
+    return scheduler
