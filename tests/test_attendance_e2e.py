@@ -1,4 +1,4 @@
-"""A week of attendance through encrypted callbacks; truancy and escalation run by `qingjia run-job`."""
+"""A week of attendance through encrypted callbacks; truancy and the ladder by `qingjia run-job`."""
 
 from __future__ import annotations
 
@@ -66,7 +66,8 @@ async def test_a_week_of_attendance(demo_db: str, monday: FakeClock, tmp_path: P
         await say(h, "teacher_li", "考勤 缺勤 刘洋 黄欣怡 上午")
         await evening(h, config)
         assert "黄欣怡（半天）" in h.last_text("parent_huang")
-        assert "初一(2)班" in h.last_text("office_zhao") and "没有上报" in h.last_text("office_zhao")
+        office = h.last_text("office_zhao")
+        assert "初一(2)班" in office and "没有上报" in office
 
         # Wednesday: a third day in a row → 政教处, and a home visit for the 班主任.
         next_morning(h)

@@ -1,4 +1,4 @@
-"""The truancy rule and the escalation ladder, as the school rules read (篇三 §四.5, §七; 篇四 §七.2)."""
+"""The truancy rule and the escalation ladder, as the rules read (篇三 §四.5, §七; 篇四 §七.2)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def week(*marks: str, start: date = MON) -> list[StudentDay]:
     (week("P", "P", "P"), 0, None),
     (week("P", "T", "T", "T"), 3, MON + timedelta(days=1)),
     (week("T", "T", "P", "T"), 1, MON + timedelta(days=3)),        # coming back ends the episode
-    (week("T", "L", "T"), 2, MON),                                 # a leave day neither breaks nor adds
+    (week("T", "L", "T"), 2, MON),                                 # a leave day: no break, no add
     (week("P", "H", "T", "T"), 2.5, MON + timedelta(days=1)),      # half a day starts the run
     (week("T", "T", "T", "H"), 0.5, MON + timedelta(days=3)),      # back for half a day: a new run
 ])
