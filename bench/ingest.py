@@ -38,6 +38,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -760,16 +761,16 @@ async def run(args: argparse.Namespace) -> int:
         workdir = Path(tmp)
         host = await machine(workdir, with_pg)
         print(f"ingest benchmark on {host.describe()}", file=sys.stderr)
-        bare = await undisturbed(lambda: bench_bare(workdir, factory, settings))
+        bare = await undisturbed(partial(bench_bare, workdir, factory, settings))
         results = [bare]
         variants = [True, False] if args.without_workers else [True]
         for workers in variants:
             if args.backend in ("sqlite", "both"):
                 results.append(await undisturbed(
-                    lambda w=workers: bench_sqlite(workdir, factory, settings, workers=w)))  # type: ignore[misc]
+                    partial(bench_sqlite, workdir, factory, settings, workers=workers)))
             if with_pg:
                 results.append(await undisturbed(
-                    lambda w=workers: bench_postgres(workdir, factory, settings, workers=w)))  # type: ignore[misc]
+                    partial(bench_postgres, workdir, factory, settings, workers=workers)))
     command = " ".join([".venv/bin/python bench/ingest.py", *sys.argv[1:]])
     block = ingest_block(results, bare, settings, host, command)
     print(block)

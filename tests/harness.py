@@ -159,6 +159,18 @@ class Harness:
         return texts[-1]
 
 
+async def student_id(db: Database, name: str) -> tuple[int, int]:
+    """(student id, class id) of a demo student, by name."""
+    from sqlalchemy import select
+
+    from models.roster import Student
+
+    async with db.read() as session:
+        student = await session.scalar(select(Student).where(Student.name == name))
+        assert student is not None, name
+        return student.id, student.class_id
+
+
 def _between(text: str, start: str, end: str) -> str:
     i = text.index(start) + len(start)
     return text[i:text.index(end, i)]

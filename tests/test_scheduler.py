@@ -15,19 +15,17 @@ from models.repos.attendance import AttendanceRepo
 from scheduler.registry import JOBS
 from scheduler.runner import Job, JobContext, JobRunner
 from tests.conftest import local
-from tests.harness import FakeClock, make_config, prepare_database
-
-CLASS_1 = 1  # 初一(1)班 in the demo roster
-LIU_YANG = 3  # 刘洋's student id in the demo roster
+from tests.harness import FakeClock, make_config, prepare_database, student_id
 
 
 async def report_absent(db: Database, day_clock: FakeClock) -> None:
     """初一(1)班 reports 刘洋 absent (all day) for the clock's date."""
     day = day_clock().astimezone(make_config("x").school.tz).date()
     slot = day.toordinal() * 2
+    liu_yang, class_1 = await student_id(db, "刘洋")
     async with db.unit_of_work() as session:
-        await AttendanceRepo(session, 1).save_report(CLASS_1, day, "teacher_li", day_clock(),
-                                                     [(LIU_YANG, slot, slot + 1)])
+        await AttendanceRepo(session, 1).save_report(class_1, day, "teacher_li", day_clock(),
+                                                     [(liu_yang, slot, slot + 1)])
 
 
 def runner_for(db: Database, url: str, clock: FakeClock, jobs: dict[str, Job] = JOBS) -> JobRunner:
