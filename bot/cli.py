@@ -150,6 +150,7 @@ def _run_job(config: Config, args: argparse.Namespace) -> None:
 
 def _serve(config: Config, args: argparse.Namespace) -> None:
     web.run_app(create_app(config), host=config.server.host, port=config.server.port,
+                access_log=None,
                 print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"))
 
 
@@ -160,7 +161,7 @@ def _demo(config: Config, args: argparse.Namespace) -> None:
     roster = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv")
     asyncio.run(_apply(config, roster, actor="system:demo"))
     app, url = demo_app(config)
-    web.run_app(app, host=config.server.host, port=config.server.port,
+    web.run_app(app, host=config.server.host, port=config.server.port, access_log=None,
                 print=lambda _: print(f"请假通 simulator: open {url}"))
 
 
