@@ -525,17 +525,21 @@ async def wait_until_quiet() -> float:
               "waiting", file=sys.stderr)
 
 
-def _cpu_of(stat: str) -> float:
-    """User plus system seconds from a /proc/<pid>/stat line."""
+def _cpu_of(stat: str, *, reaped_children: bool = False) -> float:
+    """User plus system seconds from a /proc/<pid>/stat line (and of its reaped children)."""
     fields = stat[stat.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu(database: str) -> dict[int, float]:
     """CPU seconds so far of PostgreSQL's own processes and of `database`'s backends, by pid.
 
-    Backends of other databases (someone else's tests) are left out: they count as the rest
-    of the machine.
+    Live backends of other databases (someone else's tests) are left out: they count as the
+    rest of the machine. Backends that have exited count through the postmaster, which reaps
+    them (whatever their database: the pool closes and opens connections as it goes).
     """
     out = {}
     for entry in Path("/proc").iterdir():
@@ -550,7 +554,7 @@ def postgres_cpu(database: str) -> dict[int, float]:
             continue  # gone meanwhile, or not ours to read
         is_backend = re.search(r"\(\d+\)|\[local\]", title) is not None
         if not is_backend or f" {database} " in title:
-            out[int(entry.name)] = _cpu_of(stat)
+            out[int(entry.name)] = _cpu_of(stat, reaped_children=True)
     return out
 
 

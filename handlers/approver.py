@@ -39,15 +39,6 @@ async def reject_button(args: str, message: CardClick, user: User, dialog: Dialo
     return [Text(ASK_REASON.format(id=leave.id))]
 
 
-@router.on(InState("reject:reason"))
-async def reject_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
-    if not text:
-        return [Text(ASK_REASON.format(id=dialog.data["leave_id"]))]
-    leave_id, code = dialog.data["leave_id"], dialog.data.get("response_code") or None
-    dialog.end()
-    return await desk.decide(user, leave_id, approve=False, note=text[:200], response_code=code)
-
-
 @router.on(Command("批准", "同意"))
 async def approve_text(args: str, user: User, desk: LeaveDesk) -> list[Reply]:
     match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args)
@@ -102,3 +93,13 @@ async def details(args: str, user: User, desk: LeaveDesk) -> str:
     if leave.decision_note:
         lines.append(f"  审批意见：{leave.decision_note}")
     return "\n".join(lines + views.history_lines(entries, names, desk.tz))
+
+
+# Last: a command typed while a reason is awaited is a command, not the reason.
+@router.on(InState("reject:reason"))
+async def reject_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
+    if not text:
+        return [Text(ASK_REASON.format(id=dialog.data["leave_id"]))]
+    leave_id, code = dialog.data["leave_id"], dialog.data.get("response_code") or None
+    dialog.end()
+    return await desk.decide(user, leave_id, approve=False, note=text[:200], response_code=code)

@@ -64,6 +64,50 @@ async def start_from_phrase(text: str, user: User, dialog: Dialog, desk: LeaveDe
     return await start(text, user, dialog, desk)
 
 
+# ---- other parent commands (before the dialog steps: a command is never taken as an answer)
+
+
+@router.on(Command("我的请假", "请假记录"))
+async def my_leaves(user: User, desk: LeaveDesk) -> str:
+    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
+    leaves = await desk.leaves.recent_for_students(list(children))
+    if not leaves:
+        return "还没有请假记录。发送「请假」开始办理。"
+    lines = []
+    for leave in leaves:
+        lines.append(views.summary_line(leave, children[leave.student_id].name))
+        entries = await desk.audit.history("leave", leave.id)
+        names = {e.actor: name for e in entries
+                 if (name := await desk.roster.display_name(e.actor))}
+        lines.extend(views.history_lines(entries, names, desk.tz))
+    return "最近的请假：\n" + "\n".join(lines)
+
+
+@router.on(Command("撤销", "撤回"))
+async def withdraw(args: str, user: User, desk: LeaveDesk, notify: Notifier) -> str:
+    """A pending leave, or an approved one before it starts; the approvers are told."""
+    number = _leave_number(args)
+    if number is None:
+        return "请写明单号，例如：撤销 17。发送「我的请假」可查看单号。"
+    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
+    leave = await desk.leaves.get(number)
+    if leave is None or leave.student_id not in children:
+        return f"没有找到您的单号{number}。发送「我的请假」可查看单号。"
+    started = leave.valid_from is not None and leave.valid_from <= desk.now
+    allowed = [PENDING] + ([] if started or leave.exited_at else [APPROVED])
+    before = leave.status
+    if not await desk.leaves.transition(leave.id, allowed, status=WITHDRAWN,
+                                        decided_at=desk.now if before == PENDING else
+                                        leave.decided_at):
+        return f"单号{number}{views.STATUS_NAMES[leave.status]}，已不能撤销。"
+    desk.record(user.userid, "withdrawn", leave, before=before)
+    name = children[leave.student_id].name
+    for card in await desk.leaves.cards(leave.id):
+        notify.send(card.userid, f"单号{leave.id}（{name}）已被家长撤销。")
+    await desk.close_cards(leave, "已撤销")
+    return f"已撤销单号{leave.id}（{name} {views.when(leave)}）。"
+
+
 # ---- dialog steps ------------------------------------------------------------------
 
 
@@ -147,53 +191,9 @@ async def confirm_expected() -> str:
     return "请回复「确认」提交，或「取消」放弃。"
 
 
-# ---- other parent commands ------------------------------------------------------------
-
-
 @router.on(Command("确认"))
 async def nothing_to_confirm() -> str:
     return "没有待确认的请假（可能已超时）。请重新发送「请假」。"
-
-
-@router.on(Command("我的请假", "请假记录"))
-async def my_leaves(user: User, desk: LeaveDesk) -> str:
-    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
-    leaves = await desk.leaves.recent_for_students(list(children))
-    if not leaves:
-        return "还没有请假记录。发送「请假」开始办理。"
-    lines = []
-    for leave in leaves:
-        lines.append(views.summary_line(leave, children[leave.student_id].name))
-        entries = await desk.audit.history("leave", leave.id)
-        names = {e.actor: name for e in entries
-                 if (name := await desk.roster.display_name(e.actor))}
-        lines.extend(views.history_lines(entries, names, desk.tz))
-    return "最近的请假：\n" + "\n".join(lines)
-
-
-@router.on(Command("撤销", "撤回"))
-async def withdraw(args: str, user: User, desk: LeaveDesk, notify: Notifier) -> str:
-    """A pending leave, or an approved one before it starts; the approvers are told."""
-    number = _leave_number(args)
-    if number is None:
-        return "请写明单号，例如：撤销 17。发送「我的请假」可查看单号。"
-    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
-    leave = await desk.leaves.get(number)
-    if leave is None or leave.student_id not in children:
-        return f"没有找到您的单号{number}。发送「我的请假」可查看单号。"
-    started = leave.valid_from is not None and leave.valid_from <= desk.now
-    allowed = [PENDING] + ([] if started or leave.exited_at else [APPROVED])
-    before = leave.status
-    if not await desk.leaves.transition(leave.id, allowed, status=WITHDRAWN,
-                                        decided_at=desk.now if before == PENDING else
-                                        leave.decided_at):
-        return f"单号{number}{views.STATUS_NAMES[leave.status]}，已不能撤销。"
-    desk.record(user.userid, "withdrawn", leave, before=before)
-    name = children[leave.student_id].name
-    for card in await desk.leaves.cards(leave.id):
-        notify.send(card.userid, f"单号{leave.id}（{name}）已被家长撤销。")
-    await desk.close_cards(leave, "已撤销")
-    return f"已撤销单号{leave.id}（{name} {views.when(leave)}）。"
 
 
 # ---- the dialog's engine -------------------------------------------------------------

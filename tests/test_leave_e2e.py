@@ -355,3 +355,14 @@ async def test_every_step_is_audited_and_shown_to_the_parent(harness: Harness) -
     seen = await say(harness, "teacher_li", f"查看 {number}")
     assert "事由：发烧" in seen and "返校销假（孙大勇）" in seen
     assert "没有找到" in await say(harness, "teacher_wang", f"查看 {number}")
+
+
+async def test_a_command_typed_while_a_reason_is_awaited_is_a_command(harness: Harness) -> None:
+    first = await submit(harness, "parent_zhang", "请假 张小明 明天 事假 有事")
+    second = await submit(harness, "parent_liu", "请假 明天 事假 有事")
+    await say(harness, "teacher_li", f"驳回 {first}")
+    assert "单号" in await say(harness, "teacher_li", f"批准 {second}")
+    assert (await leave(harness, second)).status == "approved"
+    assert (await leave(harness, first)).status == "pending"
+    await say(harness, "teacher_li", "时间冲突")
+    assert (await leave(harness, first)).status == "rejected"
