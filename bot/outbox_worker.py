@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.config import OutboxConfig
-from bot.wecom_client import WeComClient, WeComError
+from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from handlers.types import CardUpdate, reply_from_payload
 from models.clock import Clock
 from models.db import Database
-from models.messaging import OutboxMessage
-from models.repos.outbox import OutboxRepo
+from models.repos.outbox import Claimed, OutboxRepo
 
 log = logging.getLogger("qingjia.outbox")
 
@@ -52,11 +51,12 @@ class OutboxWorker:
                 per_minute=self._config.per_member_per_minute)
         if not rows:
             return 0
-        results = await asyncio.gather(*(self._send(row) for row in rows))
+        results = await asyncio.gather(*(self._send(claim) for claim in rows))
         await self._record(results)
         return len(rows)
 
-    async def _send(self, row: OutboxMessage) -> _Result:
+    async def _send(self, claim: Claimed) -> _Result:
+        row = claim.row
         reply = reply_from_payload(row.kind, row.payload)
         if isinstance(reply, CardUpdate) and not reply.response_code:
             code = await self._card_code(reply.task_id)
@@ -64,9 +64,7 @@ class OutboxWorker:
                 return _Result(row.id, row.attempts, WeComError(0, "card has no response code",
                                                                 retryable=False))
             reply = dataclasses.replace(reply, response_code=code)
-        # Only a retry can repeat a message WeCom already took (a crash after it answered);
-        # a first attempt skips WeCom's duplicate check so a legitimately repeated reply arrives.
-        check = self._config.duplicate_check_seconds if row.attempts > 1 else 0
+        check = self._config.duplicate_check_seconds if _may_have_arrived(claim) else 0
         try:
             code = await self._client.send(row.touser, reply, duplicate_check_seconds=check)
         except WeComError as exc:
@@ -110,3 +108,16 @@ class OutboxWorker:
             if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+
+
+def _may_have_arrived(claim: Claimed) -> bool:
+    """Whether an earlier attempt may have reached WeCom: only then ask its duplicate check.
+
+    A first attempt, or a retry after WeCom refused (busy, rate limit, token), cannot repeat
+    anything; asking the check then would drop a legitimately repeated reply (the same help
+    text twice in half an hour). A sender that died mid-send, or a network error or timeout,
+    leaves it unknown, and WeCom's check is the second guard against a double send.
+    """
+    if not claim.tried_before:
+        return False
+    return claim.last_error is None or claim.last_error.startswith(f"errcode {TRANSPORT_ERRCODE}:")

@@ -17,3 +17,15 @@ async def insert_ignoring_duplicates(session: AsyncSession, table: FromClause,
     stmt = module.insert(table).values(**values).on_conflict_do_nothing()
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_ignoring_duplicates_many(session: AsyncSession, table: FromClause,
+                                          rows: list[dict[str, Any]], key: Any) -> int:
+    """A multi-row INSERT … ON CONFLICT DO NOTHING; the number of rows written."""
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(rows).on_conflict_do_nothing().returning(key)
+    result = await session.execute(stmt)
+    return len(result.all())

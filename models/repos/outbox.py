@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, select, update
@@ -11,7 +12,18 @@ from sqlalchemy.orm import aliased
 
 from handlers.types import ButtonCard, Outgoing
 from models.messaging import OutboxMessage
-from models.repos._sql import insert_ignoring_duplicates
+from models.repos._sql import insert_ignoring_duplicates_many
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row taken for sending, with what its previous attempt left behind."""
+
+    row: OutboxMessage
+    tried_before: bool
+    last_error: str | None  # None after a tried row: the sender died without a result
 
 
 class OutboxRepo:
@@ -20,23 +32,28 @@ class OutboxRepo:
         self._school_id = school_id
 
     async def add(self, messages: Iterable[Outgoing], now: datetime) -> int:
-        """Queue messages in the current unit of work; keyed ones at most once. Returns added."""
+        """Queue messages in the current unit of work; keyed ones at most once. Returns added.
+
+        Written in batches of multi-row INSERTs (a truancy run queues thousands), in order.
+        """
+        rows = [self._values(out, now) for out in messages]
         added = 0
-        for out in messages:
-            task_id = out.reply.task_id if isinstance(out.reply, ButtonCard) else None
-            values = {"school_id": self._school_id, "touser": out.touser, "kind": out.reply.kind,
-                      "payload": out.reply.to_payload(), "created_at": now, "status": "pending",
-                      "attempts": 0, "next_attempt_at": now, "task_id": task_id,
-                      "dedupe_key": out.key}
-            if out.key is None:
-                self._session.add(OutboxMessage(**values))
-                added += 1
-            elif await insert_ignoring_duplicates(self._session, OutboxMessage.__table__, values):
-                added += 1
+        for start in range(0, len(rows), BATCH):
+            added += await insert_ignoring_duplicates_many(
+                self._session, OutboxMessage.__table__, rows[start:start + BATCH],
+                OutboxMessage.id)
         return added
 
+    def _values(self, out: Outgoing, now: datetime) -> dict[str, object]:
+        task_id = out.reply.task_id if isinstance(out.reply, ButtonCard) else None
+        return {"school_id": self._school_id, "touser": out.touser, "kind": out.reply.kind,
+                "payload": out.reply.to_payload(), "created_at": now, "status": "pending",
+                "attempts": 0, "next_attempt_at": now, "task_id": task_id,
+                "dedupe_key": out.key, "sent_at": None, "last_error": None,
+                "response_code": None}
+
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta,
-                        per_minute: int) -> list[OutboxMessage]:
+                        per_minute: int) -> list[Claimed]:
         """Due rows, at most the oldest pending one per recipient, leased to this worker.
 
         A recipient who already got `per_minute` messages in the last minute is skipped and
@@ -61,9 +78,11 @@ class OutboxRepo:
             if len(times) >= per_minute:
                 row.next_attempt_at = times[-per_minute] + timedelta(seconds=60)
                 continue
+            claimed.append(Claimed(row, tried_before=row.attempts > 0,
+                                   last_error=row.last_error))
             row.attempts += 1
             row.next_attempt_at = now + lease
-            claimed.append(row)
+            row.last_error = None  # stays None if this worker dies before recording a result
         await self._session.flush()
         return claimed
 

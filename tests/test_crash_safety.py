@@ -1,0 +1,298 @@
+"""Crash safety: the real server in its own process, killed with SIGKILL mid-burst, five times.
+
+What is promised: a callback answered 200 is never lost and is handled once; each reply it causes
+is queued once and reaches the member once, however often the process dies in between. Callbacks
+that fail at the connection level (the server was dead) are not counted: WeCom retries those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import signal
+import socket
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
+from wechatpy.enterprise.crypto import WeChatCrypto
+
+from bot.config import Config, load_config
+from bot.simulator.standin import WeComStandIn
+from models.db import Database
+from models.messaging import InboxMessage, OutboxMessage
+from tests.harness import ROOT, prepare_database
+
+CRASHES = 5
+BURST = 50
+DRAIN_SECONDS = 20.0
+# How many callbacks are answered before each SIGKILL: early, late and in between.
+KILL_AFTER = (8, 30, 15, 40, 22)
+# Replies that name a number are unique per message, so deliveries can be counted exactly.
+PARENTS = ("parent_zhang", "parent_lin", "parent_liu", "parent_huang", "parent_wu", "teacher_li")
+APPROVERS = ("teacher_wang", "office_zhao", "principal_chen")
+_NUMBER = re.compile(r"单号(\d+)")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(path: Path, *, db_url: str, port: int, api_base: str) -> Config:
+    """The example config with our port, database and stand-in; short leases so a crash's
+    claimed rows come back within the test's wait."""
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    for key, value in {
+        "port": str(port),
+        "public_url": json.dumps(f"http://127.0.0.1:{port}"),
+        "api_base": json.dumps(api_base),
+        "url": json.dumps(db_url),
+        "request_timeout_seconds": "2.0",
+        "lease_seconds": "5",
+        "per_member_per_minute": "30",
+    }.items():
+        text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}".replace("\\", "\\\\"), text,
+                          count=1, flags=re.MULTILINE)
+        assert n == 1, key
+    path.write_text(text, encoding="utf-8")
+    return load_config(path)
+
+
+class Server:
+    """`qingjia serve` (bot.cli) in a child process on a fixed localhost port."""
+
+    def __init__(self, config_path: Path, port: int, log_path: Path) -> None:
+        self.config_path = config_path
+        self.port = port
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.starts += 1
+        with self.log_path.open("ab") as log:
+            log.write(f"\n==== start {self.starts} ====\n".encode())
+            log.flush()
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config_path),
+                cwd=ROOT, stdout=log, stderr=log)
+        deadline = time.monotonic() + 20
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                if self.proc.returncode is not None:
+                    break
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with http.get(f"{self.url}/healthz",
+                                        timeout=aiohttp.ClientTimeout(total=1)) as resp:
+                        if resp.status == 200:
+                            return
+                await asyncio.sleep(0.05)
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        raise AssertionError(f"server did not come up (exit {self.proc.returncode}):\n{tail}")
+
+    async def kill(self) -> None:
+        """SIGKILL: no cleanup, no flush, no goodbye."""
+        assert self.proc is not None
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except TimeoutError:
+            await self.kill()
+
+
+@dataclass
+class Sender:
+    """Signs and encrypts callbacks as WeCom does; remembers what each answered."""
+
+    config: Config
+    msg_ids: itertools.count = field(default_factory=lambda: itertools.count(
+        int(time.time() * 1000)))
+    numbers: itertools.count = field(default_factory=lambda: itertools.count(100_001))
+    sent: int = 0
+    answered: dict[str, int] = field(default_factory=dict)  # dedupe key -> HTTP status
+    refused: int = 0  # connection-level failures: the server was dead
+
+    def __post_init__(self) -> None:
+        w = self.config.wecom
+        self.crypto = WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id)
+
+    def callback(self, i: int) -> tuple[str, dict[str, str], bytes]:
+        users = PARENTS + APPROVERS
+        user = users[i % len(users)]
+        command = "撤销" if user in PARENTS else "查看"
+        msg_id = next(self.msg_ids)
+        now = int(time.time())
+        inner = (f"<xml><ToUserName><![CDATA[{self.config.wecom.corp_id}]]></ToUserName>"
+                 f"<FromUserName><![CDATA[{user}]]></FromUserName>"
+                 f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+                 f"<Content><![CDATA[{command} {next(self.numbers)}]]></Content>"
+                 f"<MsgId>{msg_id}</MsgId><AgentID>{self.config.wecom.agent_id}</AgentID></xml>")
+        nonce = f"n{msg_id}"
+        envelope = self.crypto.encrypt_message(inner, nonce, str(now))
+        signature = re.search(r"<MsgSignature><!\[CDATA\[(\w+)\]\]>", envelope)
+        assert signature
+        params = {"msg_signature": signature.group(1), "timestamp": str(now), "nonce": nonce}
+        return f"msg:{msg_id}", params, envelope.encode()
+
+    async def burst(self, server: Server, kill_after: int) -> None:
+        """BURST callbacks at once; SIGKILL the server once `kill_after` have been answered."""
+        answered_enough = asyncio.Event()
+        ok = 0
+
+        async def post(http: aiohttp.ClientSession, i: int) -> None:
+            nonlocal ok
+            key, params, body = self.callback(i)
+            self.sent += 1
+            try:
+                async with http.post(f"{server.url}/wecom/callback", params=params,
+                                     data=body) as resp:
+                    await resp.read()
+                    self.answered[key] = resp.status
+                    if resp.status == 200:
+                        ok += 1
+                        if ok >= kill_after:
+                            answered_enough.set()
+            except (aiohttp.ClientError, TimeoutError, OSError):
+                self.refused += 1
+
+        async def killer() -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(answered_enough.wait(), 10)
+            await server.kill()
+
+        timeout = aiohttp.ClientTimeout(total=15)
+        async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(
+                limit=0, force_close=True)) as http:
+            await asyncio.gather(killer(), *(post(http, i) for i in range(BURST)))
+
+    @property
+    def ok_keys(self) -> set[str]:
+        return {k for k, status in self.answered.items() if status == 200}
+
+
+async def _settled(db: Database) -> bool:
+    async with db.read() as session:
+        inbox = await session.scalar(select(func.count()).select_from(InboxMessage)
+                                     .where(InboxMessage.status == "pending"))
+        outbox = await session.scalar(select(func.count()).select_from(OutboxMessage)
+                                      .where(OutboxMessage.status == "pending"))
+    return inbox == 0 and outbox == 0
+
+
+@contextlib.asynccontextmanager
+async def standin_api(config: Config) -> AsyncIterator[tuple[WeComStandIn, str]]:
+    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
+    async with TestServer(standin.app(), host="127.0.0.1") as api:
+        yield standin, str(api.make_url("")).rstrip("/")
+
+
+async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -> None:
+    await prepare_database(db_url)
+    port = _free_port()
+    # The stand-in needs the corp id and secret first; the example config has them.
+    base = load_config(ROOT / "config.example.toml")
+    async with standin_api(base) as (standin, api_base):
+        config_path = tmp_path / "config.toml"
+        config = write_config(config_path, db_url=db_url, port=port, api_base=api_base)
+        server = Server(config_path, port, tmp_path / "server.log")
+        sender = Sender(config)
+        started = time.monotonic()
+        try:
+            for kill_after in KILL_AFTER[:CRASHES]:
+                await server.start()
+                await sender.burst(server, kill_after)
+                assert server.proc is not None and server.proc.returncode == -signal.SIGKILL
+            await server.start()
+            db = Database(db_url)
+            try:
+                deadline = time.monotonic() + DRAIN_SECONDS
+                while not await _settled(db) and time.monotonic() < deadline:
+                    await asyncio.sleep(0.2)
+                await server.stop()
+                async with db.read() as session:
+                    inbox = list(await session.scalars(select(InboxMessage)))
+                    outbox = list(await session.scalars(select(OutboxMessage)))
+            finally:
+                await db.dispose()
+        finally:
+            await server.stop()
+        elapsed = time.monotonic() - started
+
+        by_key = {row.dedupe_key: row for row in inbox}
+        ok = sender.ok_keys
+        lost = sorted(k for k in ok if k not in by_key)
+        unfinished = sorted(k for k in ok if k in by_key and by_key[k].status != "done")
+        # Every recorded message (answered or not: a retry would find it) gets exactly one reply.
+        replies: Counter[tuple[str, str]] = Counter()
+        for out in outbox:
+            content = out.payload.get("content", "")
+            if (m := _NUMBER.search(content)) and out.status == "sent":
+                replies[(out.touser, m.group(1))] += 1
+        expected: Counter[tuple[str, str]] = Counter(
+            (row.userid, row.payload["content"].split()[-1]) for row in inbox)
+        missing_replies = sorted(set(expected) - set(replies))
+        extra_replies = sorted(k for k in replies if replies[k] != expected.get(k, 0))
+        # What WeCom delivered, per (member, content), against the rows marked sent.
+        delivered = Counter((d.touser, d.body[d.msgtype].get("content", ""))
+                            for d in standin.delivered if d.msgtype in ("text", "markdown"))
+        sent_rows = Counter((row.touser, row.payload.get("content", ""))
+                            for row in outbox if row.status == "sent" and row.kind == "text")
+        duplicates = sum(max(0, n - sent_rows[k]) for k, n in delivered.items())
+        undelivered = sum(max(0, n - delivered[k]) for k, n in sent_rows.items())
+        pending = [(row.id, row.status, row.attempts, row.last_error) for row in outbox
+                   if row.status != "sent"]
+        retried = sum(1 for row in outbox if row.attempts > 1)
+        send_calls = sum(1 for path, _ in standin.requests if path.endswith("/message/send"))
+
+        print(f"\n[{label}] {CRASHES} SIGKILLs, {server.starts} starts, {elapsed:.1f} s: "
+              f"callbacks sent {sender.sent}, answered 200 {len(ok)}, "
+              f"connection failed {sender.refused}, "
+              f"other status {sum(1 for s in sender.answered.values() if s != 200)}; "
+              f"inbox rows {len(inbox)} (done {sum(r.status == 'done' for r in inbox)}), "
+              f"effects found {sum(1 for k in ok if k in by_key and by_key[k].status == 'done')}"
+              f"/{len(ok)}; outbox rows {len(outbox)} (sent "
+              f"{sum(r.status == 'sent' for r in outbox)}); messages delivered "
+              f"{len(standin.delivered)}; duplicates {duplicates}; undelivered {undelivered}; "
+              f"rows retried after a crash {retried}, sends WeCom dropped as repeats "
+              f"{send_calls - len(standin.delivered)}")
+
+        assert len(ok) > 0 and sender.refused > 0, "the kills did not land mid-burst"
+        assert lost == [], f"answered 200 but not recorded: {lost[:5]}"
+        assert unfinished == [], f"recorded but not handled: {unfinished[:5]}"
+        assert missing_replies == [], f"no reply queued and sent for {missing_replies[:5]}"
+        assert extra_replies == [], f"more than one reply for {extra_replies[:5]}"
+        assert pending == [], f"outbox rows not sent: {pending[:5]}"
+        assert duplicates == 0, "a member received a message twice"
+        assert undelivered == 0, "a row marked sent never reached the member"
+
+
+async def test_sigkill_mid_burst_five_times_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:
+    await crash_five_times_then_drain(sqlite_url, tmp_path, "SQLite")
+
+
+@pytest.mark.postgres
+async def test_sigkill_mid_burst_five_times_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    await crash_five_times_then_drain(pg_url, tmp_path, "PostgreSQL")
