@@ -371,6 +371,7 @@ class Queues:
     def __init__(self, sqlite_path: Path | None = None, pg_dsn: str | None = None) -> None:
         self._sqlite_path = sqlite_path
         self._pg_dsn = pg_dsn
+        self._pg: asyncpg.Connection | None = None  # one for the run: no session per poll
 
     async def pending(self) -> int:
         if self._sqlite_path is not None:
@@ -380,11 +381,14 @@ class Queues:
             finally:
                 conn.close()
         assert self._pg_dsn is not None
-        pg = await asyncpg.connect(self._pg_dsn)
-        try:
-            return int(await pg.fetchval(self.SQL))
-        finally:
-            await pg.close()
+        if self._pg is None:
+            self._pg = await asyncpg.connect(self._pg_dsn)
+        return int(await self._pg.fetchval(self.SQL))
+
+    async def close(self) -> None:
+        if self._pg is not None:
+            await self._pg.close()
+            self._pg = None
 
     async def settle(self) -> None:
         """Wait until the service has handled and sent everything it was given."""
@@ -475,14 +479,15 @@ class CpuSample:
 
 
 def postgres_cpu_seconds() -> float:
-    """User plus system CPU of the local PostgreSQL server's live processes."""
+    """User plus system CPU of the local PostgreSQL server: its live processes, and the
+    backends that have exited (counted in the postmaster's children's time)."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError):
             text = stat.read_text()
             if text[text.index("(") + 1:text.rindex(")")] == "postgres":
                 fields = text[text.rindex(")") + 2:].split()
-                total += int(fields[11]) + int(fields[12])
+                total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -589,6 +594,7 @@ async def measure(name: str, db_url: str, queues: Queues, workdir: Path, config:
         watcher = Watcher(standin)
         watcher.start()
         stack.push_async_callback(watcher.stop)
+        stack.push_async_callback(queues.close)
         server = await stack.enter_async_context(
             SubmitServer(name.split(",")[0].lower().replace(" ", "-"), workdir, db_url,
                          api_base))

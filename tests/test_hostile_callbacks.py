@@ -117,6 +117,8 @@ ATTACKS = {
         user="parent_zhang", type="text", content="x")), 400),
     "over-long Content": Attack(inner(TEXT.replace("{content}", "字" * 5000).replace(
         "{user}", "parent_zhang").replace("{type}", "text")), 400),
+    "raw control characters": Attack(inner(TEXT.replace("{content}", "\x01\x02\x1b[2J").replace(
+        "{user}", "parent_zhang").replace("{type}", "text")), 400),
     "unknown MsgType": Attack(inner(TEXT.replace("{type}", "hologram").replace(
         "{user}", "parent_zhang").replace("{content}", "x")), 200),
     "unknown Event": Attack(inner("<xml><FromUserName>parent_zhang</FromUserName><CreateTime>"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 
 from models.messaging import InboxMessage, OutboxMessage
 from tests.conftest import PG_DSN
-from tests.harness import FakeClock, prepare_database, running
+from tests.harness import ROOT, FakeClock, prepare_database, running
 
 pytestmark = pytest.mark.postgres
 
@@ -75,3 +77,30 @@ async def test_two_instances_share_the_work_and_do_it_once(pg_url: str, clock: F
         assert outbox == 50
         delivered = len(a.standin.delivered) + len(b.standin.delivered)
         assert delivered == 50
+
+
+async def test_a_dialog_continues_on_the_other_instance(pg_url: str, clock: FakeClock) -> None:
+    await prepare_database(pg_url)
+    async with running(pg_url, clock) as a, running(pg_url, clock) as b:
+        await a.say("parent_liu", "请假")
+        await a.drain()
+        assert "哪天" in a.last_text("parent_liu")
+        await b.say("parent_liu", "下周一")
+        await b.drain()
+        assert "病假还是事假" in b.last_text("parent_liu")
+
+
+async def test_migrate_twice_at_once_is_safe(pg_url: str, tmp_path: Path) -> None:
+    """Two `qingjia migrate` processes at once (say, two instances restarting): both succeed."""
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(text.replace('url = "sqlite+aiosqlite:///qingjia.db"', f'url = "{pg_url}"'),
+                      encoding="utf-8")
+    script = str(Path(sys.executable).parent / "qingjia")
+    procs = [await asyncio.create_subprocess_exec(script, "migrate", "--config", str(config),
+                                                  stdout=asyncio.subprocess.DEVNULL,
+                                                  stderr=asyncio.subprocess.PIPE)
+             for _ in range(2)]
+    results = [await p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    await prepare_database(pg_url)  # migrates again (a no-op) and loads the roster
