@@ -1,4 +1,4 @@
-"""Hostile and absurd chat input: one clear answer to the sender, nothing else, no record changed."""
+"""Hostile and absurd chat input: one clear answer to the sender, nothing else changed."""
 
 from __future__ import annotations
 
