@@ -12,8 +12,8 @@ messages in a minute than the outbox allows (it never binds at the defaults).
 The service is the real app (`create_app`, both workers running) in its own process, started by
 this script (`--serve`), on a freshly migrated database holding the generated roster. Its WeCom
 API host is a `WeComStandIn` running in this process on a free localhost port, so a delivery is
-seen the moment the service sends it: its arrival time is taken with `time.perf_counter()` as
-the stand-in's subscription queue hands it over.
+seen the moment the service sends it: the stand-in runs on `time.perf_counter()` as its clock,
+so each delivery its subscription queue hands over carries the moment its handler took it.
 
     .venv/bin/python bench/submit_latency.py                  # both backends, print the figures
     .venv/bin/python bench/submit_latency.py --write          # and update the doc's section
@@ -201,7 +201,7 @@ def _between(text: str, start: str, end: str) -> str:
 
 @dataclass(frozen=True)
 class Arrival:
-    """One delivery and when this process saw it (perf_counter seconds)."""
+    """One delivery and when the stand-in's handler took it (perf_counter seconds)."""
 
     at: float
     item: Delivered
@@ -219,8 +219,7 @@ class Watcher:
         self._waiters: dict[str, list[tuple[Match, asyncio.Future[Arrival]]]] = defaultdict(list)
         self.by_user: dict[str, list[Arrival]] = defaultdict(list)
         self.unexpected: list[Delivered] = []
-        self.max_lag = 0.0  # from the stand-in's handler (its wall clock) to our queue read
-        self._wall_minus_perf = time.time() - time.perf_counter()
+        self.max_lag = 0.0  # from the stand-in's handler to our queue read
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -236,9 +235,8 @@ class Watcher:
     async def _run(self) -> None:
         while True:
             item = await self._queue.get()
-            now = time.perf_counter()
-            self.max_lag = max(self.max_lag, now + self._wall_minus_perf - item.at)
-            arrival = Arrival(now, item)
+            self.max_lag = max(self.max_lag, time.perf_counter() - item.at)
+            arrival = Arrival(item.at, item)
             self.by_user[item.touser].append(arrival)
             waiters = self._waiters[item.touser]
             for i, (match, future) in enumerate(waiters):
@@ -350,8 +348,9 @@ def serve(db_url: str, api_base: str, log_file: str) -> None:
 
 @contextlib.asynccontextmanager
 async def standin_server(config: Config) -> AsyncIterator[tuple[WeComStandIn, str]]:
-    """A fresh stand-in on a free localhost port, in this process's event loop."""
-    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
+    """A fresh stand-in on a free localhost port, in this process's event loop; its clock
+    (delivery times, token lifetimes) is `time.perf_counter()`."""
+    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret, clock=time.perf_counter)
     sock = _listening_socket()
     runner = web.AppRunner(standin.app(), access_log=None)
     await runner.setup()

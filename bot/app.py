@@ -51,7 +51,8 @@ def create_app(config: Config, *, clock: Clock = utc_now,
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
-    db = Database(config.database.url)
+    db = Database(config.database.url,
+                  busy_timeout_ms=config.database.busy_timeout_ms)
     try:
         async with db.unit_of_work() as session:
             app[keys.SCHOOL_ID] = await RosterRepo(session, 0).ensure_school(

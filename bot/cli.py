@@ -92,7 +92,8 @@ def _import_roster(config: Config, args: argparse.Namespace) -> None:
 
 
 async def _apply(config: Config, roster: object, *, actor: str) -> object:
-    db = Database(config.database.url)
+    db = Database(config.database.url,
+                  busy_timeout_ms=config.database.busy_timeout_ms)
     try:
         async with db.unit_of_work() as session:
             school_id = await RosterRepo(session, 0).ensure_school(config.school.code,
@@ -111,7 +112,8 @@ def _iso_date(text: str) -> date:
 
 
 async def _with_runner(config: Config, work: Callable[[JobRunner], Awaitable[None]]) -> None:
-    db = Database(config.database.url)
+    db = Database(config.database.url,
+                  busy_timeout_ms=config.database.busy_timeout_ms)
     try:
         async with db.unit_of_work() as session:
             school_id = await RosterRepo(session, 0).ensure_school(config.school.code,

@@ -45,6 +45,7 @@ class WeComConfig:
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = "sqlite+aiosqlite:///qingjia.db"
+    busy_timeout_ms: int = 30_000
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
             max_body_bytes=r.whole("server.max_body_bytes", 64 * 1024, lo=1024),
         ),
         wecom=_wecom(r),
-        database=DatabaseConfig(url=r.text("database.url", DatabaseConfig.url)),
+        database=DatabaseConfig(url=r.text("database.url", DatabaseConfig.url),
+                                busy_timeout_ms=r.whole("database.busy_timeout_ms", 30_000,
+                                                        lo=1)),
         school=_school(r),
         calendar=_calendar(r),
         approval=_approval(r),

@@ -22,7 +22,8 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 class Database:
     """One engine per process; `unit_of_work()` is one transaction, committed once."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False,
+                 busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
@@ -31,9 +32,9 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.read_engine = self.engine
         if self.is_sqlite:
-            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE")
+            _configure_sqlite(self.engine, begin="BEGIN IMMEDIATE", busy_ms=busy_timeout_ms)
             self.read_engine = create_async_engine(url, **kwargs)
-            _configure_sqlite(self.read_engine, begin="BEGIN")
+            _configure_sqlite(self.read_engine, begin="BEGIN", busy_ms=busy_timeout_ms)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         # SQLite has one writer at a time: queue writers here rather than in the driver.
@@ -79,7 +80,7 @@ class Database:
             await self.read_engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, begin: str, busy_ms: int) -> None:
     """WAL, a busy timeout, foreign keys; writers BEGIN IMMEDIATE so they queue, not fail."""
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -87,7 +88,7 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")  # a 200 means the row is on disk
         cursor.close()

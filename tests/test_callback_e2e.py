@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import sqlite3
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from handlers import texts
 from models.db import Database
 from models.messaging import InboxMessage, OutboxMessage
-from tests.harness import FakeClock, Harness, running
+from tests.harness import FakeClock, Harness, make_config, running
 
 
 async def count(db: Database, model: type) -> int:
@@ -157,6 +159,24 @@ async def test_healthz_reports_the_database(harness: Harness) -> None:
     resp = await harness.client.get("/healthz")
     assert resp.status == 200
     assert (await resp.json())["status"] == "ok"
+
+
+async def test_when_the_database_cannot_record_the_answer_is_not_200(
+        demo_db: str, clock: FakeClock) -> None:
+    """Another process holds the SQLite file: the callback is refused, then accepted."""
+    busy = dataclasses.replace(make_config(demo_db).database, busy_timeout_ms=200)
+    async with running(demo_db, clock, database=busy) as h:
+        hog = sqlite3.connect(demo_db.split("///", 1)[1], isolation_level=None)
+        hog.execute("BEGIN EXCLUSIVE")
+        try:
+            assert await h.say("parent_zhang", "帮助") == 503
+        finally:
+            hog.execute("ROLLBACK")
+            hog.close()
+        assert await count(h.db, InboxMessage) == 0
+        assert await h.say("parent_zhang", "帮助") == 200
+        await h.drain()
+        assert len(h.texts_for("parent_zhang")) == 1
 
 
 async def test_url_verification_answers_the_bare_echostr(demo_db: str) -> None:
