@@ -16,12 +16,11 @@ from bot.config import Config
 from bot.crypto import WeComCrypto
 from bot.inbox_worker import InboxWorker
 from bot.outbox_worker import OutboxWorker
+from bot.school import open_school
 from bot.wecom_client import WeComClient
 from handlers.engine import Dispatcher
 from handlers.routing import ROUTERS
 from models.clock import Clock, utc_now
-from models.db import Database
-from models.repos.roster import RosterRepo
 from scheduler.registry import JOBS
 from scheduler.runner import JobRunner
 from scheduler.service import start_scheduler
@@ -51,14 +50,9 @@ def create_app(config: Config, *, clock: Clock = utc_now,
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
-    db = Database(config.database.url,
-                  busy_timeout_ms=config.database.busy_timeout_ms)
     try:
-        async with db.unit_of_work() as session:
-            app[keys.SCHOOL_ID] = await RosterRepo(session, 0).ensure_school(
-                config.school.code, config.school.name)
-    except SQLAlchemyError as exc:
-        await db.dispose()
+        db, app[keys.SCHOOL_ID] = await open_school(config)
+    except (SQLAlchemyError, OSError) as exc:
         raise StartupError(f"database {config.database.url!r} is not ready "
                            f"(run `qingjia migrate` first): {type(exc).__name__}") from exc
     app[keys.DB] = db
@@ -82,11 +76,14 @@ def _workers(run: bool):  # type: ignore[no-untyped-def]
             app[keys.INBOX_WORKER] = inbox
             app[keys.OUTBOX_WORKER] = outbox
             app[keys.JOB_RUNNER] = runner
-            tasks = [asyncio.create_task(w.run_forever()) for w in (inbox, outbox)] if run else []
+            tasks: list[asyncio.Task[None]] = []
             scheduler = None
             if run:
+                loops = 1 if db.is_sqlite else config.database.inbox_workers
+                tasks = [asyncio.create_task(inbox.run_forever()) for _ in range(loops)]
+                tasks += [asyncio.create_task(outbox.run_forever()),
+                          asyncio.create_task(_catch_up(runner))]
                 scheduler = start_scheduler(runner, config)
-                tasks.append(asyncio.create_task(_catch_up(runner)))
             yield
             if scheduler is not None:
                 scheduler.shutdown(wait=False)

@@ -15,11 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StartupError, create_app
 from bot.config import Config, ConfigError, load_config, resolve_config_path
+from bot.school import open_school
 from models.clock import utc_now
-from models.db import Database
 from models.migrate import upgrade
-from models.repos.roster import RosterRepo, apply_roster
-from models.roster_import import RosterError, read_roster
+from models.repos.roster import ImportSummary, apply_roster
+from models.roster_import import Roster, RosterError, read_roster
 from scheduler.registry import JOBS, next_run
 from scheduler.runner import JobRunner
 
@@ -91,15 +91,11 @@ def _import_roster(config: Config, args: argparse.Namespace) -> None:
     print(f"imported: {summary}")
 
 
-async def _apply(config: Config, roster: object, *, actor: str) -> object:
-    db = Database(config.database.url,
-                  busy_timeout_ms=config.database.busy_timeout_ms)
+async def _apply(config: Config, roster: Roster, *, actor: str) -> ImportSummary:
+    db, school_id = await open_school(config)
     try:
         async with db.unit_of_work() as session:
-            school_id = await RosterRepo(session, 0).ensure_school(config.school.code,
-                                                                   config.school.name)
-            return await apply_roster(session, school_id, roster,  # type: ignore[arg-type]
-                                      actor=actor, now=utc_now())
+            return await apply_roster(session, school_id, roster, actor=actor, now=utc_now())
     finally:
         await db.dispose()
 
@@ -112,12 +108,8 @@ def _iso_date(text: str) -> date:
 
 
 async def _with_runner(config: Config, work: Callable[[JobRunner], Awaitable[None]]) -> None:
-    db = Database(config.database.url,
-                  busy_timeout_ms=config.database.busy_timeout_ms)
+    db, school_id = await open_school(config)
     try:
-        async with db.unit_of_work() as session:
-            school_id = await RosterRepo(session, 0).ensure_school(config.school.code,
-                                                                   config.school.name)
         await work(JobRunner(db, config, school_id=school_id, clock=utc_now, jobs=JOBS))
     finally:
         await db.dispose()

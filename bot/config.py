@@ -46,6 +46,7 @@ class WeComConfig:
 class DatabaseConfig:
     url: str = "sqlite+aiosqlite:///qingjia.db"
     busy_timeout_ms: int = 30_000
+    inbox_workers: int = 4  # PostgreSQL only; SQLite writes one at a time anyway
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
         wecom=_wecom(r),
         database=DatabaseConfig(url=r.text("database.url", DatabaseConfig.url),
                                 busy_timeout_ms=r.whole("database.busy_timeout_ms", 30_000,
-                                                        lo=1)),
+                                                        lo=1),
+                                inbox_workers=r.whole("database.inbox_workers", 4, lo=1, hi=32)),
         school=_school(r),
         calendar=_calendar(r),
         approval=_approval(r),

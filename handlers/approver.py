@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from handlers import leave_views as views
 from handlers.context import Dialog, User
 from handlers.dispatcher import ButtonPrefix, Command, InState, Router
@@ -41,18 +39,18 @@ async def reject_button(args: str, message: CardClick, user: User, dialog: Dialo
 
 @router.on(Command("批准", "同意"))
 async def approve_text(args: str, user: User, desk: LeaveDesk) -> list[Reply]:
-    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args)
-    if match is None:
+    number = views.leave_number(args)
+    if number is None or number[1]:
         return [Text("请写明单号，例如：批准 17。发送「待审批」查看待办。")]
-    return await desk.decide(user, int(match.group(1)), approve=True)
+    return await desk.decide(user, number[0], approve=True)
 
 
 @router.on(Command("驳回", "不同意"))
 async def reject_text(args: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
-    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})\s*(.*)", args)
-    if match is None:
+    number = views.leave_number(args)
+    if number is None:
         return [Text("请写明单号和理由，例如：驳回 17 请补交诊断书。")]
-    leave_id, reason = int(match.group(1)), match.group(2).strip()
+    leave_id, reason = number
     if reason:
         return await desk.decide(user, leave_id, approve=False, note=reason[:200])
     leave = await desk.leaves.get(leave_id)
@@ -81,8 +79,8 @@ async def pending(user: User, desk: LeaveDesk) -> str:
 @router.on(Command("查看", "详情"))
 async def details(args: str, user: User, desk: LeaveDesk) -> str:
     """One leave an approver may decide, with everything recorded about it."""
-    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args)
-    leave = await desk.leaves.get(int(match.group(1))) if match else None
+    number = views.leave_number(args)
+    leave = await desk.leaves.get(number[0]) if number and not number[1] else None
     if leave is None or not await desk.may_decide(user, leave):
         return NOT_FOUND.format(id=args or "")
     student = await desk.roster.student(leave.student_id)

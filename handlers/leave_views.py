@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 
 from handlers.types import Button, ButtonCard
@@ -16,6 +17,13 @@ ACTION_NAMES = {"submitted": "提交", "routed": "送审", "reminded": "催办",
                 "approved": "批准", "rejected": "驳回", "withdrawn": "撤销", "exited": "离校",
                 "returned": "返校销假", "opened": "办理临时请假"}
 APPROVE, REJECT = "approve:", "reject:"
+_NUMBER = re.compile(r"[#＃]?\s*(\d{1,9})(?:\s+(.*))?")
+
+
+def leave_number(text: str) -> tuple[int, str] | None:
+    """`17`, `#17`, `17 请补交诊断书` → (17, the rest); None if the text does not start so."""
+    match = _NUMBER.fullmatch(text.strip())
+    return (int(match.group(1)), (match.group(2) or "").strip()) if match else None
 
 
 def leave_span(leave: Leave) -> DateSpan:

@@ -86,7 +86,8 @@ async def my_leaves(user: User, desk: LeaveDesk) -> str:
 @router.on(Command("撤销", "撤回"))
 async def withdraw(args: str, user: User, desk: LeaveDesk, notify: Notifier) -> str:
     """A pending leave, or an approved one before it starts; the approvers are told."""
-    number = _leave_number(args)
+    parsed = views.leave_number(args)
+    number = parsed[0] if parsed and not parsed[1] else None
     if number is None:
         return "请写明单号，例如：撤销 17。发送「我的请假」可查看单号。"
     children = {c.id: c for c in await desk.roster.children_of(user.userid)}
@@ -296,11 +297,6 @@ def _pick_child(text: str, children: list[Student]) -> Student | None:
 def _child_question(children: list[Student]) -> str:
     options = "\n".join(f"{i}. {c.name}" for i, c in enumerate(children, 1))
     return f"请问为哪个孩子请假？回复名字或序号：\n{options}"
-
-
-def _leave_number(args: str) -> int | None:
-    match = re.fullmatch(r"[#＃]?\s*(\d{1,9})", args.strip())
-    return int(match.group(1)) if match else None
 
 
 async def _submit(desk: LeaveDesk, draft: Draft, student: Student, days: float,

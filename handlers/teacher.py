@@ -89,8 +89,9 @@ async def close_leave(args: str, user: User, desk: LeaveDesk) -> str:
         return "格式：销假 学生姓名 或 销假 单号"
     classes = {c.id for c in await desk.roster.class_of_teacher(user.userid)}
     leave: Leave | None
-    if re.fullmatch(r"[#＃]?\d{1,9}", args):
-        leave = await desk.leaves.get(int(args.lstrip("#＃")))
+    number = views.leave_number(args)
+    if number is not None and not number[1]:
+        leave = await desk.leaves.get(number[0])
         student = await desk.roster.student(leave.student_id) if leave else None
         if leave is None or student is None or student.class_id not in classes:
             return f"您的班级没有单号{args}的请假。"

@@ -28,7 +28,7 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10, pool_timeout=10)
+            kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.read_engine = self.engine
         if self.is_sqlite:
