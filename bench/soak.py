@@ -38,6 +38,11 @@ day) and says so in the report. No other setting differs from `config.example.to
 
 from __future__ import annotations
 
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # project root
+
 import argparse
 import asyncio
 import contextlib
@@ -48,7 +53,6 @@ import random
 import re
 import secrets
 import signal
-import sys
 import tempfile
 import time
 from collections import Counter, deque

@@ -15,6 +15,7 @@ from bot import callback, health, keys, passes
 from bot.config import Config
 from bot.crypto import WeComCrypto
 from bot.inbox_worker import InboxWorker
+from bot.inbox_writer import InboxWriter
 from bot.outbox_worker import OutboxWorker
 from bot.school import open_school
 from bot.wecom_client import WeComClient
@@ -56,6 +57,8 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         raise StartupError(f"database {config.database.url!r} is not ready "
                            f"(run `qingjia migrate` first): {type(exc).__name__}") from exc
     app[keys.DB] = db
+    app[keys.INBOX_WRITER] = InboxWriter(db, school_id=app[keys.SCHOOL_ID],
+                                         clock=app[keys.CLOCK])
     yield
     await db.dispose()
 

@@ -11,7 +11,6 @@ from bot import keys
 from bot.crypto import CryptoError, WrongReceiver
 from bot.inbound import MalformedCallback, parse_envelope, parse_message
 from handlers.types import Incoming
-from models.repos.inbox import InboxRepo
 
 log = logging.getLogger("qingjia.callback")
 
@@ -81,9 +80,7 @@ async def receive(request: web.Request) -> web.Response:
 async def _record(request: web.Request, message: Incoming) -> None:
     app = request.app
     try:
-        async with app[keys.DB].unit_of_work() as session:
-            fresh = await InboxRepo(session, app[keys.SCHOOL_ID]).record(
-                message, app[keys.CLOCK]())
+        fresh = await app[keys.INBOX_WRITER].record(message)
     except (SQLAlchemyError, OSError, TimeoutError) as exc:
         log.error("inbox write failed: %s", type(exc).__name__)
         raise web.HTTPServiceUnavailable(text="try again") from exc

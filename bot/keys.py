@@ -7,6 +7,7 @@ from aiohttp import web
 from bot.config import Config
 from bot.crypto import WeComCrypto
 from bot.inbox_worker import InboxWorker
+from bot.inbox_writer import InboxWriter
 from bot.outbox_worker import OutboxWorker
 from models.clock import Clock
 from models.db import Database
@@ -18,5 +19,6 @@ CRYPTO = web.AppKey("crypto", WeComCrypto)
 DB = web.AppKey("db", Database)
 SCHOOL_ID = web.AppKey("school_id", int)
 INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
+INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 JOB_RUNNER = web.AppKey("job_runner", JobRunner)

@@ -20,12 +20,12 @@ async def insert_ignoring_duplicates(session: AsyncSession, table: FromClause,
 
 
 async def insert_ignoring_duplicates_many(session: AsyncSession, table: FromClause,
-                                          rows: list[dict[str, Any]], key: Any) -> int:
-    """A multi-row INSERT … ON CONFLICT DO NOTHING; the number of rows written."""
+                                          rows: list[dict[str, Any]], key: Any) -> list[Any]:
+    """A multi-row INSERT … ON CONFLICT DO NOTHING; `key` of each row written."""
     if not rows:
-        return 0
+        return []
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table).values(rows).on_conflict_do_nothing().returning(key)
     result = await session.execute(stmt)
-    return len(result.all())
+    return list(result.scalars())

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.types import Incoming
 from models.messaging import InboxMessage
-from models.repos._sql import insert_ignoring_duplicates
+from models.repos._sql import insert_ignoring_duplicates_many
 
 
 class InboxRepo:
@@ -19,11 +19,15 @@ class InboxRepo:
 
     async def record(self, message: Incoming, now: datetime) -> bool:
         """Store a delivery once; False when WeCom (or anyone) delivered it before."""
-        return await insert_ignoring_duplicates(self._session, InboxMessage.__table__, {
-            "school_id": self._school_id, "dedupe_key": message.dedupe_key,
-            "userid": message.userid, "payload": message.to_payload(),
-            "received_at": now, "status": "pending",
-        })
+        return message.dedupe_key in await self.record_many([message], now)
+
+    async def record_many(self, messages: list[Incoming], now: datetime) -> set[str]:
+        """Store deliveries in one statement; the dedupe keys that were new."""
+        rows = [{"school_id": self._school_id, "dedupe_key": m.dedupe_key, "userid": m.userid,
+                 "payload": m.to_payload(), "received_at": now, "status": "pending",
+                 "handled_at": None, "error": None} for m in messages]
+        return set(await insert_ignoring_duplicates_many(
+            self._session, InboxMessage.__table__, rows, InboxMessage.dedupe_key))
 
     async def claim_next(self) -> InboxMessage | None:
         """The oldest pending row, locked for this transaction (skipped if another has it)."""

@@ -39,9 +39,9 @@ class OutboxRepo:
         rows = [self._values(out, now) for out in messages]
         added = 0
         for start in range(0, len(rows), BATCH):
-            added += await insert_ignoring_duplicates_many(
+            added += len(await insert_ignoring_duplicates_many(
                 self._session, OutboxMessage.__table__, rows[start:start + BATCH],
-                OutboxMessage.id)
+                OutboxMessage.id))
         return added
 
     def _values(self, out: Outgoing, now: datetime) -> dict[str, object]:
