@@ -1,8 +1,8 @@
 """The server processes `bench/ingest.py` measures, each in its own process and event loop.
 
-`app`: the real service (`create_app`, both workers running) on a migrated database with the demo
-roster, and a WeCom stand-in on a second localhost port as its API host.
-`--no-workers` leaves the workers out, to see what ingest costs on its own.
+`app`: the real service (`create_app`, its workers and scheduler running) on a migrated database
+with the demo roster, and a WeCom stand-in on a second localhost port as its API host.
+`--no-workers` leaves the workers (and the scheduler) out, to see what ingest costs on its own.
 `bare`: a plain aiohttp app whose POST handler reads the body and answers 200.
 
 Both log like `qingjia serve` (INFO, access log on), to a file instead of a terminal. Once

@@ -21,11 +21,15 @@ async def insert_ignoring_duplicates(session: AsyncSession, table: FromClause,
 
 async def insert_ignoring_duplicates_many(session: AsyncSession, table: FromClause,
                                           rows: list[dict[str, Any]], key: Any) -> list[Any]:
-    """A multi-row INSERT … ON CONFLICT DO NOTHING; `key` of each row written."""
+    """INSERT … ON CONFLICT DO NOTHING for many rows; `key` of each row written.
+
+    The statement is built without values and the rows passed as parameters, so SQLAlchemy
+    compiles it once (cached) and sends the rows as multi-row VALUES batches.
+    """
     if not rows:
         return []
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(rows).on_conflict_do_nothing().returning(key)
-    result = await session.execute(stmt)
+    stmt = module.insert(table).on_conflict_do_nothing().returning(key)
+    result = await session.execute(stmt, rows)
     return list(result.scalars())
