@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,7 +128,7 @@ class JobRunner:
         """Every job for every due date not yet done: what each scheduler tick calls."""
         now, ran = self._clock(), 0
         for job in self.jobs.values():
-            done, first = await self._history(job.name)
+            done, first = await self._history(job.name, now)
             for day in self.due_dates(job, now, first):
                 if self.run_key(job, day, now) in done:
                     continue
@@ -139,21 +139,23 @@ class JobRunner:
                     break
         return ran
 
-    async def _history(self, name: str) -> tuple[set[str], date | None]:
-        """Keys of finished runs, and the date of the job's first run (if any)."""
+    async def _history(self, name: str, now: datetime) -> tuple[set[str], date | None]:
+        """Keys of runs finished inside the catch-up window, and the job's first run date."""
+        oldest = now.astimezone(self._config.school.tz).date() - timedelta(days=CATCH_UP_DAYS)
+        mine = (JobRun.school_id == self._school_id, JobRun.job == name)
         async with self._db.read() as session:
-            rows = (await session.execute(
-                select(JobRun.run_key, JobRun.status).where(JobRun.school_id == self._school_id,
-                                                            JobRun.job == name))).all()
-        done = {key for key, status in rows if status == "done"}
-        first = min((date.fromisoformat(key[:10]) for key, _ in rows), default=None)
-        return done, first
+            first = await session.scalar(select(func.min(JobRun.run_key)).where(*mine))
+            done = set(await session.scalars(
+                select(JobRun.run_key).where(*mine, JobRun.status == "done",
+                                             JobRun.run_key >= oldest.isoformat())))
+        return done, date.fromisoformat(first[:10]) if first else None
 
     async def last_runs(self) -> dict[str, JobRun]:
+        """Each job's most recent run (for `qingjia jobs`)."""
+        latest = (select(JobRun.job, func.max(JobRun.id).label("id"))
+                  .where(JobRun.school_id == self._school_id).group_by(JobRun.job).subquery())
         async with self._db.read() as session:
-            rows = await session.scalars(
-                select(JobRun).where(JobRun.school_id == self._school_id)
-                .order_by(JobRun.started_at))
+            rows = await session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))
             return {row.job: row for row in rows}
 
 

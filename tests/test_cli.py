@@ -103,3 +103,18 @@ def test_the_console_script_is_installed() -> None:
     assert result.returncode == 0
     for command in ("migrate", "import-roster", "serve", "demo"):
         assert command in result.stdout
+
+
+def test_jobs_and_run_job(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate"]) == 0
+    assert main(["run-job", "truancy", "--date", "2026-12-01"]) == 0
+    assert "truancy 2026-12-01: {" in capsys.readouterr().out
+    assert main(["jobs"]) == 0
+    listing = capsys.readouterr().out
+    for name in ("attendance-reminder", "attendance-office-alert", "truancy", "escalation",
+                 "approval-reminder"):
+        assert name in listing
+    assert "2026-12-01 done" in listing
+    assert main(["run-job", "nope"]) == 1
+    assert "no job 'nope'" in one_line_error(capsys)
+    assert main(["run-job", "truancy", "--date", "12/01"]) == 2  # argparse's usage error
