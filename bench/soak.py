@@ -58,7 +58,7 @@ import time
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -75,11 +75,12 @@ from bench.ingest import (
     PG_ADMIN_DSN,
     PG_SERVER,
     Machine,
+    PostgresCpu,
     _between,
     _cpu_of,
+    code_version,
     machine,
     machine_cpu_seconds,
-    postgres_cpu,
 )
 from bot.config import Config, load_config
 from bot.simulator.standin import Delivered, WeComStandIn
@@ -346,9 +347,10 @@ class Instance:
                 self.proc.kill()
             await self.proc.wait()
 
-    def errors_logged(self) -> int:
+    def log_lines(self, marker: str) -> int:
+        """Lines of this instance's log (all its processes) containing `marker`."""
         text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return sum(1 for line in text.splitlines() if " ERROR " in line)
+        return sum(1 for line in text.splitlines() if marker in line)
 
 
 @contextlib.asynccontextmanager
@@ -518,11 +520,14 @@ class LoadGenerator:
         self.rng = random.Random(seed)
         self.stats = Traffic()
         self.ready: deque[Action] = deque()
-        self.idle: deque[Student] = deque(roster.students)
+        # Classes interleaved: no 班主任 gets a run of cards beyond WeCom's pace.
+        self.idle: deque[Student] = deque(self.rng.sample(roster.students,
+                                                          k=len(roster.students)))
         self.by_parent: dict[str, Flow] = {}
         self.by_name: dict[str, Flow] = {}
         self.by_leave: dict[int, Flow] = {}
         self.running = False
+        self.in_progress: Counter[str] = Counter()  # leaves under way when the traffic stopped
         self._numbers = itertools.count(1)
         self._round_robin = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -771,8 +776,7 @@ class LoadGenerator:
         connector = aiohttp.TCPConnector(limit=0, force_close=True)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
             self._session = session
-            background = [asyncio.create_task(self.watch()),
-                          asyncio.create_task(self.watchdog())]
+            watchdog = asyncio.create_task(self.watchdog())
             self.running = True
             self.stats.started = time.perf_counter()
             killer = asyncio.create_task(self.killer(seconds, kill_every, down))
@@ -783,10 +787,11 @@ class LoadGenerator:
                 self.stats.stopped = time.perf_counter()
                 if self._tasks:
                     await asyncio.gather(*self._tasks, return_exceptions=True)
+                self.in_progress = Counter(f.stage for f in self.by_parent.values())
+                self.stats.late_followups += len(self.ready)
                 await killer
-                for task in background:
-                    task.cancel()
-                await asyncio.gather(*background, return_exceptions=True)
+                watchdog.cancel()
+                await asyncio.gather(watchdog, return_exceptions=True)
                 self._session = None
 
     async def pace(self, seconds: float) -> None:
@@ -1022,12 +1027,14 @@ async def count_everything(counts: Counts, traffic: Traffic, standin: WeComStand
     _add(business, checked, "approved leave without exactly one 放行码 message",
          ((r["id"], passes[r["id"]] == (1 if r["status"] in ("approved", "returned") else 0)
            and audited[(r["id"], "approved")] == passes[r["id"]]) for r in leaves))
-    _add(business, checked, "放行 not recorded exactly once",
+    _add(business, checked, "放行 not recorded exactly once (audit, parent's and 班主任's notice)",
          ((r["id"], audited[(r["id"], "exited")] == (1 if r["exited_at"] else 0)
-           and released[r["name"]] == (1 if r["exited_at"] else 0)
            and exit_notices[(r["submitted_by"], r["id"])] == (1 if r["exited_at"] else 0)
            and exit_notices[(teacher_of.get(r["name"], ""), r["id"])]
            == (1 if r["exited_at"] else 0)) for r in leaves))
+    exits = Counter(r["name"] for r in leaves if r["exited_at"] is not None)
+    _add(business, checked, "student let out without exactly one 已登记 reply to the guard",
+         ((name, released[name] == exits[name]) for name in set(exits) | set(released)))
     _add(business, checked, "放行 answered 200 but no exit recorded",
          [(f"{release_calls} 放行 callbacks, {c.leaves['exited']} exits",
            release_calls == c.leaves["exited"])])
@@ -1046,13 +1053,14 @@ class Cpu:
     postgres: float = 0.0
 
     @staticmethod
-    def take(instances: list[Instance], database: str) -> Cpu:
+    def take(instances: list[Instance]) -> Cpu:
+        """Now; PostgreSQL's share comes from `PostgresCpu`, which samples its backends."""
         return Cpu(machine_cpu_seconds(), sum(i.cpu_seconds() for i in instances),
-                   time.process_time(), sum(postgres_cpu(database).values()))
+                   time.process_time())
 
-    def since(self, before: Cpu) -> Cpu:
+    def since(self, before: Cpu, postgres: float) -> Cpu:
         return Cpu(self.machine - before.machine, self.servers - before.servers,
-                   self.generator - before.generator, self.postgres - before.postgres)
+                   self.generator - before.generator, postgres)
 
     @property
     def others(self) -> float:
@@ -1079,6 +1087,9 @@ class Result:
     in_progress: Counter[str]
     startup: list[float]
     errors_logged: int
+    repeats_recorded: int  # callbacks an instance found already in the inbox
+    started_utc: datetime
+    code: str  # the commit the instances ran (and app files changed on top of it)
 
 
 def _ms(value: float) -> str:
@@ -1102,22 +1113,27 @@ def block(r: Result, host: Machine, command: str) -> str:
     failures = ", ".join(f"{k} {v:,}" for k, v in sorted(t.attempt_failures.items())) or "none"
     mix = ", ".join(f"{k} {v:,}" for k, v in t.sent.most_common())
     students = r.classes * r.per_class
-    today = (f"{r.today.isoformat()} ({r.today:%A}; not a school day by the calendar, so the "
+    today = (f"{r.today.isoformat()} (in Asia/Shanghai; a {r.today:%A}, not a school day by "
+             f"the calendar, so the "
              f"soak's config lists it in `[calendar] extra_school_days`)" if r.made_school_day
-             else f"{r.today.isoformat()} ({r.today:%A}, a school day)")
+             else f"{r.today.isoformat()} (in Asia/Shanghai; a {r.today:%A}, a school day)")
     business_failed = sum(len(v) for v in c.business.values())
     lost = len(c.lost_callbacks) + len(c.unfinished_callbacks) + len(c.undelivered) \
         + len(c.card_updates_missing)
     dupes = len(c.duplicates) + len(c.card_updates_repeated)
     header = (
-        f"Measured {host.date} on {host.describe()}; {host.versions}. Command: `{command}`. "
+        f"Measured {r.started_utc:%Y-%m-%d %H:%M} UTC, {r.code}, on {host.describe()}; "
+        f"{host.versions}. "
+        f"Command: `{command}`. "
         f"Two `qingjia serve` processes (`python -m bot.cli serve --config …`, one config file "
         f"each, `config.example.toml` but for port, database, `api_base` and today's date as "
         f"explained below) share a fresh PostgreSQL database; their WeCom API host is one "
         f"`WeComStandIn` in the load generator's process. Generated roster: {r.classes} classes "
         f"of {r.per_class} ({students:,} students, a parent each), a 班主任 per class, one "
         f"政教处, one 校长, {r.guards} 门卫 (enough to keep each member under WeCom's "
-        f"{25} messages a minute at this rate). Traffic: {r.rate:g} callbacks/s for "
+        f"{load_config(EXAMPLE_CONFIG).outbox.per_member_per_minute} messages a minute; "
+        f"classes are small for the same reason: a 班主任 gets a card, a card update, a reply "
+        f"and an exit notice per leave). Traffic: {r.rate:g} callbacks/s for "
         f"{r.minutes:g} min, paced; round-robin over the two instances, a callback whose post "
         f"fails (refused, dropped, non-200) is posted again to the other one. Members act on "
         f"what reaches them: parents `请假 <child> <day> 事假 <reason>` then `确认` after the "
@@ -1173,11 +1189,12 @@ def block(r: Result, host: Machine, command: str) -> str:
         f"Throughput counts the 200s over the {t.seconds:.0f} s of traffic; latency runs from "
         f"a callback's first post to its 200, retries included.",
         f"- Kills: {kills}. Startup to a healthy `/healthz`: "
-        f"{', '.join(f'{s:.1f}' for s in r.startup)} s. ERROR lines in the instances' logs: "
-        f"{r.errors_logged}.",
+        f"{', '.join(f'{s:.1f}' for s in r.startup)} s. Retried callbacks an instance found "
+        f"already recorded (the killed one had stored it before dying, or answered too late): "
+        f"{r.repeats_recorded}. ERROR lines in the instances' logs: {r.errors_logged}.",
         f"- Leaves: {_counter(t.flows)} (flows); in the database {_counter(c.leaves)}. "
-        f"Still in progress when the traffic stopped: {unfinished}; follow-ups that arrived "
-        f"after it stopped (not sent) {t.late_followups}.",
+        f"Still in progress when the traffic stopped: {unfinished}; follow-ups not sent "
+        f"(queued or arriving when it stopped) {t.late_followups}.",
         f"- Reply latency, p50 / p99, from a member's callback to the reply at WeCom: {steps}.",
         f"- Deliveries by meaning: {_counter(t.deliveries)}. Outbox rows sent in more than "
         f"one attempt (a crash or a WeCom error in between): {c.outbox_retried}.",
@@ -1279,19 +1296,25 @@ async def soak(args: argparse.Namespace, workdir: Path) -> tuple[Result, Machine
             await instance.start()
         generator = LoadGenerator(roster, Sealer(config), instances, standin, rate=args.rate,
                                   attendance_share=args.attendance_share, seed=args.seed)
-        cpu0 = Cpu.take(instances, database)
+        watcher = asyncio.create_task(generator.watch())  # every delivery, drain included
+        await asyncio.sleep(0)
+        cpu0, pg_cpu = Cpu.take(instances), PostgresCpu(database)
+        started_utc, code = datetime.now(UTC), code_version()
         try:
             await generator.run(args.minutes * 60, args.kill_every, args.down)
         except BaseException:
+            watcher.cancel()
+            await pg_cpu.stop()
             for instance in instances:
                 tail = instance.log_path.read_text(errors="replace").splitlines()[-15:]
                 print(f"  {instance.name}'s log ends:\n" + "\n".join(tail), file=sys.stderr)
             raise
-        cpu = Cpu.take(instances, database).since(cpu0)
+        cpu = Cpu.take(instances).since(cpu0, await pg_cpu.stop())
+        if (code_after := code_version()) != code:  # a restart would have loaded other code
+            code = f"{code} at the start, {code_after} at the end"
         t = generator.stats
         print(f"  traffic done: {len(t.answered):,} callbacks answered 200 in {t.seconds:.0f} s; "
               "draining", file=sys.stderr)
-        watcher = asyncio.create_task(generator.watch())  # keep counting late deliveries
         drain_seconds, left = await counts.drain(args.drain)
         await asyncio.sleep(1.0)
         for instance in instances:
@@ -1299,23 +1322,25 @@ async def soak(args: argparse.Namespace, workdir: Path) -> tuple[Result, Machine
         watcher.cancel()
         await asyncio.gather(watcher, return_exceptions=True)
         checks = await count_everything(counts, t, standin, roster)
-        in_progress = Counter(f.stage for f in generator.by_parent.values())
+        in_progress = generator.in_progress
         startup = [s for i in instances for s in i.startup_seconds]
-        errors = sum(i.errors_logged() for i in instances)
+        errors = sum(i.log_lines(" ERROR ") for i in instances)
+        repeats = sum(i.log_lines("duplicate=True") for i in instances)
         if args.keep_logs:
             for instance in instances:
                 target = Path(args.keep_logs) / instance.log_path.name
                 target.write_bytes(instance.log_path.read_bytes())
     result = Result(args.minutes, args.rate, args.kill_every, args.down, args.classes,
                     args.per_class, args.guards, args.attendance_share, today, made_school_day,
-                    t, checks, cpu, drain_seconds, left, in_progress, startup, errors)
+                    t, checks, cpu, drain_seconds, left, in_progress, startup, errors, repeats,
+                    started_utc, code)
     return result, host
 
 
 def command(args: argparse.Namespace) -> str:
     out = [".venv/bin/python bench/soak.py"]
     for name, default in (("minutes", 10.0), ("rate", 30.0), ("kill_every", 120.0),
-                          ("down", 5.0), ("classes", 100), ("per_class", 16), ("guards", 40),
+                          ("down", 5.0), ("classes", 120), ("per_class", 14), ("guards", 40),
                           ("attendance_share", 0.06), ("seed", 1)):
         if getattr(args, name) != default:
             out.append(f"--{name.replace('_', '-')} {getattr(args, name):g}")
@@ -1346,9 +1371,9 @@ def main() -> int:
                         help="seconds between SIGKILLs, alternating instances (default 120)")
     parser.add_argument("--down", type=float, default=5.0,
                         help="seconds a killed instance stays down (default 5)")
-    parser.add_argument("--classes", type=int, default=100, help="classes (default 100)")
-    parser.add_argument("--per-class", type=int, default=16,
-                        help="students per class (default 16)")
+    parser.add_argument("--classes", type=int, default=120, help="classes (default 120)")
+    parser.add_argument("--per-class", type=int, default=14,
+                        help="students per class (default 14)")
     parser.add_argument("--guards", type=int, default=40, help="门卫 (default 40)")
     parser.add_argument("--attendance-share", type=float, default=0.06,
                         help="share of the paced slots that are 考勤 reports (default 0.06)")
