@@ -88,7 +88,7 @@ class Harness:
 
     @property
     def app(self) -> web.Application:
-        return self.client.server.app  # type: ignore[return-value]
+        return self.client.app  # type: ignore[return-value]
 
     @property
     def db(self) -> Database:
