@@ -16,24 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import socket
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from bench._common import CALLBACK_PATH, listening_socket
 from bot.app import create_app
 from bot.simulator.standin import WeComStandIn
 from tests.harness import make_config, prepare_database
 
-CALLBACK_PATH = "/wecom/callback"
-
-
-def _listening_socket() -> socket.socket:
-    """A socket bound to a free localhost port, so the port is known before the app starts."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+_listening_socket = listening_socket  # soak.py imports this name from here
 
 
 def bare_app() -> web.Application:
@@ -50,7 +42,7 @@ def bare_app() -> web.Application:
 
 def real_app(db_url: str, *, run_workers: bool = True) -> web.Application:
     """The service as `qingjia serve` builds it, its WeCom API host a stand-in on localhost."""
-    api_sock = _listening_socket()
+    api_sock = listening_socket()
     api_base = f"http://127.0.0.1:{api_sock.getsockname()[1]}"
     config = make_config(db_url, api_base=api_base)
     standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
@@ -84,7 +76,7 @@ def main() -> None:
         app = real_app(args.db_url, run_workers=not args.no_workers)
     else:
         app = bare_app()
-    sock = _listening_socket()
+    sock = listening_socket()
     port = sock.getsockname()[1]
     web.run_app(app, sock=sock, print=lambda _: print(f"READY {port}", flush=True))
 
