@@ -230,11 +230,17 @@ class Sealer:
 
     def seal(self, userid: str, content: str) -> tuple[str, bytes]:
         """The callback's path with its signed query, and its encrypted XML body."""
+        _, target, body = self.seal_keyed(userid, content)
+        return target, body
+
+    def seal_keyed(self, userid: str, content: str) -> tuple[str, str, bytes]:
+        """As `seal`, with the inbox dedupe key (`msg:<MsgId>`) the service will store first."""
+        msg_id = next(self._msg_ids)
         now = str(int(time.time()))
         inner = (f"<xml><ToUserName><![CDATA[{self._corp_id}]]></ToUserName>"
                  f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
                  f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content>{escape(content)}</Content><MsgId>{next(self._msg_ids)}</MsgId>"
+                 f"<Content>{escape(content)}</Content><MsgId>{msg_id}</MsgId>"
                  f"<AgentID>{self._agent_id}</AgentID></xml>")
         nonce = secrets.token_hex(8)
         sealed = self._crypto.encrypt_message(inner, nonce, now)
@@ -244,7 +250,7 @@ class Sealer:
                 f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>"
                 f"<AgentID><![CDATA[{self._agent_id}]]></AgentID></xml>")
         target = f"{CALLBACK_PATH}?msg_signature={signature}&timestamp={now}&nonce={nonce}"
-        return target, body.encode()
+        return f"msg:{msg_id}", target, body.encode()
 
     def text(self, base: str, userid: str, content: str) -> tuple[URL, bytes]:
         """The sealed callback's full URL on the server at `base`, and its body."""

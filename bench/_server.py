@@ -25,8 +25,6 @@ from bot.app import create_app
 from bot.simulator.standin import WeComStandIn
 from tests.harness import make_config, prepare_database
 
-_listening_socket = listening_socket  # soak.py imports this name from here
-
 
 def bare_app() -> web.Application:
     """The baseline: read the body, answer 200."""

@@ -56,9 +56,7 @@ from bench._common import (
     Machine,
     PostgresCpu,
     Sealer,
-    between,
     code_version,
-    cpu_of,
     fmt_ms,
     fresh_pg_database,
     machine,
@@ -67,13 +65,7 @@ from bench._common import (
     post,
     update_doc,
 )
-from bench._common import MACHINE_BEGIN as MACHINE_BEGIN  # re-exported for soak.py
-from bench._common import MACHINE_END as MACHINE_END  # re-exported for soak.py
-from bench._common import PG_ADMIN_DSN as PG_ADMIN_DSN  # re-exported for soak.py
 from bot.config import Config, load_config
-
-_between = between  # soak.py imports this name from here
-_cpu_of = cpu_of  # soak.py imports this name from here
 
 SERVER_SCRIPT = ROOT / "bench" / "_server.py"
 DEMO_ROSTER = ROOT / "bot" / "demo_roster"

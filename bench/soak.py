@@ -51,7 +51,6 @@ import json
 import math
 import random
 import re
-import secrets
 import signal
 import tempfile
 import time
@@ -60,28 +59,26 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import aiohttp
 import asyncpg
 from aiohttp import web
-from wechatpy.enterprise.crypto import WeChatCrypto
 from yarl import URL
 
-from bench._server import _listening_socket
-from bench.ingest import (
-    MACHINE_BEGIN,
-    MACHINE_END,
-    PG_ADMIN_DSN,
+from bench._common import (
     PG_SERVER,
     Machine,
     PostgresCpu,
-    _between,
-    _cpu_of,
     code_version,
+    cpu_of,
+    fresh_pg_database,
+    listening_socket,
     machine,
     machine_cpu_seconds,
+    pct,
+    update_doc,
 )
+from bench._common import Sealer as SharedSealer
 from bot.config import Config, load_config
 from bot.simulator.standin import Delivered, WeComStandIn
 from models.rules.calendar import DayKind, SchoolCalendar
@@ -263,7 +260,7 @@ def write_config(path: Path, *, db_url: str, port: int, api_base: str,
 
 
 def free_port() -> int:
-    sock = _listening_socket()
+    sock = listening_socket()
     port = int(sock.getsockname()[1])
     sock.close()
     return port
@@ -299,7 +296,7 @@ class Instance:
         if self.proc is None or self.proc.returncode is not None:
             return 0.0
         try:
-            return _cpu_of(Path(f"/proc/{self.proc.pid}/stat").read_text())
+            return cpu_of(Path(f"/proc/{self.proc.pid}/stat").read_text())
         except OSError:
             return 0.0
 
@@ -357,7 +354,7 @@ class Instance:
 async def standin_server(config: Config) -> AsyncIterator[tuple[WeComStandIn, str]]:
     """The WeCom stand-in on a free localhost port, in this process's event loop."""
     standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
-    sock = _listening_socket()
+    sock = listening_socket()
     runner = web.AppRunner(standin.app(), access_log=None)
     await runner.setup()
     try:
@@ -365,25 +362,6 @@ async def standin_server(config: Config) -> AsyncIterator[tuple[WeComStandIn, st
         yield standin, f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         await runner.cleanup()
-
-
-@contextlib.asynccontextmanager
-async def fresh_database() -> AsyncIterator[str]:
-    """A new empty database `qingjia_soak_<random>`; dropped on the way out, whatever happened."""
-    name = f"qingjia_soak_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(PG_ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        yield name
-    finally:
-        admin = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 # ---- callbacks ------------------------------------------------------------------------------
@@ -398,33 +376,11 @@ class Callback:
     body: bytes
 
 
-class Sealer:
-    """Text callbacks as WeCom sends them: encrypted, signed, fresh MsgId and nonce, time now."""
+class Sealer(SharedSealer):
+    """The shared sealer, answering with a Callback (the soak counts effects by its key)."""
 
-    def __init__(self, config: Config) -> None:
-        w = config.wecom
-        self._crypto = WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id)
-        self._corp_id = w.corp_id
-        self._agent_id = w.agent_id
-        self._msg_ids = itertools.count(time.time_ns() // 1000)
-
-    def seal(self, userid: str, content: str) -> Callback:
-        msg_id = next(self._msg_ids)
-        now = str(int(time.time()))
-        inner = (f"<xml><ToUserName><![CDATA[{self._corp_id}]]></ToUserName>"
-                 f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
-                 f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content>{escape(content)}</Content><MsgId>{msg_id}</MsgId>"
-                 f"<AgentID>{self._agent_id}</AgentID></xml>")
-        nonce = secrets.token_hex(8)
-        sealed = self._crypto.encrypt_message(inner, nonce, now)
-        encrypt = _between(sealed, "<Encrypt><![CDATA[", "]]></Encrypt>")
-        signature = _between(sealed, "<MsgSignature><![CDATA[", "]]></MsgSignature>")
-        body = (f"<xml><ToUserName><![CDATA[{self._corp_id}]]></ToUserName>"
-                f"<Encrypt><![CDATA[{encrypt}]]></Encrypt>"
-                f"<AgentID><![CDATA[{self._agent_id}]]></AgentID></xml>")
-        target = f"/wecom/callback?msg_signature={signature}&timestamp={now}&nonce={nonce}"
-        return Callback(f"msg:{msg_id}", target, body.encode())
+    def seal(self, userid: str, content: str) -> Callback:  # type: ignore[override]
+        return Callback(*self.seal_keyed(userid, content))
 
 
 # ---- the simulated members ----------------------------------------------------------------
@@ -454,14 +410,6 @@ class Action:
     text: str
     kind: str  # request, confirm, approve, check, release, attendance
     flow: Flow | None = None
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile in milliseconds."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return 1000 * ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def text_of(item: Delivered) -> str:
@@ -1219,43 +1167,6 @@ def _counter(counter: Counter[str]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in counter.most_common())
 
 
-def update_doc(path: Path, generated: str, host: Machine) -> None:
-    """Rewrite the generated part of the section; keep the rest of the file as it is.
-
-    The machine header is the ingest bench's: written when missing, its date refreshed when it
-    names this machine, left alone when it names another.
-    """
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    describe = f"Machine: {host.describe()}; disk {host.disk}."
-    header = f"{MACHINE_BEGIN}\n{describe} Last updated {host.date} (UTC).\n{MACHINE_END}"
-    if MACHINE_BEGIN in text and MACHINE_END in text:
-        i = text.index(MACHINE_BEGIN)
-        j = text.index(MACHINE_END, i) + len(MACHINE_END)
-        if describe in text[i:j]:
-            text = text[:i] + header + text[j:]
-    else:
-        first, _, rest = text.partition("\n")
-        text = (f"{first}\n\n{header}\n{rest}" if first.startswith("# ")
-                else f"{header}\n\n{text}")
-    body = f"{BEGIN}\n{generated}\n{END}"
-    heading = re.search(rf"^{re.escape(SECTION)}[ \t]*$", text, re.MULTILINE)
-    if heading is None:
-        text = text.rstrip("\n") + f"\n\n{SECTION}\n\n{body}\n"
-    else:
-        nxt = re.search(r"^## ", text[heading.end():], re.MULTILINE)
-        end = heading.end() + nxt.start() if nxt else len(text)
-        section = text[heading.end():end]
-        if BEGIN in section and END in section:
-            i = section.index(BEGIN)
-            j = section.index(END, i) + len(END)
-            section = section[:i] + body + section[j:]
-        else:
-            section = f"\n\n{body}\n\n"
-        text = text[:heading.end()] + section + text[end:]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 # ---- main ---------------------------------------------------------------------------------
 
 
@@ -1275,7 +1186,7 @@ async def soak(args: argparse.Namespace, workdir: Path) -> tuple[Result, Machine
     print(f"soak on {host.describe()}: {args.minutes:g} min at {args.rate:g} callbacks/s, "
           f"today {today}{' (made a school day)' if made_school_day else ''}", file=sys.stderr)
     async with contextlib.AsyncExitStack() as stack:
-        database = await stack.enter_async_context(fresh_database())
+        database = await stack.enter_async_context(fresh_pg_database(prefix="qingjia_soak_"))
         db_url = f"postgresql+asyncpg://{PG_SERVER}/{database}"
         counts = Counts(f"postgresql://{PG_SERVER}/{database}")
         stack.push_async_callback(counts.close)
@@ -1356,7 +1267,7 @@ async def run(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"CHECK FAILED: {problem}", file=sys.stderr)
     if args.write:
-        update_doc(DOC, generated, host)
+        update_doc(DOC, SECTION, BEGIN, END, generated, host, same_machine_only=True)
         print(f"wrote {DOC.relative_to(ROOT)}", file=sys.stderr)
     return 1 if problems else 0
 
