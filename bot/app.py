@@ -52,7 +52,7 @@ def create_app(config: Config, *, clock: Clock = utc_now,
 async def _database(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
     try:
-        db, app[keys.SCHOOL_ID] = await open_school(config)
+        db, app[keys.SCHOOL_ID] = await open_school(config, app[keys.CLOCK]())
     except (SQLAlchemyError, OSError) as exc:
         raise StartupError(f"database {config.database.url!r} is not ready "
                            f"(run `qingjia migrate` first): {type(exc).__name__}") from exc

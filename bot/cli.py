@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.app import StartupError, create_app
 from bot.config import Config, ConfigError, load_config, resolve_config_path
 from bot.school import open_school
-from models.clock import utc_now
+from models.clock import Clock, utc_now
 from models.migrate import upgrade
 from models.repos.roster import ImportSummary, apply_roster
 from models.roster_import import Roster, RosterError, read_roster
@@ -30,7 +30,8 @@ class CommandError(Exception):
     """A failure to report as one line."""
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, clock: Clock = utc_now) -> int:
+    """Run one command; `clock` is the time every command reads (tests pass their own)."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
         config = load_config(resolve_config_path(args.config))
+        args.clock = clock
         args.run(config, args)
     except (ConfigError, CommandError, RosterError, StartupError) as exc:
         print(f"qingjia: {exc}", file=sys.stderr)
@@ -90,15 +92,15 @@ def _import_roster(config: Config, args: argparse.Namespace) -> None:
         if not path.exists():
             raise CommandError(f"{path}: file not found")
     roster = read_roster(args.students, args.staff)
-    summary = asyncio.run(_apply(config, roster, actor=f"import:{args.actor}"))
+    summary = asyncio.run(_apply(config, roster, actor=f"import:{args.actor}", now=args.clock()))
     print(f"imported: {summary}")
 
 
-async def _apply(config: Config, roster: Roster, *, actor: str) -> ImportSummary:
-    db, school_id = await open_school(config)
+async def _apply(config: Config, roster: Roster, *, actor: str, now: datetime) -> ImportSummary:
+    db, school_id = await open_school(config, now)
     try:
         async with db.unit_of_work() as session:
-            return await apply_roster(session, school_id, roster, actor=actor, now=utc_now())
+            return await apply_roster(session, school_id, roster, actor=actor, now=now)
     finally:
         await db.dispose()
 
@@ -110,10 +112,11 @@ def _iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date like 2026-12-01: {text!r}") from exc
 
 
-async def _with_runner(config: Config, work: Callable[[JobRunner], Awaitable[None]]) -> None:
-    db, school_id = await open_school(config)
+async def _with_runner(config: Config, clock: Clock,
+                       work: Callable[[JobRunner], Awaitable[None]]) -> None:
+    db, school_id = await open_school(config, clock())
     try:
-        await work(JobRunner(db, config, school_id=school_id, clock=utc_now, jobs=JOBS))
+        await work(JobRunner(db, config, school_id=school_id, clock=clock, jobs=JOBS))
     finally:
         await db.dispose()
 
@@ -121,7 +124,7 @@ async def _with_runner(config: Config, work: Callable[[JobRunner], Awaitable[Non
 def _jobs(config: Config, args: argparse.Namespace) -> None:
     async def show(runner: JobRunner) -> None:
         last = await runner.last_runs()
-        now = utc_now().astimezone(config.school.tz)
+        now = args.clock().astimezone(config.school.tz)
         for job in runner.jobs.values():
             when = (f"daily {job.at(config):%H:%M}" if job.at else f"every {job.every_minutes} min")
             upcoming = next_run(job, config, now)
@@ -130,23 +133,23 @@ def _jobs(config: Config, args: argparse.Namespace) -> None:
                       else "never run")
             print(f"{job.name:<24} {when:<14} next {upcoming:%Y-%m-%d %H:%M}  last {result}")
 
-    asyncio.run(_with_runner(config, show))
+    asyncio.run(_with_runner(config, args.clock, show))
 
 
 def _run_job(config: Config, args: argparse.Namespace) -> None:
     if args.name not in JOBS:
         raise CommandError(f"no job {args.name!r}; jobs: {', '.join(JOBS)}")
-    day = args.date or utc_now().astimezone(config.school.tz).date()
+    day = args.date or args.clock().astimezone(config.school.tz).date()
 
     async def run(runner: JobRunner) -> None:
         result = await runner.run(args.name, day, force=True)
         print(f"{args.name} {day}: {result}")
 
-    asyncio.run(_with_runner(config, run))
+    asyncio.run(_with_runner(config, args.clock, run))
 
 
 def _serve(config: Config, args: argparse.Namespace) -> None:
-    web.run_app(create_app(config), host=config.server.host, port=config.server.port,
+    web.run_app(create_app(config, clock=args.clock), host=config.server.host, port=config.server.port,
                 access_log=None,
                 print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"))
 
@@ -156,8 +159,8 @@ def _demo(config: Config, args: argparse.Namespace) -> None:
 
     upgrade(config.database.url)
     roster = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv")
-    asyncio.run(_apply(config, roster, actor="system:demo"))
-    app, url = demo_app(config)
+    asyncio.run(_apply(config, roster, actor="system:demo", now=args.clock()))
+    app, url = demo_app(config, clock=args.clock)
     web.run_app(app, host=config.server.host, port=config.server.port, access_log=None,
                 print=lambda _: print(f"请假通 simulator: open {url}"))
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import pytest
 
+from models import clock as clock_module
 from tests.harness import FakeClock, Harness, prepare_database, running
 
 PG_DSN = os.environ.get("QINGJIA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -20,6 +21,22 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def local(*args: int) -> datetime:
     """A Beijing-time moment, as a school would say it."""
     return datetime(*args, tzinfo=SHANGHAI)  # type: ignore[misc]
+
+
+class RealClockRead(AssertionError):
+    """Code under test read the real clock although the test gave it one."""
+
+
+def _no_real_clock() -> datetime:
+    raise RealClockRead("the real clock was read inside a test: pass the clock you were given "
+                        "(mark the test `real_clock` if it truly runs on wall time)")
+
+
+@pytest.fixture(autouse=True)
+def _guard_real_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the real clock forbidden unless it says otherwise."""
+    if request.node.get_closest_marker("real_clock") is None:
+        monkeypatch.setattr(clock_module, "_read", _no_real_clock)
 
 
 @pytest.fixture

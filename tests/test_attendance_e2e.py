@@ -23,9 +23,10 @@ def config_file(tmp_path: Path, db_url: str) -> Path:
     return path
 
 
-async def run_job(config: Path, name: str, day: str) -> None:
+async def run_job(config: Path, name: str, day: str, clock: FakeClock) -> None:
     """The operator's command, exactly as typed (in a thread: it runs its own event loop)."""
-    code = await asyncio.to_thread(main, ["run-job", name, "--date", day, "--config", str(config)])
+    code = await asyncio.to_thread(main, ["run-job", name, "--date", day, "--config", str(config)],
+                                   clock=clock)
     assert code == 0
 
 
@@ -37,8 +38,8 @@ def monday() -> FakeClock:
 async def evening(h: Harness, config: Path) -> None:
     """16:30: the truancy run, then the ladder, then the outbox sends what they queued."""
     day = h.clock().astimezone(h.config.school.tz).date().isoformat()
-    await run_job(config, "truancy", day)
-    await run_job(config, "escalation", day)
+    await run_job(config, "truancy", day, h.clock)
+    await run_job(config, "escalation", day, h.clock)
     await h.drain()
 
 
@@ -95,7 +96,7 @@ async def test_a_week_of_attendance(demo_db: str, monday: FakeClock, tmp_path: P
 
         # A re-run by an operator changes nothing and sends nothing twice.
         sent = len(h.standin.delivered)
-        await run_job(config, "truancy", "2026-12-02")
+        await run_job(config, "truancy", "2026-12-02", h.clock)
         await h.drain()
         assert len(h.standin.delivered) == sent
         async with h.db.read() as session:

@@ -11,10 +11,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
+from bot import cli
 from models.db import Database
 from models.roster import Student
-from tests.harness import DEMO_ROSTER, ROOT
+from tests.conftest import local
+from tests.harness import DEMO_ROSTER, ROOT, FakeClock
+
+NOW = FakeClock(local(2026, 12, 1, 17, 0))  # the operator types at 17:00 on a Tuesday
+
+
+def main(argv: list[str]) -> int:
+    """`qingjia …` as typed, on the test's clock."""
+    return cli.main(argv, clock=NOW)
 
 
 @pytest.fixture

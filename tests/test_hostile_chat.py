@@ -73,7 +73,8 @@ async def test_hostile_chat_gets_one_answer_and_changes_nothing(harness: Harness
 async def test_another_schools_number_is_unknown_here(harness: Harness) -> None:
     """Two schools share one database: a 单号 of the other school reads as no such leave."""
     async with harness.db.unit_of_work() as session:
-        other = await RosterRepo(session, 0).ensure_school("other-school", "另一所学校")
+        other = await RosterRepo(session, 0).ensure_school("other-school", "另一所学校",
+                                                           now=harness.clock())
         zhang, _ = await student_id(harness.db, "张小明")
         theirs = await LeaveRepo(session, other).add(Leave(
             student_id=zhang, kind="事假", start_date=date(2026, 11, 27),

@@ -24,7 +24,8 @@ from bot.simulator.demo import demo_app
 from bot.simulator.standin import WeComStandIn
 from handlers import texts
 from models.messaging import InboxMessage
-from tests.harness import make_config
+from tests.conftest import local
+from tests.harness import FakeClock, make_config
 
 WAIT_SECONDS = 5.0
 XSS = "<script>alert(1)</script>"
@@ -73,7 +74,7 @@ async def start_demo(db_url: str) -> tuple[web.AppRunner, Config, str]:
     port = free_port()
     config = dataclasses.replace(base_config,
                                  server=dataclasses.replace(base_config.server, port=port))
-    app, url = demo_app(config)
+    app, url = demo_app(config, clock=FakeClock(local(2026, 11, 26, 8, 0)))
     runner = web.AppRunner(app, shutdown_timeout=1.0)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -291,7 +292,8 @@ async def test_bad_requests_are_refused(demo: Demo, path: str, payload: dict[str
 
 
 async def test_serve_app_has_no_simulator_routes(demo_db: str) -> None:
-    app = create_app(make_config(demo_db), run_workers=False)
+    app = create_app(make_config(demo_db), clock=FakeClock(local(2026, 11, 26, 8, 0)),
+                     run_workers=False)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()

@@ -16,7 +16,7 @@ from models.db import Database
 from models.messaging import InboxMessage
 from models.repos.inbox import InboxRepo
 from models.repos.roster import RosterRepo
-from tests.harness import FakeClock, make_config, prepare_database, running
+from tests.harness import IMPORTED_AT, FakeClock, make_config, prepare_database, running
 
 WRITERS = 200
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -29,8 +29,8 @@ async def _setup(url: str) -> int:
     db = Database(url)
     try:
         async with db.unit_of_work() as session:
-            school_id = await RosterRepo(session, 0).ensure_school(config.school.code,
-                                                                   config.school.name)
+            school_id = await RosterRepo(session, 0).ensure_school(
+                config.school.code, config.school.name, now=IMPORTED_AT)
             await session.execute(text("CREATE TABLE test_counter "
                                        "(id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"))
             await session.execute(text("INSERT INTO test_counter VALUES (1, 0)"))

@@ -61,8 +61,10 @@ class ConsoleState:
     task_of_response: dict[str, str] = field(default_factory=dict)  # click ResponseCode -> task
     streams: set[asyncio.Queue[Delivered]] = field(default_factory=set)
     http: aiohttp.ClientSession | None = None
+    # MsgIds must not repeat those of an earlier run on the same database (the inbox dedupes
+    # on them): start from a random point of the 63-bit space.
     msg_ids: itertools.count[int] = field(
-        default_factory=lambda: itertools.count(int(time.time() * 1000)))
+        default_factory=lambda: itertools.count(secrets.randbits(62)))
 
 
 STATE = web.AppKey("sim_console", ConsoleState)
@@ -136,7 +138,7 @@ async def say(request: web.Request) -> web.Response:
         raise _bad(f"content: 最多 {MAX_CONTENT_CHARS} 个字")
     state = request.app[STATE]
     config = request.app[keys.CONFIG].wecom
-    now = int(time.time())
+    now = _now(request)
     inner = (
         f"<xml><ToUserName><![CDATA[{config.corp_id}]]></ToUserName>"
         f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
@@ -144,8 +146,13 @@ async def say(request: web.Request) -> web.Response:
         f"<Content>{escape(content)}</Content><MsgId>{next(state.msg_ids)}</MsgId>"
         f"<AgentID>{config.agent_id}</AgentID></xml>"
     )
-    state.said.append(Said(userid, content, time.time()))
+    state.said.append(Said(userid, content, now))
     return await _deliver(request, inner)
+
+
+def _now(request: web.Request) -> int:
+    """The app's clock in unix seconds: what WeCom would stamp a message with."""
+    return int(request.app[keys.CLOCK]().timestamp())
 
 
 async def click(request: web.Request) -> web.Response:
@@ -164,7 +171,7 @@ async def click(request: web.Request) -> web.Response:
     inner = (
         f"<xml><ToUserName><![CDATA[{config.corp_id}]]></ToUserName>"
         f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
-        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+        f"<CreateTime>{_now(request)}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
         f"<Event><![CDATA[template_card_event]]></Event>"
         f"<EventKey><![CDATA[{key}]]></EventKey><TaskId><![CDATA[{task_id}]]></TaskId>"
         f"<CardType><![CDATA[button_interaction]]></CardType>"
@@ -172,7 +179,7 @@ async def click(request: web.Request) -> web.Response:
         f"<AgentID>{config.agent_id}</AgentID></xml>"
     )
     label = data.get("text") if isinstance(data.get("text"), str) else key
-    state.said.append(Said(userid, f"［点击］{str(label)[:64]}", time.time()))
+    state.said.append(Said(userid, f"［点击］{str(label)[:64]}", _now(request)))
     return await _deliver(request, inner)
 
 
@@ -181,7 +188,7 @@ async def _deliver(request: web.Request, inner_xml: str) -> web.Response:
     config = request.app[keys.CONFIG]
     w = config.wecom
     crypto = WeComCrypto(w.token, w.encoding_aes_key, w.corp_id)
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
+    timestamp, nonce = str(_now(request)), secrets.token_hex(8)
     encrypted = crypto.encrypt(inner_xml.encode("utf-8"))
     envelope = (f"<xml><ToUserName><![CDATA[{w.corp_id}]]></ToUserName>"
                 f"<Encrypt><![CDATA[{encrypted}]]></Encrypt>"

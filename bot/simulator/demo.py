@@ -10,9 +10,10 @@ from bot.app import create_app
 from bot.config import Config
 from bot.simulator.console import setup_console
 from bot.simulator.standin import WeComStandIn
+from models.clock import Clock, utc_now
 
 
-def demo_app(config: Config) -> tuple[web.Application, str]:
+def demo_app(config: Config, *, clock: Clock = utc_now) -> tuple[web.Application, str]:
     """The app to run on config.server (host, port) and the console's URL.
 
     The service calls WeCom at its own address, where the stand-in answers, so every message
@@ -21,8 +22,9 @@ def demo_app(config: Config) -> tuple[web.Application, str]:
     port = config.server.port
     config = dataclasses.replace(
         config, wecom=dataclasses.replace(config.wecom, api_base=f"http://127.0.0.1:{port}"))
-    app = create_app(config)
-    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
+    app = create_app(config, clock=clock)
+    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret,
+                           clock=lambda: clock().timestamp())
     app.add_routes(standin.routes())
     app.on_shutdown.append(_heal(standin))
     setup_console(app, standin)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, func, insert, literal, select, union
@@ -297,13 +297,13 @@ class RosterRepo:
                     .order_by(StaffRole.userid))
         return list(await self._session.scalars(stmt))
 
-    async def ensure_school(self, code: str, name: str, *, actor: str = "system:config",
-                            now: datetime | None = None) -> int:
+    async def ensure_school(self, code: str, name: str, *, now: datetime,
+                            actor: str = "system:config") -> int:
         """Get or create the school by code (updating its name); returns its id, audited.
 
         Does not use this repo's school_id (it may not exist yet).
         """
-        at = now or datetime.now(UTC)
+        at = now
         school = await self._session.scalar(select(School).where(School.code == code))
         if school is None:
             school = School(code=code, name=name)
