@@ -149,8 +149,8 @@ def _run_job(config: Config, args: argparse.Namespace) -> None:
 
 
 def _serve(config: Config, args: argparse.Namespace) -> None:
-    web.run_app(create_app(config, clock=args.clock), host=config.server.host, port=config.server.port,
-                access_log=None,
+    web.run_app(create_app(config, clock=args.clock), host=config.server.host,
+                port=config.server.port, access_log=None,
                 print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"))
 
 
