@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,9 +12,16 @@ import asyncpg
 import pytest
 
 from models import clock as clock_module
+from tests._postgres import (
+    CONFIGURED_DSN,
+    ThrowAwayServer,
+    answers,
+    database_url,
+    shown,
+    throwaway_server,
+)
 from tests.harness import FakeClock, Harness, prepare_database, running
 
-PG_DSN = os.environ.get("QINGJIA_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -49,21 +56,43 @@ def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return f"sqlite+aiosqlite:///{tmp_path}/qingjia.db"
 
 
+_THROWAWAY = pytest.StashKey[ThrowAwayServer]()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The PostgreSQL server of this session: `QINGJIA_TEST_PG` if anything answers there, else a
+    throw-away one, started on first use and stopped and deleted when the session ends."""
+    if asyncio.run(answers(CONFIGURED_DSN)):
+        yield CONFIGURED_DSN
+        return
+    with throwaway_server() as server:
+        request.config.stash[_THROWAWAY] = server
+        yield server.dsn
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
+                            config: pytest.Config) -> None:
+    """One line when the PostgreSQL tests ran on a throw-away server (told after its removal)."""
+    server = config.stash.get(_THROWAWAY, None)
+    if server is not None:
+        fate = ("NOT removed" if server.data_dir.exists() else "since stopped and removed")
+        terminalreporter.write_line(
+            f"PostgreSQL: nothing answered at {shown(CONFIGURED_DSN)}; the PostgreSQL tests ran "
+            f"on a throw-away server ({server.package}) in {server.data_dir}, {fate}")
+
+
 @pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
+async def pg_url(pg_admin_dsn: str) -> AsyncIterator[str]:
     """A new, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"qingjia_t_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = await asyncpg.connect(PG_DSN)
-    except (OSError, asyncpg.PostgresError) as exc:
-        pytest.fail(f"PostgreSQL at {PG_DSN} is not reachable ({exc}); start it or run .ci/run")
+    admin = await asyncpg.connect(pg_admin_dsn)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    base = PG_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    admin = await asyncpg.connect(PG_DSN)
+    yield database_url(pg_admin_dsn, name)
+    admin = await asyncpg.connect(pg_admin_dsn)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

@@ -9,16 +9,16 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from models.messaging import InboxMessage, OutboxMessage
-from tests.conftest import PG_DSN
 from tests.harness import ROOT, FakeClock, prepare_database, running
 
 pytestmark = pytest.mark.postgres
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_DSN)
+async def _admin(dsn: str, sql: str) -> None:
+    conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(sql)
     finally:
@@ -34,19 +34,19 @@ async def test_a_message_is_answered_on_postgres(pg_url: str, clock: FakeClock) 
 
 
 async def test_database_outage_answers_503_then_recovers_by_itself(
-        pg_url: str, clock: FakeClock) -> None:
+        pg_url: str, pg_admin_dsn: str, clock: FakeClock) -> None:
     await prepare_database(pg_url)
-    name = pg_url.rsplit("/", 1)[1]
+    name = make_url(pg_url).database
     async with running(pg_url, clock) as h:
         assert await h.say("parent_zhang", "帮助") == 200
-        await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        await _admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                     f"WHERE datname = '{name}'")
+        await _admin(pg_admin_dsn, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await _admin(pg_admin_dsn, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                   f"WHERE datname = '{name}'")
         try:
             assert await h.say("parent_zhang", "还在吗") == 503
             assert (await h.client.get("/healthz")).status == 503
         finally:
-            await _admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            await _admin(pg_admin_dsn, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         assert (await h.client.get("/healthz")).status == 200
         assert await h.say("parent_zhang", "帮助") == 200
         await h.drain()
