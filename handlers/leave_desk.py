@@ -88,22 +88,23 @@ class LeaveDesk:
         tier_index, approvers = await self.approvers_for(leave, student)
         leave.tier_index = tier_index
         label = await self.student_label(student)
+        note = self.suspension_note(leave.routing_days, views.SUSPENSION_CARD)
         for userid in approvers:
             task_id = f"leave{leave.id}-{secrets.token_hex(8)}"
             self.leaves.add_card(leave.id, userid, task_id)
             self.notify.send(userid, views.approval_card(leave, student.name, label, task_id,
-                                                         note=self.suspension_note(leave)))
+                                                         note=note))
             if leave.evidence_media_id:
                 self.notify.send(userid, Image(leave.evidence_media_id))
         return approvers
 
-    def suspension_note(self, leave: Leave) -> str:
-        """The card's line on 休学 for a leave longer than the last tier; else nothing."""
+    def suspension_note(self, routing_days: float, template: str) -> str:
+        """The line on 休学 (for the card or the echo) if the leave is longer than the last tier."""
         limit = self.config.approval.tiers[-1].max_days
-        if leave.routing_days <= limit:
+        if routing_days <= limit:
             return ""
-        return views.SUSPENSION_CARD.format(n=f"{limit:g}",
-                                            weeks=f"{self.config.truancy.leave_advisory_weeks:g}")
+        return template.format(n=f"{limit:g}",
+                               weeks=f"{self.config.truancy.leave_advisory_weeks:g}")
 
     # ---- decisions ---------------------------------------------------------------
 

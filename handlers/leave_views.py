@@ -21,7 +21,7 @@ APPROVE, REJECT = "approve:", "reject:"
 SUSPENSION_CARD = ("超过{n}个上课日：如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"
                    "可告知家长按规定申请休学。")
 SUSPENSION_ECHO = ("提示：超过{n}个上课日。如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"
-                   "可按规定申请休学，详情请问班主任。")
+                   "可按规定申请休学，详情请问班主任。\n")
 _NUMBER = re.compile(r"[#＃]?\s*(\d{1,9})(?:\s+(.*))?")
 
 

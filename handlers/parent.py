@@ -240,16 +240,8 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
     evidence = "\n证明：已上传诊断书" if draft.media_id else ""
     return (f"请核对：\n学生：{student.name}\n时间：{describe_span(draft.span, found.days)}\n"
             f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{found.route.role}\n"
-            f"{_suspension_line(desk, found.route.too_long)}回复「确认」提交，「取消」放弃。")
-
-
-def _suspension_line(desk: LeaveDesk, too_long: bool) -> str:
-    """For a leave longer than the last tier: one line on when 休学 applies."""
-    if not too_long:
-        return ""
-    weeks = f"{desk.config.truancy.leave_advisory_weeks:g}"
-    return views.SUSPENSION_ECHO.format(n=f"{desk.config.approval.tiers[-1].max_days:g}",
-                                        weeks=weeks) + "\n"
+            f"{desk.suspension_note(found.routing_days, views.SUSPENSION_ECHO)}"
+            "回复「确认」提交，「取消」放弃。")
 
 
 def read_request(text: str, children: list[Student], desk: LeaveDesk) -> tuple[Draft, str | None]:

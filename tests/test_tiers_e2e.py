@@ -35,6 +35,21 @@ async def test_refuse_beyond_the_last_tier_keeps_the_refusal(demo_db: str,
         assert "共10个上课日" in echo and "审批：校长" in echo and "休学" not in echo
 
 
+async def test_a_leave_that_grew_too_long_before_its_confirmation_is_refused(
+        demo_db: str, clock: FakeClock) -> None:
+    async with running(demo_db, clock, approval=example_approval(beyond_last_tier="refuse")) as h:
+        echo = await say(h, "parent_zhang", "请假 张小明 12月1日到12月4日 事假 探亲")  # 4 days
+        assert "审批：政教处" in echo
+        # meanwhile the other guardian asks for the next 7 school days: back to back, 11 in all
+        await submit(h, "parent_lin", "请假 12月7日到12月15日 事假 探亲")
+        reply = await say(h, "parent_zhang", "确认")
+        assert "超过10个上课日不能按请假办理" in reply and "休学" in reply
+        assert any("超过请假上限" in t for t in h.texts_for("teacher_li"))
+        assert cards_for(h, "office_zhao") == []
+        async with h.db.read() as session:
+            assert await session.scalar(select(func.count()).select_from(Leave)) == 1
+
+
 @pytest.fixture
 async def pian_si_db(sqlite_url: str, tmp_path: Path) -> str:
     """The demo school with its office listed as 教导处 (and 赵国强 still as 政教处)."""
@@ -57,7 +72,8 @@ async def test_pian_si_tiers_with_a_teaching_office(pian_si_db: str, clock: Fake
         assert cards_for(h, "office_qian")[-1]["main_title"]["title"] == f"请假审批 单号{two_days}"
         assert cards_for(h, "office_zhao") == []  # 政教处 decides nothing under these tiers
         assert await say(h, "office_zhao", "待审批") == texts.FORBIDDEN
-        assert "【政教处】" in await say(h, "office_zhao", "帮助")
+        office_help = await say(h, "office_zhao", "帮助")
+        assert "【政教处】\n接收" in office_help and "待审批" not in office_help
         assert "【教导处】" in await say(h, "office_qian", "帮助")
         assert f"单号{two_days}" in await say(h, "office_qian", "待审批")
 
