@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StartupError, create_app
-from bot.config import Config, ConfigError, load_config, resolve_config_path
+from bot.config import Config, ConfigError, load_config, resolve_config_path, staff_roles
 from bot.school import open_school
 from models.clock import Clock, utc_now
 from models.migrate import upgrade
@@ -91,7 +91,7 @@ def _import_roster(config: Config, args: argparse.Namespace) -> None:
     for path in (args.students, args.staff):
         if not path.exists():
             raise CommandError(f"{path}: file not found")
-    roster = read_roster(args.students, args.staff)
+    roster = read_roster(args.students, args.staff, roles=staff_roles(config))
     summary = asyncio.run(_apply(config, roster, actor=f"import:{args.actor}", now=args.clock()))
     print(f"imported: {summary}")
 
@@ -158,7 +158,8 @@ def _demo(config: Config, args: argparse.Namespace) -> None:
     from bot.simulator.demo import demo_app
 
     upgrade(config.database.url)
-    roster = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv")
+    roster = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv",
+                         roles=staff_roles(config))
     asyncio.run(_apply(config, roster, actor="system:demo", now=args.clock()))
     app, url = demo_app(config, clock=args.clock)
     web.run_app(app, host=config.server.host, port=config.server.port, access_log=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -12,9 +13,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.rules.calendar import SchoolCalendar, Term
+from models.rules.routing import ApprovalTier, approval_chain
 
-ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")
-APPROVER_ROLES = ("班主任", "政教处", "校长")
+ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; the approval tiers may add more
+NOT_APPROVERS = ("家长", "门卫", "管理员")  # roles with other duties: never a tier's role
+REFUSE = "refuse"  # [approval] beyond_last_tier: leaves longer than the last tier are refused
+# A role is a word of the roster's 角色 column: no spaces or separators, at most 16 characters.
+_ROLE_NAME = re.compile(r"[^\s,，、/;；|\"'=]{1,16}")
+# 篇三 §七.1: 三天以内 班主任, 三天至一周 政教处, 两周以内 主管校长 (a week is five school days).
+DEFAULT_TIERS = (("max_days", 3, "班主任"), ("max_weeks", 1, "政教处"), ("max_weeks", 2, "校长"))
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 
 
@@ -61,18 +68,24 @@ class SchoolConfig:
 
 
 @dataclass(frozen=True)
-class ApprovalTier:
-    max_days: float
-    role: str
-
-
-@dataclass(frozen=True)
 class ApprovalConfig:
-    tiers: tuple[ApprovalTier, ...]
+    tiers: tuple[ApprovalTier, ...]  # as configured, in school days, growing
+    beyond_last_tier: str | None = "校长"  # who takes longer leaves; None: refused ("refuse")
+    school_days_per_week: int = 5
     remind_after_hours: float = 4.0
     escalate_after_hours: float = 24.0
     quiet_start: time = time(21, 0)
     quiet_end: time = time(7, 0)
+
+    @property
+    def chain(self) -> tuple[ApprovalTier, ...]:
+        """The tiers a leave's tier_index counts in (see models.rules.routing.approval_chain)."""
+        return approval_chain(self.tiers, self.beyond_last_tier)
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """Every role that decides leaves, lowest tier first, each once."""
+        return tuple(dict.fromkeys(t.role for t in self.chain))
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,11 @@ class Config:
     dialog: DialogConfig = field(default_factory=DialogConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+
+
+def staff_roles(config: Config) -> tuple[str, ...]:
+    """The roles staff.csv's 角色 column accepts: the built-in ones and the approvers named."""
+    return tuple(dict.fromkeys((*ROLES, *config.approval.roles)))
 
 
 def resolve_config_path(given: str | None) -> Path:
@@ -281,26 +299,57 @@ def _calendar(r: _Reader) -> SchoolCalendar:
 
 
 def _approval(r: _Reader) -> ApprovalConfig:
+    per_week = r.whole("approval.school_days_per_week", 5, lo=1, hi=7)
     tiers: list[ApprovalTier] = []
-    for i, item in enumerate(r.tables("approval.tiers")):
+    given = r.tables("approval.tiers") if r.has("approval.tiers") else _default_tiers()
+    for i, item in enumerate(given):
         key = f"approval.tiers[{i}]"
-        sub = _Reader(item, prefix=key + ".")
-        tier = ApprovalTier(max_days=sub.number("max_days", lo=0.5), role=sub.text("role"))
-        if tier.role not in APPROVER_ROLES:
-            raise ConfigError(f"{key}.role: must be one of {'/'.join(APPROVER_ROLES)}")
+        tier = _tier(_Reader(item, prefix=key + "."), key, per_week)
         if tiers and tier.max_days <= tiers[-1].max_days:
-            raise ConfigError(f"{key}.max_days: tiers must grow, {tier.max_days} after "
-                              f"{tiers[-1].max_days}")
+            unit = "max_weeks" if "max_weeks" in item else "max_days"
+            raise ConfigError(f"{key}.{unit}: tiers must grow, {tier.max_days:g} school days "
+                              f"after {tiers[-1].max_days:g}")
         tiers.append(tier)
     if not tiers:
         raise ConfigError("approval.tiers: at least one tier is needed")
+    beyond = r.text("approval.beyond_last_tier", "校长")
     return ApprovalConfig(
         tiers=tuple(tiers),
+        beyond_last_tier=None if beyond == REFUSE else _role(beyond,
+                                                              "approval.beyond_last_tier"),
+        school_days_per_week=per_week,
         remind_after_hours=r.number("approval.remind_after_hours", 4.0, lo=0),
         escalate_after_hours=r.number("approval.escalate_after_hours", 24.0, lo=0),
         quiet_start=r.clock("approval.quiet_start", time(21, 0)),
         quiet_end=r.clock("approval.quiet_end", time(7, 0)),
     )
+
+
+def _default_tiers() -> list[dict[str, Any]]:
+    return [{unit: n, "role": role} for unit, n, role in DEFAULT_TIERS]
+
+
+def _tier(sub: _Reader, key: str, per_week: int) -> ApprovalTier:
+    """One tier, written in school days (`max_days`) or school weeks (`max_weeks`)."""
+    given = [unit for unit in ("max_days", "max_weeks") if sub.has(unit)]
+    if len(given) != 1:
+        raise ConfigError(f"{key}: give either max_days or max_weeks (school days or weeks)")
+    if given == ["max_days"]:
+        days = sub.number("max_days", lo=0.5)
+    else:
+        days = sub.number("max_weeks", lo=0.1) * per_week
+        if days < 0.5:
+            raise ConfigError(f"{key}.max_weeks: less than half a school day")
+    return ApprovalTier(max_days=days, role=_role(sub.text("role"), f"{key}.role"))
+
+
+def _role(name: str, key: str) -> str:
+    if name in NOT_APPROVERS:
+        raise ConfigError(f"{key}: {name} cannot approve leave")
+    if not _ROLE_NAME.fullmatch(name):
+        raise ConfigError(f"{key}: a role is one word of at most 16 characters, "
+                          "as in the roster's 角色 column")
+    return name
 
 
 _MISSING = object()
@@ -322,6 +371,10 @@ class _Reader:
                 return default
             node = node[part]
         return node
+
+    def has(self, key: str) -> bool:
+        absent = object()
+        return self._get(key, absent) is not absent
 
     def _fail(self, key: str, why: str) -> ConfigError:
         return ConfigError(f"{self._prefix}{key}: {why}")

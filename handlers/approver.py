@@ -1,14 +1,22 @@
-"""班主任 / 政教处 / 校长 deciding: card buttons, 批准 / 驳回 by text, 待审批."""
+"""The approvers ([approval] tiers: 班主任 / 政教处 / 校长 by default) deciding: card buttons,
+批准 / 驳回 by text, 待审批."""
 
 from __future__ import annotations
 
+from bot.config import Config
 from handlers import leave_views as views
 from handlers.context import Dialog, User
 from handlers.dispatcher import ButtonPrefix, Command, InState, Router
 from handlers.leave_desk import NOT_FOUND, LeaveDesk
 from handlers.types import CardClick, Reply, Text
 
-router = Router("approver", roles=frozenset({"班主任", "政教处", "校长"}))
+
+def _approvers(config: Config) -> tuple[str, ...]:
+    """The roles the school's approval tiers name: the gate follows the config."""
+    return config.approval.roles
+
+
+router = Router("approver", roles=_approvers)
 
 ASK_REASON = "请回复驳回理由（单号{id}），家长会看到它。发送「取消」可放弃。"
 
@@ -63,7 +71,7 @@ async def reject_text(args: str, user: User, dialog: Dialog, desk: LeaveDesk) ->
 @router.on(Command("待审批", "待办"))
 async def pending(user: User, desk: LeaveDesk) -> str:
     """Pending leaves this approver may decide, oldest first."""
-    tiers = [i for i, t in enumerate(desk.config.approval.tiers) if t.role in user.roles]
+    tiers = [i for i, t in enumerate(desk.config.approval.chain) if t.role in user.roles]
     lines = []
     for leave in await desk.leaves.pending_in_tiers(tiers):
         if not await desk.may_decide(user, leave):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.config import Config
 from handlers import texts
 from handlers.context import Dialog, User
 from handlers.dispatcher import Command, Router
@@ -19,5 +20,5 @@ async def cancel(dialog: Dialog) -> str:
 
 
 @router.on(Command("帮助", "help", "菜单", "?", "？"))
-async def show_help(user: User) -> str:
-    return texts.help_for(user.roles)
+async def show_help(user: User, config: Config) -> str:
+    return texts.help_for(user.roles, config.approval.roles)

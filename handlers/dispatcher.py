@@ -5,11 +5,14 @@ from __future__ import annotations
 import inspect
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from handlers.types import CardClick, ImageMessage, Incoming, Reply, Text, TextMessage
+
+if TYPE_CHECKING:
+    from bot.config import Config
 
 # A filter looks at the message and the injected data; it answers False (no match),
 # True (match) or a dict of extra values for the handler (e.g. a command's arguments).
@@ -17,6 +20,8 @@ Filter = Callable[[Incoming, dict[str, Any]], bool | dict[str, Any]]
 HandlerResult = Reply | str | Sequence[Reply | str] | None
 Handler = Callable[..., Awaitable[HandlerResult]]
 H = TypeVar("H", bound=Handler)
+# Who a router admits: fixed roles, or roles the school's config names (e.g. its approvers).
+RoleGate = frozenset[str] | Callable[["Config"], Collection[str]]
 
 
 def normalize_text(text: str) -> str:
@@ -96,7 +101,7 @@ class Router:
     """A set of handlers for one concern; `roles` gates every handler on it."""
 
     name: str
-    roles: frozenset[str] | None = None
+    roles: RoleGate | None = None
     handlers: list[_Registered] = field(default_factory=list)
 
     def on(self, *filters: Filter) -> Callable[[H], H]:
@@ -109,8 +114,11 @@ class Router:
 
         return register
 
-    def allows(self, roles: frozenset[str]) -> bool:
-        return self.roles is None or bool(self.roles & roles)
+    def allows(self, roles: frozenset[str], config: Config) -> bool:
+        if self.roles is None:
+            return True
+        admitted = self.roles if isinstance(self.roles, frozenset) else self.roles(config)
+        return not roles.isdisjoint(admitted)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def find_handler(routers: Sequence[Router], message: Incoming,
             extra = _match(registered.filters, message, data)
             if extra is None:
                 continue
-            if not router.allows(data["user"].roles):
+            if not router.allows(data["user"].roles, data["config"]):
                 forbidden = True
                 break
             return Match(router, registered, extra), forbidden

@@ -57,7 +57,7 @@ class Dispatcher:
         if match is None:
             log.info("no handler user=%s kind=%s forbidden=%s", user.userid, message.kind,
                      forbidden)
-            reply = _no_handler_reply(message, user, forbidden)
+            reply = _no_handler_reply(message, user, forbidden, self.config)
             return [Outgoing(user.userid, Text(reply))]
         log.info("dispatch user=%s router=%s handler=%s", user.userid, match.router.name,
                  match.handler.handler.__name__)
@@ -91,10 +91,10 @@ class Dispatcher:
             await dialogs.save(userid, dialog.state, dialog.data, expires)
 
 
-def _no_handler_reply(message: Incoming, user: User, forbidden: bool) -> str:
+def _no_handler_reply(message: Incoming, user: User, forbidden: bool, config: Config) -> str:
     """A refusal that reveals nothing, or short help for what this user can do."""
     if forbidden:
         return texts.FORBIDDEN
     if not isinstance(message, TextMessage):
         return texts.UNSUPPORTED_MESSAGE
-    return texts.help_for(user.roles, short=True)
+    return texts.help_for(user.roles, config.approval.roles, short=True)

@@ -60,7 +60,7 @@ class LeaveDesk:
 
     async def approvers_for(self, leave: Leave, student: Student) -> tuple[int, list[str]]:
         """The routed tier's approvers; if a tier has nobody, the next tier up that has someone."""
-        tiers = self.config.approval.tiers
+        tiers = self.config.approval.chain
         for index in range(leave.tier_index, len(tiers)):
             role = tiers[index].role
             users = (await self.roster.homeroom_teachers(student.class_id) if role == HOMEROOM
@@ -74,7 +74,7 @@ class LeaveDesk:
         student = await self.roster.student(leave.student_id)
         if student is None:
             return False
-        for tier in self.config.approval.tiers[leave.tier_index:]:
+        for tier in self.config.approval.chain[leave.tier_index:]:
             if tier.role not in user.roles:
                 continue
             if tier.role != HOMEROOM:
@@ -88,13 +88,23 @@ class LeaveDesk:
         tier_index, approvers = await self.approvers_for(leave, student)
         leave.tier_index = tier_index
         label = await self.student_label(student)
+        note = self.suspension_note(leave.routing_days, views.SUSPENSION_CARD)
         for userid in approvers:
             task_id = f"leave{leave.id}-{secrets.token_hex(8)}"
             self.leaves.add_card(leave.id, userid, task_id)
-            self.notify.send(userid, views.approval_card(leave, student.name, label, task_id))
+            self.notify.send(userid, views.approval_card(leave, student.name, label, task_id,
+                                                         note=note))
             if leave.evidence_media_id:
                 self.notify.send(userid, Image(leave.evidence_media_id))
         return approvers
+
+    def suspension_note(self, routing_days: float, template: str) -> str:
+        """The line on 休学 (for the card or the echo) if the leave is longer than the last tier."""
+        limit = self.config.approval.tiers[-1].max_days
+        if routing_days <= limit:
+            return ""
+        return template.format(n=f"{limit:g}",
+                               weeks=f"{self.config.truancy.leave_advisory_weeks:g}")
 
     # ---- decisions ---------------------------------------------------------------
 

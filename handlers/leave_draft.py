@@ -86,7 +86,8 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
             raise Refusal(f"与已有的请假（单号{other.id}，{other.start_date.month}月"
                           f"{other.start_date.day}日起）时间重叠，不能重复请假。")
     routing_days = days + _chained_days(desk, span, open_leaves)
-    route = route_for(routing_days, desk.config.approval.tiers)
+    approval = desk.config.approval
+    route = route_for(routing_days, approval.tiers, approval.beyond_last_tier)
     needs_photo = draft.kind == SICK and days > desk.config.leave.sick_note_after_days
     return Assessment(days, routing_days, route, needs_photo)
 

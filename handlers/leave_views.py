@@ -17,6 +17,11 @@ ACTION_NAMES = {"submitted": "提交", "routed": "送审", "reminded": "催办",
                 "approved": "批准", "rejected": "驳回", "withdrawn": "撤销", "exited": "离校",
                 "returned": "返校销假", "opened": "办理临时请假"}
 APPROVE, REJECT = "approve:", "reject:"
+# Leaves longer than the last tier (篇三 §四.1: 因伤病需长期治疗; 一学期内病事假累计超过六周).
+SUSPENSION_CARD = ("超过{n}个上课日：如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"
+                   "可告知家长按规定申请休学。")
+SUSPENSION_ECHO = ("提示：超过{n}个上课日。如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"
+                   "可按规定申请休学，详情请问班主任。\n")
 _NUMBER = re.compile(r"[#＃]?\s*(\d{1,9})(?:\s+(.*))?")
 
 
@@ -47,13 +52,14 @@ def stamp(moment: datetime, tz: tzinfo) -> str:
     return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
-def approval_card(leave: Leave, student: str, class_label: str, task_id: str) -> ButtonCard:
-    """The approver's card: everything needed to decide, and the two buttons."""
+def approval_card(leave: Leave, student: str, class_label: str, task_id: str, *,
+                  note: str = "") -> ButtonCard:
+    """The approver's card: everything needed to decide, a note if any, and the two buttons."""
     evidence = "已上传诊断书（见下图）" if leave.evidence_media_id else "家长证明"
     return ButtonCard(
         task_id=task_id,
         title=f"请假审批 单号{leave.id}",
-        description=f"{student}（{class_label}）{leave.kind}",
+        description=f"{student}（{class_label}）{leave.kind}" + (f"\n{note}" if note else ""),
         fields=(("学生", f"{student} {class_label}"), ("时间", when(leave)),
                 ("天数", f"{leave.days:g}个上课日"), ("类型", leave.kind),
                 ("事由", leave.reason), ("证明", evidence)),

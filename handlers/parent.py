@@ -179,10 +179,12 @@ async def confirm(user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     except Refusal as exc:
         dialog.end()
         return f"{exc}\n请假未提交。"
-    leave = await _submit(desk, draft, student, found.days, found.routing_days,
-                          found.route.tier_index or 0, user)
     dialog.end()
-    tier_role = desk.config.approval.tiers[leave.tier_index].role
+    if found.route.tier_index is None:  # joined to a leave made since the echo: too long now
+        return await _refuse_as_suspension(desk, student, found.routing_days, user)
+    leave = await _submit(desk, draft, student, found.days, found.routing_days,
+                          found.route.tier_index, user)
+    tier_role = desk.config.approval.chain[leave.tier_index].role
     return (f"已提交请假，单号{leave.id}。\n{student.name} {leave.kind} {views.when(leave)}\n"
             f"等待{tier_role}审批，结果会第一时间通知您。")
 
@@ -227,19 +229,18 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
         draft.start = draft.end = None
         dialog.go("leave:dates", **draft.dump())
         return f"{exc}\n请重新说一下请假日期，或发送「取消」。"
-    if found.route.too_long:
+    if found.route.refused:
         dialog.end()
-        await _tell_homeroom_about_suspension(desk, student, found.routing_days, user)
-        return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")
+        return await _refuse_as_suspension(desk, student, found.routing_days, user)
     if found.needs_photo and not draft.media_id:
         dialog.go("leave:photo", **draft.dump())
         return ASK_PHOTO.format(n=f"{desk.config.leave.sick_note_after_days:g}")
     dialog.go("leave:confirm", **draft.dump())
     assert draft.span is not None
-    role = desk.config.approval.tiers[found.route.tier_index or 0].role
     evidence = "\n证明：已上传诊断书" if draft.media_id else ""
     return (f"请核对：\n学生：{student.name}\n时间：{describe_span(draft.span, found.days)}\n"
-            f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{role}\n"
+            f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{found.route.role}\n"
+            f"{desk.suspension_note(found.routing_days, views.SUSPENSION_ECHO)}"
             "回复「确认」提交，「取消」放弃。")
 
 
@@ -319,8 +320,10 @@ async def _submit(desk: LeaveDesk, draft: Draft, student: Student, days: float,
     return leave
 
 
-async def _tell_homeroom_about_suspension(desk: LeaveDesk, student: Student, days: float,
-                                          user: User) -> None:
+async def _refuse_as_suspension(desk: LeaveDesk, student: Student, days: float,
+                                user: User) -> str:
+    """beyond_last_tier = "refuse": the 班主任 is told, the parent gets the 休学 procedure."""
     for teacher in await desk.roster.homeroom_teachers(student.class_id):
         desk.notify.send(teacher, f"家长{user.name}为{student.name}申请连续{days:g}个上课日的假，"
                                   "超过请假上限，已告知家长休学手续，请与家长联系。")
+    return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")

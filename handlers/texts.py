@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 NOT_IN_ROSTER = (
     "您好！您还不在本校的名册中，暂时无法使用请假通。\n如需使用，请联系学校的学籍管理员。"
 )
@@ -11,7 +13,10 @@ UNSUPPORTED_MESSAGE = "暂时只能识别文字消息（办理请假时也可发
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看用法。"
 
-# Role → (one-line summary, full help). The order is the order shown to a user with many roles.
+# Role → (one-line summary, full help). Shown in this order to a user with many roles: 家长,
+# 班主任, the approvers of the config's tiers (e.g. 教导处), the alert-only roles, 门卫, 管理员.
+APPROVER_HELP = ("审批请假", "【{role}】\n待审批：查看待审批的请假\n"
+                 "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录")
 ROLE_HELP: dict[str, tuple[str, str]] = {
     "家长": ("请假、查看和撤销请假", "【家长】\n请假：发送「请假」按提示办理，或一句话"
            "「请假 张小明 明天 病假 发烧」\n我的请假：查看请假记录\n撤销 单号：撤销未开始的请假"),
@@ -19,21 +24,34 @@ ROLE_HELP: dict[str, tuple[str, str]] = {
              "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录\n"
              "临时请假 学生 事由 [至 16:00]\n销假 学生或单号\n"
              "考勤 全勤 / 考勤 缺勤 学生 [上午|下午]\n家访 学生 情况"),
-    "政教处": ("审批请假", "【政教处】\n待审批：查看待审批的请假\n"
-             "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录"),
-    "校长": ("审批请假", "【校长】\n待审批：查看待审批的请假\n批准 单号 / 驳回 单号 理由\n"
-             "查看 单号：详情和记录"),
+}
+# Built-in roles that approve only where the tiers name them; otherwise they receive alerts.
+ALERT_HELP: dict[str, tuple[str, str]] = {
+    "政教处": ("接收考勤和旷课提醒", "【政教处】\n接收考勤未上报、连续旷课、病事假累计过长和"
+             "门卫输错放行码的提醒。"),
+    "校长": ("接收辍学预警", "【校长】\n接收辍学预警和辍学报告草稿。"),
+}
+DUTY_HELP: dict[str, tuple[str, str]] = {
     "门卫": ("核验放行码", "【门卫】\n直接发送放行码，或「核验 放行码」\n放行 放行码：登记离校\n"
            "返校 放行码：登记返校"),
     "管理员": ("名册与报表", "【管理员】\n名册导入、校历和报表请在管理端办理（qingjia 命令）。"),
 }
 
 
-def help_for(roles: frozenset[str], *, short: bool = False) -> str:
-    """Help for exactly the roles a user holds; `short` for an unrecognised message."""
-    held = [role for role in ROLE_HELP if role in roles]
+def help_for(roles: frozenset[str], approvers: Sequence[str], *, short: bool = False) -> str:
+    """Help for exactly the roles a user holds; `short` for an unrecognised message.
+
+    `approvers`: the roles the config's approval tiers name, each helped as an approver.
+    """
+    entries = dict(ROLE_HELP)
+    for role in approvers:
+        entries.setdefault(role, (APPROVER_HELP[0], APPROVER_HELP[1].format(role=role)))
+    for table in (ALERT_HELP, DUTY_HELP):
+        for role, entry in table.items():
+            entries.setdefault(role, entry)
+    held = [role for role in entries if role in roles]
     if short:
-        lines = [f"· {role}：{ROLE_HELP[role][0]}" for role in held]
+        lines = [f"· {role}：{entries[role][0]}" for role in held]
         return "没看懂这条消息。您可以办理：\n" + "\n".join(lines) + "\n发送「帮助」查看详细用法。"
-    details = "\n\n".join(ROLE_HELP[role][1] for role in held)
+    details = "\n\n".join(entries[role][1] for role in held)
     return details + "\n\n任何时候发送「取消」可退出当前操作。"

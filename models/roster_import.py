@@ -10,7 +10,7 @@ import csv
 import re
 import unicodedata
 import zipfile
-from collections.abc import Generator, Iterator
+from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,7 +18,7 @@ STUDENT_HEADER = (
     "学籍号", "姓名", "年级", "班级", "家长姓名", "家长企业微信ID", "家长手机", "关系",
 )
 STAFF_HEADER = ("姓名", "企业微信ID", "角色", "班级")
-ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")
+ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; config may name more approvers
 HOMEROOM = "班主任"
 MAX_ROWS = 50_000
 
@@ -135,8 +135,12 @@ def class_label(grade: str, class_name: str) -> str:
 # ---- reading ---------------------------------------------------------------
 
 
-def read_roster(students_path: Path, staff_path: Path) -> Roster:
-    """Read both files (.csv in UTF-8 with or without BOM, or .xlsx) and validate them."""
+def read_roster(students_path: Path, staff_path: Path, *,
+                roles: Collection[str] = ROLES) -> Roster:
+    """Read both files (.csv in UTF-8 with or without BOM, or .xlsx) and validate them.
+
+    `roles`: what the 角色 column accepts (the built-in roles and the approvers the config names).
+    """
     problems: list[str] = []
     unreadable: set[str] = set()
     students = _read_students(Path(students_path), problems, unreadable)
@@ -144,7 +148,7 @@ def read_roster(students_path: Path, staff_path: Path) -> Roster:
     try:
         # A staff file not read to its end would make every class look like it has no 班主任.
         roster = _validate(students, staff, students_file=Path(students_path).name,
-                           staff_file=Path(staff_path).name,
+                           staff_file=Path(staff_path).name, roles=roles,
                            check_homerooms=Path(staff_path).name not in unreadable)
     except RosterError as exc:
         problems.extend(exc.problems)
@@ -285,18 +289,19 @@ def _trim_trailing(cells: list[str]) -> list[str]:
 
 
 def validate(students: list[StudentRow], staff: list[StaffRow], *,
-             students_file: str = "students.csv", staff_file: str = "staff.csv") -> Roster:
+             students_file: str = "students.csv", staff_file: str = "staff.csv",
+             roles: Collection[str] = ROLES) -> Roster:
     """Check every rule across both files; return the Roster or raise listing all problems.
 
     Student classes are put in one canonical (grade, class_name) per label, and 班主任 rows
     get the (grade, class_name) of the students' class with the same `class_label`.
     """
     return _validate(students, staff, students_file=students_file, staff_file=staff_file,
-                     check_homerooms=True)
+                     roles=roles, check_homerooms=True)
 
 
 def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_file: str,
-              staff_file: str, check_homerooms: bool) -> Roster:
+              staff_file: str, roles: Collection[str], check_homerooms: bool) -> Roster:
     problems: list[str] = []
     sf, tf = students_file, staff_file
 
@@ -357,8 +362,8 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
         if t.userid and not _USERID.fullmatch(t.userid):
             bad.append(_bad_userid(tf, t.row, "企业微信ID", t.userid))
         cls = t.class_label
-        if t.role and t.role not in ROLES:
-            bad.append(f"{tf} 第{t.row}行: 角色「{t.role}」不是 {'/'.join(ROLES)} 之一")
+        if t.role and t.role not in roles:
+            bad.append(f"{tf} 第{t.row}行: 角色「{t.role}」不是 {'/'.join(roles)} 之一")
         elif t.role == HOMEROOM and not cls:
             bad.append(f"{tf} 第{t.row}行: 班主任必须填写「班级」")
         elif t.role and t.role != HOMEROOM and cls:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import secrets
+import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -18,7 +19,7 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 
 from bot import keys
 from bot.app import create_app
-from bot.config import Config, load_config
+from bot.config import ApprovalConfig, Config, load_config, parse_config, staff_roles
 from bot.simulator.standin import WeComStandIn
 from models.db import Database
 from models.migrate import upgrade_async
@@ -55,16 +56,26 @@ def make_config(db_url: str, api_base: str = "http://127.0.0.1:9",
     return dataclasses.replace(config, **overrides)
 
 
+def example_approval(**keys: Any) -> ApprovalConfig:
+    """The example config's [approval] with some keys replaced, read as the service reads it."""
+    raw = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
+    raw["approval"].update(keys)
+    return parse_config(raw).approval
+
+
 IMPORTED_AT = datetime(2026, 8, 25, tzinfo=UTC)  # before the autumn term, before any test's clock
 
 
-async def prepare_database(url: str, *, roster_dir: Path = DEMO_ROSTER) -> None:
-    """Migrate and load a roster (the demo school unless told otherwise)."""
+async def prepare_database(url: str, *, roster_dir: Path = DEMO_ROSTER,
+                           **config_overrides: Any) -> None:
+    """Migrate and load a roster (the demo school unless told otherwise), read as `qingjia
+    import-roster` reads it under the config `running()` gets with the same overrides."""
     await upgrade_async(url)
-    config = make_config(url)
+    config = make_config(url, **config_overrides)
     db = Database(url)
     try:
-        roster = read_roster(roster_dir / "students.csv", roster_dir / "staff.csv")
+        roster = read_roster(roster_dir / "students.csv", roster_dir / "staff.csv",
+                             roles=staff_roles(config))
         async with db.unit_of_work() as session:
             school_id = await RosterRepo(session, 0).ensure_school(
                 config.school.code, config.school.name, now=IMPORTED_AT)

@@ -82,10 +82,11 @@ def test_missing_config_is_one_line(workdir: Path, capsys: pytest.CaptureFixture
 
 def test_a_bad_config_names_the_key(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (workdir / "config.toml").read_text(encoding="utf-8")
-    (workdir / "bad.toml").write_text(text.replace("max_days = 7,", "max_days = 2,"),
-                                      encoding="utf-8")
+    bad = text.replace("max_weeks = 1,", "max_weeks = 0.5,")  # 2.5 school days after 3
+    assert bad != text
+    (workdir / "bad.toml").write_text(bad, encoding="utf-8")
     assert main(["migrate", "--config", "bad.toml"]) == 1
-    assert "approval.tiers[1].max_days" in one_line_error(capsys)
+    assert "approval.tiers[1].max_weeks: tiers must grow" in one_line_error(capsys)
 
 
 def test_config_from_the_environment(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ from bot import keys
 from models.attendance import EscalationStep, HomeVisit
 from models.leave import Leave
 from models.repos.attendance import AttendanceRepo
+from models.roster import Student
 from models.rules.calendar import DayKind
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, running, student_id
@@ -95,4 +96,7 @@ async def test_fifteen_days_away_opens_a_dropout_case(demo_db: str) -> None:
             visits = list(await session.scalars(select(HomeVisit)))
         assert steps == ["dropout", "office", "principal"]
         assert len(visits) == 1 and visits[0].closed_at is None
+        async with h.db.read() as session:  # 篇三 §九.1: people decide; nobody is struck off
+            student = await session.get(Student, liu_yang)
+        assert student is not None and student.active
         assert any("视为辍学" not in t and "必须家访" in t for t in h.texts_for("teacher_li"))

@@ -123,14 +123,37 @@ async def test_a_parent_cannot_ask_for_another_familys_child(harness: Harness) -
 async def test_longer_leaves_go_up_the_tiers(harness: Harness) -> None:
     await submit(harness, "parent_liu", "请假 12月1日到12月4日 事假 探亲")  # 4 days
     assert cards_for(harness, "office_zhao") and not cards_for(harness, "teacher_li")
-    await submit(harness, "parent_huang", "请假 12月1日到12月10日 事假 出国")  # 8 days
-    assert cards_for(harness, "principal_chen")
+    # Tue 1 to Tue 8 December: 6 school days, more than a week (篇三: 两周以内由主管校长批准)
+    echo = await say(harness, "parent_huang", "请假 12月1日到12月8日 事假 出国")
+    assert "共6个上课日" in echo and "审批：校长" in echo and "休学" not in echo
+    number = await submit(harness, "parent_huang", "请假 12月1日到12月8日 事假 出国")
+    card = cards_for(harness, "principal_chen")[-1]
+    assert card["main_title"]["title"] == f"请假审批 单号{number}"
+    assert "休学" not in card["sub_title_text"]
+    assert len(cards_for(harness, "office_zhao")) == 1  # the 4-day leave's only
 
 
-async def test_more_than_two_weeks_is_not_a_leave(harness: Harness) -> None:
-    reply = await say(harness, "parent_liu", "请假 12月1日到12月31日 事假 出国")
-    assert "休学" in reply
-    assert any("休学" in t for t in harness.texts_for("teacher_li"))
+async def test_more_than_two_weeks_goes_to_the_principal_with_a_line_on_suspension(
+        harness: Harness) -> None:
+    """篇四: 两周以上由校长批准; 篇三 §四.1 says when 休学 applies instead."""
+    echo = await say(harness, "parent_liu", "请假 12月1日到12月15日 事假 出国")
+    assert "共11个上课日" in echo and "审批：校长" in echo
+    assert "超过10个上课日" in echo and "因伤病需长期治疗" in echo and "超过6周" in echo
+    assert "休学" in echo and "回复「确认」" in echo
+    done = await say(harness, "parent_liu", "确认")
+    assert "等待校长审批" in done
+    number = int(re.search(r"单号(\d+)", done).group(1))  # type: ignore[union-attr]
+    card = cards_for(harness, "principal_chen")[-1]
+    assert card["main_title"]["title"] == f"请假审批 单号{number}"
+    assert "超过10个上课日" in card["sub_title_text"] and "休学" in card["sub_title_text"]
+    assert cards_for(harness, "office_zhao") == [] and cards_for(harness, "teacher_li") == []
+    assert not any("休学" in t for t in harness.texts_for("teacher_li"))
+    row = await leave(harness, number)
+    assert (row.status, row.tier_index, row.routing_days) == ("pending", 2, 11)
+    assert "没有找到" in await say(harness, "office_zhao", f"批准 {number}")
+    assert f"单号{number}" in await say(harness, "principal_chen", "待审批")
+    await say(harness, "principal_chen", f"批准 {number}")
+    assert code_from(harness.last_text("parent_liu"))
 
 
 async def test_back_to_back_leaves_are_counted_together(harness: Harness) -> None:

@@ -211,6 +211,22 @@ def test_rules(tmp_path: Path, students: list[str], staff: list[str],
     assert problems_of(tmp_path, students, staff) == expected
 
 
+def test_roles_the_config_names_are_accepted(tmp_path: Path) -> None:
+    """A school whose tiers name 教导处 (篇四) lists its office under that role."""
+    staff = [*STAFF, "钱文,office_qian,教导处,"]
+    assert problems_of(tmp_path, STUDENTS, staff) == [
+        f"staff.csv 第6行: 角色「教导处」不是 {ROLE_LIST} 之一"]
+    roster = read_roster(*write(tmp_path, STUDENTS, staff),
+                         roles=(*roster_import.ROLES, "教导处"))
+    assert roster.staff[-1] == StaffRow(row=6, name="钱文", userid="office_qian", role="教导处",
+                                        grade=None, class_name=None)
+    with pytest.raises(RosterError) as info:
+        read_roster(*write(tmp_path, STUDENTS, [*staff, "钱文,office_qian,教导处,初一(1)班"]),
+                    roles=(*roster_import.ROLES, "教导处"))
+    assert info.value.problems == [
+        "staff.csv 第7行: 只有班主任填写「班级」，教导处应留空（现为「初一(1)班」）"]
+
+
 @pytest.mark.parametrize(("s_head", "t_head", "expected"), [
     pytest.param(
         S_HEAD.replace("家长手机", "家长电话"), T_HEAD,

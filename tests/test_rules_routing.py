@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import ApprovalTier
 from models.rules.routing import (
+    ApprovalTier,
     ReminderStep,
     Route,
+    approval_chain,
     chained_days,
     in_quiet_hours,
     pending_action,
@@ -18,7 +20,13 @@ from models.rules.routing import (
     tier_may_decide,
 )
 
-TIERS = (ApprovalTier(3, "班主任"), ApprovalTier(7, "政教处"), ApprovalTier(14, "校长"))
+# 篇三 §七.1: 三天以内 班主任; 三天至一周 政教处; 两周以内 主管校长 — a week is 5 school days.
+TIERS = (ApprovalTier(3, "班主任"), ApprovalTier(5, "政教处"), ApprovalTier(10, "校长"))
+BEYOND = "校长"  # 篇四 §七.2: 两周以上由校长批准
+CHAIN = approval_chain(TIERS, BEYOND)  # 校长 after 校长 is no new tier
+# 篇四 §七.2: 一日 班主任; 至两周 教导处; 两周以上 校长.
+PIAN_SI = (ApprovalTier(1, "班主任"), ApprovalTier(10, "教导处"))
+PIAN_SI_CHAIN = approval_chain(PIAN_SI, "校长")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REMIND = timedelta(hours=4)
 ESCALATE = timedelta(hours=24)
@@ -31,33 +39,74 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.mark.parametrize(("days", "route"), [
     (0.5, Route("班主任", 0, False)),
-    (3, Route("班主任", 0, False)),
+    (3, Route("班主任", 0, False)),  # 三天以内: 班主任
     (3.5, Route("政教处", 1, False)),
-    (7, Route("政教处", 1, False)),
-    (7.5, Route("校长", 2, False)),
-    (14, Route("校长", 2, False)),
-    (14.5, Route(None, None, True)),  # longer than any tier: 休学, not a leave
-    (15, Route(None, None, True)),
+    (5, Route("政教处", 1, False)),  # 三天至一周: 政教处
+    (5.5, Route("校长", 2, False)),
+    (6, Route("校长", 2, False)),  # more than a school week: 校长, not 政教处
+    (10, Route("校长", 2, False)),  # 两周以内: 主管校长
+    (10.5, Route("校长", 2, True)),  # 两周以上: 校长 too, with the 休学 line
+    (11, Route("校长", 2, True)),
+    (30, Route("校长", 2, True)),
     (0, Route("班主任", 0, False)),  # e.g. a leave on a weekend only
 ])
 def test_routes_by_school_days(days: float, route: Route) -> None:
-    assert route_for(days, TIERS) == route
+    assert route_for(days, TIERS, BEYOND) == route
+
+
+@pytest.mark.parametrize(("days", "route"), [
+    (10, Route("校长", 2, False)),
+    (10.5, Route(None, None, True)),  # beyond_last_tier = "refuse": 休学, not a leave
+    (11, Route(None, None, True)),
+])
+def test_refusing_beyond_the_last_tier(days: float, route: Route) -> None:
+    assert route_for(days, TIERS, None) == route
+    assert route.refused is (route.tier_index is None)
+
+
+@pytest.mark.parametrize(("days", "route"), [
+    (1, Route("班主任", 0, False)),  # 请假一日由班主任批准
+    (1.5, Route("教导处", 1, False)),
+    (5, Route("教导处", 1, False)),
+    (10, Route("教导处", 1, False)),  # 一周至两周之内由教导处批准
+    (10.5, Route("校长", 2, True)),  # 两周以上由校长批准: a tier of its own
+    (40, Route("校长", 2, True)),
+])
+def test_pian_si_tiers(days: float, route: Route) -> None:
+    assert route_for(days, PIAN_SI, "校长") == route
+
+
+@pytest.mark.parametrize(("tiers", "beyond", "chain"), [
+    (TIERS, "校长", TIERS),  # the last tier's own role takes longer leaves too
+    (TIERS, None, TIERS),  # refused: nobody beyond
+    (PIAN_SI, "校长", (*PIAN_SI, ApprovalTier(math.inf, "校长"))),
+    (TIERS, "政教处", (*TIERS, ApprovalTier(math.inf, "政教处"))),  # a different role: a tier
+])
+def test_the_approval_chain(tiers: tuple[ApprovalTier, ...], beyond: str | None,
+                            chain: tuple[ApprovalTier, ...]) -> None:
+    assert approval_chain(tiers, beyond) == chain
 
 
 def test_tiers_are_data() -> None:
     other = (ApprovalTier(1, "班主任"), ApprovalTier(5, "校长"))
-    assert route_for(2, other) == Route("校长", 1, False)
-    assert route_for(5.5, other).too_long
+    assert route_for(2, other, None) == Route("校长", 1, False)
+    assert route_for(5.5, other, None).refused
 
 
 def test_negative_days_are_a_bug() -> None:
     with pytest.raises(ValueError):
-        route_for(-1, TIERS)
+        route_for(-1, TIERS, BEYOND)
+
+
+def test_no_tiers_is_a_bug() -> None:
+    with pytest.raises(ValueError):
+        approval_chain((), BEYOND)
 
 
 @pytest.mark.parametrize(("days", "neighbours", "total", "role"), [
     (2, [2], 4, "政教处"),  # 2+2 back to back cannot stay with the 班主任
-    (3, [3], 6, "政教处"),
+    (3, [2], 5, "政教处"),
+    (3, [3], 6, "校长"),  # 3+3 is more than a school week
     (3, [], 3, "班主任"),
     (2, [2.5, 3], 7.5, "校长"),
     (1.5, [1.5], 3, "班主任"),
@@ -65,7 +114,7 @@ def test_negative_days_are_a_bug() -> None:
 def test_back_to_back_leaves_route_together(days: float, neighbours: list[float], total: float,
                                             role: str) -> None:
     assert chained_days(days, neighbours) == total
-    assert route_for(chained_days(days, neighbours), TIERS).role == role
+    assert route_for(chained_days(days, neighbours), TIERS, BEYOND).role == role
 
 
 @pytest.mark.parametrize(("roles", "routed", "may"), [
@@ -82,12 +131,27 @@ def test_back_to_back_leaves_route_together(days: float, neighbours: list[float]
     (set(), 0, False),
 ])
 def test_who_may_decide(roles: set[str], routed: int, may: bool) -> None:
-    assert tier_may_decide(frozenset(roles), routed, TIERS) is may
+    assert tier_may_decide(frozenset(roles), routed, CHAIN) is may
+
+
+@pytest.mark.parametrize(("roles", "routed", "may"), [
+    ({"班主任"}, 0, True),
+    ({"教导处"}, 0, True),
+    ({"校长"}, 0, True),
+    ({"教导处"}, 1, True),
+    ({"校长"}, 1, True),  # the role beyond the last tier is above it
+    ({"教导处"}, 2, False),  # a leave beyond two weeks: 校长 only
+    ({"班主任", "教导处"}, 2, False),
+    ({"校长"}, 2, True),
+    ({"政教处"}, 0, False),  # not named by these tiers
+])
+def test_who_may_decide_under_pian_si(roles: set[str], routed: int, may: bool) -> None:
+    assert tier_may_decide(frozenset(roles), routed, PIAN_SI_CHAIN) is may
 
 
 def test_deciding_an_unknown_tier_is_a_bug() -> None:
     with pytest.raises(ValueError):
-        tier_may_decide(frozenset({"校长"}), 3, TIERS)
+        tier_may_decide(frozenset({"校长"}), 3, CHAIN)
 
 
 SUBMITTED = local(26, 8)  # Thursday 08:00
@@ -113,7 +177,19 @@ SUBMITTED = local(26, 8)  # Thursday 08:00
 ])
 def test_pending_requests_are_reminded_then_escalated(now: datetime, reminded: bool, tier: int,
                                                       step: ReminderStep) -> None:
-    assert pending_action(SUBMITTED, now, reminded, tier, TIERS, REMIND, ESCALATE,
+    assert pending_action(SUBMITTED, now, reminded, tier, CHAIN, REMIND, ESCALATE,
+                          *QUIET, SHANGHAI) == step
+
+
+@pytest.mark.parametrize(("chain", "reminded", "tier", "step"), [
+    (CHAIN, True, 2, ReminderStep("remind", 2)),  # beyond two weeks sits with 校长: reminded
+    (PIAN_SI_CHAIN, True, 1, ReminderStep("escalate", 2)),  # 教导处 → 校长 beyond the tiers
+    (PIAN_SI_CHAIN, True, 2, ReminderStep("remind", 2)),  # 校长 is the top
+    (TIERS, True, 2, ReminderStep("remind", 2)),  # refusing config: same chain as the tiers
+])
+def test_moving_up_counts_the_role_beyond_the_last_tier(
+        chain: tuple[ApprovalTier, ...], reminded: bool, tier: int, step: ReminderStep) -> None:
+    assert pending_action(SUBMITTED, local(27, 8), reminded, tier, chain, REMIND, ESCALATE,
                           *QUIET, SHANGHAI) == step
 
 

@@ -24,13 +24,12 @@ import aiohttp
 from aiohttp import web
 
 from bot import keys
-from bot.config import ROLES
+from bot.config import staff_roles
 from bot.crypto import WeComCrypto
 from bot.simulator.standin import Delivered, WeComStandIn
 from models.repos.roster import PARENT, RosterRepo
 
 STATIC = Path(__file__).parent / "static"
-ROLE_ORDER = (PARENT, *ROLES)  # 家长, 班主任, 政教处, 校长, 门卫, 管理员
 MAX_CONTENT_CHARS = 2000
 KEEPALIVE_SECONDS = 15.0
 DISCONNECT_CHECK_SECONDS = 1.0
@@ -104,12 +103,13 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def people(request: web.Request) -> web.Response:
-    """Everyone in the demo roster: userid, display name and roles (in ROLE_ORDER)."""
+    """Everyone in the demo roster: userid, display name and roles (家长, then staff roles)."""
     app = request.app
+    role_order = (PARENT, *staff_roles(app[keys.CONFIG]))
     async with app[keys.DB].unit_of_work() as session:
         roster = RosterRepo(session, app[keys.SCHOOL_ID])
         userids: list[str] = []
-        for role in ROLE_ORDER:
+        for role in role_order:
             userids.extend(u for u in await roster.users_with_role(role) if u not in userids)
         out = []
         for userid in userids:
@@ -117,9 +117,9 @@ async def people(request: web.Request) -> web.Response:
             out.append({
                 "userid": userid,
                 "name": await roster.display_name(userid) or userid,
-                "roles": [r for r in ROLE_ORDER if r in roles],
+                "roles": [r for r in role_order if r in roles],
             })
-    return web.json_response({"roles": list(ROLE_ORDER), "people": out},
+    return web.json_response({"roles": list(role_order), "people": out},
                              dumps=_dumps)
 
 

@@ -2,30 +2,57 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-if TYPE_CHECKING:  # only the type: the rules do not depend on the bot package at run time
-    from bot.config import ApprovalTier
+
+@dataclass(frozen=True)
+class ApprovalTier:
+    """Leaves of up to `max_days` school days (half days count) are decided by `role`."""
+
+    max_days: float
+    role: str
 
 
 @dataclass(frozen=True)
 class Route:
-    role: str | None
-    tier_index: int | None
-    too_long: bool  # longer than the top tier: not a leave, the 休学 procedure applies
+    role: str | None  # None: refused, the 休学 procedure applies instead
+    tier_index: int | None  # an index into approval_chain(); None when refused
+    too_long: bool  # longer than the last tier: the 休学 line goes on the echo and the card
+
+    @property
+    def refused(self) -> bool:
+        return self.tier_index is None
 
 
-def route_for(days: float, tiers: Sequence[ApprovalTier]) -> Route:
-    """The first tier whose max_days >= days; beyond the last tier → too_long."""
+def approval_chain(tiers: Sequence[ApprovalTier],
+                   beyond: str | None) -> tuple[ApprovalTier, ...]:
+    """Everyone who may decide, lowest first; a leave's `tier_index` counts in this chain.
+
+    The configured tiers, then the role that takes leaves beyond the last tier (unbounded). When
+    that role is the last tier's own (校长 after 校长), it is no new tier: the last tier takes
+    those leaves too, so a leave is never moved up to the same people. `beyond` None: refused.
+    """
+    if not tiers:
+        raise ValueError("at least one tier is needed")
+    if beyond is None or beyond == tiers[-1].role:
+        return tuple(tiers)
+    return (*tiers, ApprovalTier(math.inf, beyond))
+
+
+def route_for(days: float, tiers: Sequence[ApprovalTier], beyond: str | None) -> Route:
+    """The first tier whose max_days >= days; beyond the last tier → `beyond`, or refused."""
     if days < 0:
         raise ValueError(f"days must not be negative: {days}")
     for index, tier in enumerate(tiers):
         if days <= tier.max_days:
             return Route(role=tier.role, tier_index=index, too_long=False)
-    return Route(role=None, tier_index=None, too_long=True)
+    if beyond is None:
+        return Route(role=None, tier_index=None, too_long=True)
+    return Route(role=beyond, tier_index=len(approval_chain(tiers, beyond)) - 1, too_long=True)
 
 
 def chained_days(days: float, neighbours_days: Sequence[float]) -> float:
@@ -43,8 +70,8 @@ def tier_may_decide(approver_roles: frozenset[str], routed_tier_index: int,
                     tiers: Sequence[ApprovalTier]) -> bool:
     """Whether someone with these roles may decide a request routed to this tier.
 
-    The routed tier or any higher one. Ownership (a 班主任 decides only for their own class) is
-    checked by the caller; this is about roles only.
+    The routed tier or any higher one of the chain (approval_chain()). Ownership (a 班主任
+    decides only for their own class) is checked by the caller; this is about roles only.
     """
     if not 0 <= routed_tier_index < len(tiers):
         raise ValueError(f"no tier {routed_tier_index}")
@@ -64,7 +91,10 @@ def pending_action(submitted_at: datetime, now: datetime, reminded: bool, tier_i
                    tiers: Sequence[ApprovalTier], remind_after: timedelta,
                    escalate_after: timedelta, quiet_start: time, quiet_end: time,
                    tz: tzinfo) -> ReminderStep:
-    """What to do now for a request still pending at tier `tier_index`.
+    """What to do now for a request still pending at tier `tier_index` of the chain `tiers`.
+
+    `tiers` is approval_chain(): a leave beyond the last configured tier sits at its top, and one
+    at the last configured tier moves up to the role beyond it when that is a different role.
 
     `submitted_at` is when the request reached its current tier (the submit time, or the last
     escalation). Steps, and what the caller records after acting on one:

@@ -23,7 +23,7 @@ async def approval_reminder(ctx: JobContext) -> None:
     reminded = moved = 0
     for leave in await leaves.pending():
         step = pending_action(leave.tier_since, ctx.now, leave.reminded, leave.tier_index,
-                              approval.tiers, timedelta(hours=approval.remind_after_hours),
+                              approval.chain, timedelta(hours=approval.remind_after_hours),
                               timedelta(hours=approval.escalate_after_hours),
                               approval.quiet_start, approval.quiet_end, ctx.config.school.tz)
         if step.kind == "none":

@@ -16,7 +16,8 @@ def ladder_from(ctx: JobContext) -> Ladder:
     return Ladder(office_after=t.office_after_days, principal_after=t.principal_after_days,
                   dropout_after=t.dropout_after_days, term_periods_limit=t.term_periods_limit,
                   periods_per_day=t.periods_per_day,
-                  leave_advisory_days=t.leave_advisory_weeks * 5)
+                  leave_advisory_days=t.leave_advisory_weeks
+                  * ctx.config.approval.school_days_per_week)
 
 
 async def escalation(ctx: JobContext) -> None:
