@@ -119,6 +119,12 @@ async def test_a_temporary_leave_on_an_unknown_day_still_lets_the_child_go(demo_
             row = await session.scalar(select(Leave))
         assert row is not None and row.days == 1  # 10:00–16:00: morning and afternoon
         assert any("电话联系" in t for t in h.texts_for("parent_liu"))
+        code = code_from(reply)
+        assert "离校" in await say(h, "guard_sun", f"放行 {code}")
+        h.clock.advance(hours=4)  # back at 14:00, before 16:00
+        assert "返校" in await say(h, "guard_sun", f"返校 {code}")
+        row = await leave(h, row.id)
+        assert row.status == "returned" and row.days == 1
 
 
 async def test_the_admin_is_told_once_a_week_until_the_year_is_declared(demo_db: str) -> None:
