@@ -141,7 +141,8 @@ async def test_the_admin_is_told_once_a_week_until_the_year_is_declared(demo_db:
                 told_on.append(clock().day)
         assert told_on == [1, 8]
         text = h.last_text("admin_zhou")
-        assert text.startswith("2027年的放假安排还没有录入。系统知道的国家放假安排只到2026年12月31日")
+        assert text.startswith("2027年的放假安排还没有录入。"
+                               "系统知道的国家放假安排只到2026年12月31日")
         assert "[calendar.national.2027]" in text and "qingjia calendar check" in text
         assert not ISO_DATE.search(text) and len(text.encode()) <= 2048
         assert {d.touser for d in h.standin.delivered} == {"admin_zhou"}
