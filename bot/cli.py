@@ -1,4 +1,4 @@
-"""The `qingjia` command: migrate, import-roster, serve, demo."""
+"""The `qingjia` command: migrate, import-roster, serve, jobs, run-job, calendar check, demo."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StartupError, create_app
+from bot.calendar_report import check_report, warn_at_startup
 from bot.config import Config, ConfigError, load_config, resolve_config_path, staff_roles
 from bot.school import open_school
 from models.clock import Clock, utc_now
@@ -41,7 +43,7 @@ def main(argv: list[str] | None = None, *, clock: Clock = utc_now) -> int:
     try:
         config = load_config(resolve_config_path(args.config))
         args.clock = clock
-        args.run(config, args)
+        status = args.run(config, args)
     except (ConfigError, CommandError, RosterError, StartupError) as exc:
         print(f"qingjia: {exc}", file=sys.stderr)
         return 1
@@ -54,16 +56,16 @@ def main(argv: list[str] | None = None, *, clock: Clock = utc_now) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    return 0
+    return status or 0
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qingjia", description="请假通 school leave service")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, run: Callable[[Config, argparse.Namespace], None],
-                help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text)
+    def command(name: str, run: Callable[[Config, argparse.Namespace], int | None],
+                help_text: str, within: Any = sub) -> argparse.ArgumentParser:
+        p = within.add_parser(name, help=help_text)
         p.add_argument("--config", help="config file (default ./config.toml, else $QINGJIA_CONFIG)")
         p.set_defaults(run=run)
         return p
@@ -79,6 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("name", help="job name (see `qingjia jobs`)")
     run.add_argument("--date", type=_iso_date, help="school date YYYY-MM-DD (default today)")
     command("demo", _demo, "migrate, load the demo school and run with the local simulator")
+    calendar = sub.add_parser("calendar", help="the school calendar")
+    command("check", _calendar_check, "each term's school days and the dates still unknown",
+            within=calendar.add_subparsers(dest="calendar_command", required=True))
     return parser
 
 
@@ -148,7 +153,19 @@ def _run_job(config: Config, args: argparse.Namespace) -> None:
     asyncio.run(_with_runner(config, args.clock, run))
 
 
+def _calendar_check(config: Config, args: argparse.Namespace) -> int:
+    """Exit 1 while a date of the current or next term is unknown."""
+    lines, blocked = check_report(config.calendar, _today(config, args.clock))
+    print("\n".join(lines))
+    return 1 if blocked else 0
+
+
+def _today(config: Config, clock: Clock) -> date:
+    return clock().astimezone(config.school.tz).date()
+
+
 def _serve(config: Config, args: argparse.Namespace) -> None:
+    warn_at_startup(config.calendar, _today(config, args.clock))
     web.run_app(create_app(config, clock=args.clock), host=config.server.host,
                 port=config.server.port, access_log=None,
                 print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"))

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+<<<<<<< HEAD
 from models.rules.calendar import SchoolCalendar, Term
 from models.rules.routing import ApprovalTier, approval_chain
+=======
+from models.rules.calendar import DeclaredYear, SchoolCalendar, Term
+>>>>>>> calendar
 
 ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; the approval tiers may add more
 NOT_APPROVERS = ("家长", "门卫", "管理员")  # roles with other duties: never a tier's role
@@ -280,6 +284,43 @@ def _school(r: _Reader) -> SchoolConfig:
     return school
 
 
+def _national(r: _Reader) -> tuple[DeclaredYear, ...]:
+    """`[calendar.national.YYYY]`: the years whose national schedule the school declares."""
+    years = []
+    for name, item in r.table("calendar.national").items():
+        key = f"calendar.national.{name}"
+        if not (name.isdigit() and len(name) == 4):
+            raise ConfigError(f"{key}: the table's name must be a year, e.g. "
+                              "[calendar.national.2027]")
+        if not isinstance(item, dict):
+            raise ConfigError(f"{key}: must be a table with holidays and workdays")
+        years.append(_declared_year(key, int(name), item))
+    return tuple(sorted(years, key=lambda y: y.year))
+
+
+def _declared_year(key: str, year: int, item: dict[str, Any]) -> DeclaredYear:
+    extra = sorted(set(item) - {"holidays", "workdays"})
+    if extra:
+        raise ConfigError(f"{key}.{extra[0]}: unknown key (a year has holidays and workdays)")
+    sub = _Reader(item, prefix=key + ".")
+    holidays, workdays = set(sub.days("holidays")), set(sub.days("workdays"))
+    if not holidays:
+        raise ConfigError(f"{key}.holidays: must list the year's days off, as the State "
+                          "Council's notice gives them")
+    for list_name, days in (("holidays", holidays), ("workdays", workdays)):
+        outside = sorted(d for d in days if d.year != year)
+        if outside:
+            raise ConfigError(f"{key}.{list_name}: {outside[0]} is not in {year}")
+    both = sorted(holidays & workdays)
+    if both:
+        raise ConfigError(f"{key}: {both[0]} is in both holidays and workdays")
+    weekdays = sorted(d for d in workdays if d.weekday() < 5)
+    if weekdays:
+        raise ConfigError(f"{key}.workdays: {weekdays[0]} is a weekday; list only the weekend "
+                          "days that are worked (调休)")
+    return DeclaredYear(year, frozenset(holidays), frozenset(workdays))
+
+
 def _calendar(r: _Reader) -> SchoolCalendar:
     terms = []
     for i, item in enumerate(r.tables("calendar.terms")):
@@ -295,6 +336,7 @@ def _calendar(r: _Reader) -> SchoolCalendar:
         terms=tuple(sorted(terms, key=lambda t: t.start)),
         days_off=frozenset(r.days("calendar.extra_days_off")),
         make_up_days=frozenset(r.days("calendar.extra_school_days")),
+        declared=_national(r),
     )
 
 
@@ -414,6 +456,12 @@ class _Reader:
             return time.fromisoformat(value)
         except (TypeError, ValueError) as exc:
             raise self._fail(key, 'must be a time like "09:00"') from exc
+
+    def table(self, key: str) -> dict[str, Any]:
+        value = self._get(key, {})
+        if not isinstance(value, dict):
+            raise self._fail(key, "must be a table")
+        return value
 
     def day(self, key: str) -> date:
         return self._as_date(key, self._get(key, _MISSING))

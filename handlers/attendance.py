@@ -10,7 +10,7 @@ from handlers.leave_desk import LeaveDesk
 from models.repos.attendance import AttendanceRepo
 from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
-from models.rules.calendar import DayKind
+from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
 
 router = Router("attendance", roles=frozenset({"班主任"}))
@@ -31,11 +31,14 @@ async def attendance(args: str, user: User, desk: LeaveDesk, attendance: Attenda
         labels = "、".join(c.label for c in classes)
         return f"您是多个班级的班主任（{labels}），请写明班级，例如：考勤 {classes[0].label} 全勤"
     kind = desk.config.calendar.kind(today)
-    if kind is not DayKind.SCHOOL_DAY and words:
+    if kind is DayKind.DAY_OFF and words:
         return "今天不是上课日，不需要报考勤。"
+    # An unknown day is recorded (the teacher knows who is absent) but never judged as 旷课.
+    note = (f"\n注意：{not_entered(today.year)}。录入之前不判定旷课。"
+            if kind is DayKind.UNKNOWN else "")
     repo = attendance
     if not words:
-        return await _show(repo, cls, desk)
+        return await _show(repo, cls, desk) + note
     if words[0] == "全勤" and len(words) == 1:
         absences: list[tuple[int, int, int]] = []
     elif words[0] == "缺勤" and len(words) > 1:
@@ -53,7 +56,7 @@ async def attendance(args: str, user: User, desk: LeaveDesk, attendance: Attenda
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
     shown = await _show(repo, cls, desk)
-    return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}"
+    return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
 
 
 def _pick_class(classes: list[SchoolClass],

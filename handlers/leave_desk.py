@@ -213,7 +213,9 @@ class LeaveDesk:
         counted = 0.0
         for n in range(leave.start_slot, end_slot + 1):
             day = date.fromordinal(n // 2)
-            if self.config.calendar.kind(day) is DayKind.SCHOOL_DAY:
+            # An unknown day inside a leave was counted when the leave was made (临时请假: the
+            # child was in school); never more than the leave's own count.
+            if self.config.calendar.kind(day) is not DayKind.DAY_OFF:
                 counted += 0.5
         return {"end_slot": end_slot, "end_date": date.fromordinal(end_slot // 2),
                 "days": min(counted, leave.days)}

@@ -75,7 +75,7 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
     try:
         days = count_school_days(span, calendar)
     except CalendarUnknown as exc:
-        raise Refusal(f"{exc}，暂时无法办理这段日期的请假。请联系班主任。") from exc
+        raise Refusal(_unknown_refusal(exc)) from exc
     if days == 0:
         raise Refusal("所选日期都不是上课日，不需要请假。")
     _check_backdating(desk, span)
@@ -100,10 +100,14 @@ def _check_backdating(desk: LeaveDesk, span: DateSpan) -> None:
     try:
         past = count_school_days(DateSpan(span.start, "am", today - timedelta(days=1), "pm"),
                                  desk.config.calendar)
-    except CalendarUnknown:
-        past = float("inf")
+    except CalendarUnknown as exc:
+        raise Refusal(_unknown_refusal(exc)) from exc
     if past > limit:
         raise Refusal(f"开始日期早于{limit}个上课日之前，无法在线补假，请联系班主任。")
+
+
+def _unknown_refusal(exc: CalendarUnknown) -> str:
+    return f"暂时无法办理这段日期的请假：{exc}。"
 
 
 def _chained_days(desk: LeaveDesk, span: DateSpan, open_leaves: list[Leave]) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import time
 
 from handlers import leave_views as views
@@ -59,10 +60,13 @@ async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
             return f"{student.name}已有覆盖今天的请假（单号{other.id}），请直接使用其放行码。"
     span = DateSpan(local.date(), start_half, local.date(), end_half,  # type: ignore[arg-type]
                     (local.time().replace(second=0, microsecond=0), until))
+    calendar, note = desk.config.calendar, ""
     try:
-        days = count_school_days(span, desk.config.calendar)
-    except CalendarUnknown:
-        days = 0.5
+        days = count_school_days(span, calendar)
+    except CalendarUnknown as exc:  # the student is in school today: it is a school day
+        days = count_school_days(span, replace(
+            calendar, make_up_days=calendar.make_up_days | {local.date()}))
+        note = f"\n注意：{exc}。今天按上课日记录。"
     code = passcode.new_code()
     reason = match["reason"].strip()[:200]
     leave = await desk.leaves.add(Leave(
@@ -78,7 +82,7 @@ async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
         desk.notify.send(guardian, f"班主任{user.name}已与您电话联系：{student.name}因「{reason}」"
                                    f"在校临时请假，{until:%H:%M}前可离校（单号{leave.id}）。"
                                    "离校和返校时会再通知您。")
-    return desk.pass_message(leave, student.name, code)
+    return desk.pass_message(leave, student.name, code) + note
 
 
 @router.on(Command("销假"))

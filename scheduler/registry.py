@@ -8,6 +8,7 @@ from bot.config import Config
 from models.rules.calendar import DayKind
 from scheduler.jobs.approvals import approval_reminder
 from scheduler.jobs.attendance import attendance_office_alert, attendance_reminder
+from scheduler.jobs.calendar import calendar_reminder
 from scheduler.jobs.escalation import escalation
 from scheduler.jobs.truancy import truancy
 from scheduler.runner import Job
@@ -15,6 +16,9 @@ from scheduler.runner import Job
 
 def _at(attr: str):  # type: ignore[no-untyped-def]
     return lambda config: getattr(config.attendance, attr)
+
+
+CALENDAR_REMINDER_AT = time(8, 0)
 
 
 def _after_truancy(config: Config) -> time:
@@ -34,6 +38,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _after_truancy, escalation),
     Job("approval-reminder", "remind pending approvals, move them one tier up",
         None, approval_reminder, every_minutes=15, school_days_only=False),
+    Job("calendar-reminder", "next year's national calendar not declared: tell the 管理员 weekly",
+        lambda config: CALENDAR_REMINDER_AT, calendar_reminder, school_days_only=False),
 )}
 
 

@@ -100,9 +100,7 @@ async def test_refusals_say_why(harness: Harness) -> None:
     await say(harness, "parent_liu", "取消")
     old = await say(harness, "parent_liu", "请假 11月2日 事假 补请")
     assert "补假" in old or "上课日之前" in old
-    await say(harness, "parent_liu", "取消")
-    unknown = await say(harness, "parent_liu", "请假 1月25日到2月24日 事假 出国")
-    assert "2027" in unknown and "国家放假安排" in unknown
+    # A year nobody declared: tests/test_calendar_e2e.py (its own calendar, not the package's).
 
 
 async def test_overlap_with_an_open_leave_is_refused(harness: Harness) -> None:

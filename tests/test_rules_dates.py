@@ -6,11 +6,14 @@ from datetime import date, time
 
 import pytest
 
-from models.rules.calendar import SchoolCalendar, Term
+from models.rules.calendar import DeclaredYear, SchoolCalendar, Term
 from models.rules.cn_numbers import cn_to_int, replace_cn_numbers
 from models.rules.dates import DatePhraseError, DateSpan, Half, HalfDayPoint, parse_date_phrase
+from tests.calendars import KNOWS_2026
 
-CAL = SchoolCalendar(terms=(Term("2026秋", date(2026, 9, 1), date(2027, 1, 22)),))
+# 2027 is a year nobody declared: the package this calendar uses knows no year after 2026.
+CAL = SchoolCalendar(terms=(Term("2026秋", date(2026, 9, 1), date(2027, 1, 22)),),
+                     package=KNOWS_2026)
 THU = date(2026, 11, 26)  # a Thursday in term
 MON = date(2026, 11, 23)  # the Monday of the same week
 YEAR_END = date(2026, 12, 28)  # a Monday, the last week of 2026
@@ -185,7 +188,7 @@ def test_a_window_on_a_named_day() -> None:
     ("1.3天", THU, "按整天或半天"),
     ("1.5天半", THU, "按整天或半天"),
     ("2030年1月1日", THU, "2030年太远了"),
-    ("4天", YEAR_END, "还不知道2027年的放假安排"),  # 12-29..31, then 2027 is unknown
+    ("4天", YEAR_END, "2027年的放假安排还没有录入，请联系学校管理员"),  # 12-29..31, then 2027
     ("明天上午下午", THU, "没看懂"),
     ("今天 病假", THU, "没看懂"),
 ])
@@ -221,3 +224,10 @@ def test_replaces_numeral_runs_in_text() -> None:
     assert replace_cn_numbers("十二月三十一日下午两点") == "12月31日下午2点"
     with pytest.raises(ValueError):
         replace_cn_numbers("一二月")
+
+
+def test_a_count_runs_on_into_a_year_the_school_declared() -> None:
+    declared = SchoolCalendar(terms=CAL.terms, package=KNOWS_2026, declared=(
+        DeclaredYear(2027, frozenset({d(1, 1, 2027)})),))  # invented for the test
+    span = parse_date_phrase("4天", YEAR_END, declared)
+    assert span == whole(d(12, 29), d(1, 4, 2027))  # Tue–Thu, then (Fri 1-1 off) Monday

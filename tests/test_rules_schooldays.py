@@ -7,7 +7,7 @@ from datetime import date, time
 import chinese_calendar
 import pytest
 
-from models.rules.calendar import SchoolCalendar, Term
+from models.rules.calendar import DeclaredYear, SchoolCalendar, Term
 from models.rules.dates import DateSpan
 from models.rules.schooldays import (
     CalendarUnknown,
@@ -15,10 +15,13 @@ from models.rules.schooldays import (
     describe_span,
     only_non_school_days_between,
 )
+from tests.calendars import KNOWS_2026
 
 AUTUMN = Term("2026秋", date(2026, 9, 1), date(2027, 1, 22))
-CAL = SchoolCalendar(terms=(AUTUMN,))
-TWO_TERMS = SchoolCalendar(terms=(Term("2026春", date(2026, 3, 2), date(2026, 7, 10)), AUTUMN))
+# 2027 is a year nobody declared: the package these calendars use knows no year after 2026.
+CAL = SchoolCalendar(terms=(AUTUMN,), package=KNOWS_2026)
+TWO_TERMS = SchoolCalendar(terms=(Term("2026春", date(2026, 3, 2), date(2026, 7, 10)), AUTUMN),
+                           package=KNOWS_2026)
 
 
 def d(month: int, day: int, year: int = 2026) -> date:
@@ -34,8 +37,6 @@ def test_the_national_calendar_facts_these_tests_rely_on() -> None:
     assert not chinese_calendar.is_workday(d(10, 1))  # National Day
     assert chinese_calendar.is_workday(d(10, 10))  # 调休: a Saturday worked for the holiday
     assert d(10, 10).weekday() == 5
-    with pytest.raises(NotImplementedError):  # chinesecalendar 1.11 stops at 2026
-        chinese_calendar.is_workday(d(1, 4, 2027))
 
 
 @pytest.mark.parametrize(("leave", "calendar", "days"), [
@@ -64,6 +65,9 @@ def test_the_national_calendar_facts_these_tests_rely_on() -> None:
     # the school's own overrides win
     (span(d(12, 7), d(12, 9)), SchoolCalendar((AUTUMN,), days_off=frozenset({d(12, 8)})), 2),
     (span(d(12, 5), d(12, 6)), SchoolCalendar((AUTUMN,), make_up_days=frozenset({d(12, 5)})), 1),
+    # a year the school declared counts as declared
+    (span(d(12, 30), d(1, 5, 2027)), SchoolCalendar((AUTUMN,), package=KNOWS_2026, declared=(
+        DeclaredYear(2027, frozenset({d(1, 1, 2027)})),)), 4),  # Wed, Thu, (Fri off), Mon, Tue
 ])
 def test_counts_school_days(leave: DateSpan, calendar: SchoolCalendar, days: float) -> None:
     assert count_school_days(leave, calendar) == days
@@ -73,14 +77,13 @@ def test_counts_school_days(leave: DateSpan, calendar: SchoolCalendar, days: flo
     (span(d(1, 4, 2027), d(1, 6, 2027)), d(1, 4, 2027)),
     (span(d(12, 30), d(1, 4, 2027)), d(1, 1, 2027)),  # known days first, then the unknown one
 ])
-def test_a_year_the_national_calendar_does_not_know_cannot_be_counted(
-        leave: DateSpan, unknown_day: date) -> None:
-    # Designed fail-closed behaviour: 2027 holidays are not published in chinesecalendar 1.11,
-    # so a span reaching into 2027 (in term) is not counted at all rather than counted wrong.
+def test_a_year_nobody_declared_cannot_be_counted(leave: DateSpan, unknown_day: date) -> None:
+    # Fail closed: a span reaching into an unknown year (in term) is not counted at all rather
+    # than counted wrong; the user is told in plain words, with the year and no date.
     with pytest.raises(CalendarUnknown) as caught:
         count_school_days(leave, CAL)
     assert caught.value.day == unknown_day
-    assert "2027" in str(caught.value)
+    assert str(caught.value) == "2027年的放假安排还没有录入，请联系学校管理员"
 
 
 @pytest.mark.parametrize(("leave", "days", "text"), [

@@ -13,8 +13,8 @@ How a phrase is read (today is always a parameter, never the clock):
   start's month (从12月1号到3号), a month/day earlier in the year than the start is next year's
   (12月30日到1月2日). An end before its start is refused.
 - 3天 / 两天半 / 请假两天 / 半天: N school days from the first school day after today; a half
-  day ends in the morning (am) of the last day. A day whose year the national calendar does not
-  know yet stops the count with a DatePhraseError (write the dates instead).
+  day ends in the morning (am) of the last day. A day whose year's national schedule is not
+  entered yet stops the count with a DatePhraseError that says so in plain words.
 - A clock window (今天下午两点到四点, 14:00-16:00, 下午2点到4点) is one day (default today)
   with `window` set. The end inherits 上午/下午 from the start; without either, a time outside
   06:00–22:00 is refused. Halves: am if the window starts before 12:00, pm if it ends after 12:00.
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Literal
 
-from models.rules.calendar import DayKind, SchoolCalendar
+from models.rules.calendar import DayKind, SchoolCalendar, not_entered
 from models.rules.cn_numbers import replace_cn_numbers
 
 Half = Literal["am", "pm"]
@@ -144,7 +144,7 @@ class _Parser:
             day += timedelta(days=1)
             kind = self.calendar.kind(day)
             if kind is DayKind.UNKNOWN:
-                raise self.fail(f"：还不知道{day.year}年的放假安排，没法数上课日，请写明起止日期")
+                raise self.fail(f"没法数上课日：{not_entered(day.year)}")
             if kind is DayKind.SCHOOL_DAY:
                 days.append(day)
                 if len(days) == math.ceil(n):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from models.rules.calendar import DayKind, SchoolCalendar
+from models.rules.calendar import DayKind, SchoolCalendar, not_entered
 from models.rules.dates import DateSpan
 
 WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -12,10 +12,13 @@ _HALF_NAMES = {"am": "上午", "pm": "下午"}
 
 
 class CalendarUnknown(Exception):
-    """A day whose year the national calendar does not know yet: the span cannot be counted."""
+    """A day whose year's national schedule nobody has given us yet: the span cannot be counted.
+
+    The message is what the user reads, in plain words: the year, never the date.
+    """
 
     def __init__(self, day: date) -> None:
-        super().__init__(f"还不知道{day.year}年的国家放假安排（{day.isoformat()}）")
+        super().__init__(not_entered(day.year))
         self.day = day
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from models.repos.attendance import AttendanceRepo, TruantRow
 from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
+from scheduler.jobs.calendar import ADMIN, how_to_declare
 from scheduler.runner import JobContext
 
 BATCH = 500
@@ -16,9 +17,9 @@ async def truancy(ctx: JobContext) -> None:
     kind = ctx.config.calendar.kind(ctx.day)
     roster = RosterRepo(ctx.session, ctx.school_id)
     if kind is DayKind.UNKNOWN:
-        for admin in await roster.users_with_role("管理员"):
-            ctx.notify.send(admin, f"还不知道{ctx.day.year}年的国家放假安排，{ctx.day}未判定旷课。"
-                                   "请升级 chinesecalendar 或在配置中写明校历。",
+        for admin in await roster.users_with_role(ADMIN):
+            ctx.notify.send(admin, f"{ctx.day.year}年的放假安排还没有录入，{ctx.day.month}月"
+                                   f"{ctx.day.day}日没有判定旷课。\n{how_to_declare(ctx.day.year)}",
                             key=f"truancy-unknown:{ctx.day}:{admin}")
         ctx.counts["skipped"] = "calendar unknown"
         return
