@@ -12,12 +12,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-<<<<<<< HEAD
-from models.rules.calendar import SchoolCalendar, Term
-from models.rules.routing import ApprovalTier, approval_chain
-=======
 from models.rules.calendar import DeclaredYear, SchoolCalendar, Term
->>>>>>> calendar
+from models.rules.routing import ApprovalTier, approval_chain
 
 ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; the approval tiers may add more
 NOT_APPROVERS = ("家长", "门卫", "管理员")  # roles with other duties: never a tier's role
