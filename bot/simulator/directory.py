@@ -1,0 +1,40 @@
+"""Who the simulator knows: everyone in the demo school's roster, with their roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import ROLES
+from bot.simulator.oauth import Person
+from models.db import Database
+from models.repos.roster import PARENT, RosterRepo
+
+ROLE_ORDER = (PARENT, *ROLES)  # 家长, 班主任, 政教处, 校长, 门卫, 管理员
+
+
+@dataclass(frozen=True)
+class Entry:
+    userid: str
+    name: str
+    roles: tuple[str, ...]  # in ROLE_ORDER
+
+
+async def roster_entries(db: Database, school_id: int) -> list[Entry]:
+    """Everyone holding a role, grouped by their first role in ROLE_ORDER."""
+    async with db.read() as session:
+        roster = RosterRepo(session, school_id)
+        userids: list[str] = []
+        for role in ROLE_ORDER:
+            userids.extend(u for u in await roster.users_with_role(role) if u not in userids)
+        out = []
+        for userid in userids:
+            roles = await roster.roles_of(userid)
+            out.append(Entry(userid, await roster.display_name(userid) or userid,
+                             tuple(r for r in ROLE_ORDER if r in roles)))
+    return out
+
+
+async def roster_people(db: Database, school_id: int) -> list[Person]:
+    """The roster as the stand-in's sign-in sees it: every one of them a WeCom member."""
+    return [Person(e.userid, e.name, "member", "、".join(e.roles))
+            for e in await roster_entries(db, school_id)]
