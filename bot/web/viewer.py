@@ -12,7 +12,6 @@ from models.repos.roster import PARENT, RosterRepo
 from models.rules.access import Reader, is_staff
 
 
-
 @dataclass(frozen=True)
 class Viewer:
     """Who is signed in and what the roster says about them on this request."""
