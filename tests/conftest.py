@@ -32,6 +32,16 @@ def _no_real_clock() -> datetime:
                         "(mark the test `real_clock` if it truly runs on wall time)")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in one line when the browser tests were not run, and why."""
+    reasons = {str(report.longrepr[2]).removeprefix("Skipped: ")
+               for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple) and "browser tests not run" in
+               str(report.longrepr[2])}
+    for reason in sorted(reasons):
+        terminalreporter.write_line(reason)
+
+
 @pytest.fixture(autouse=True)
 def _guard_real_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with the real clock forbidden unless it says otherwise."""

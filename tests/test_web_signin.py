@@ -235,7 +235,7 @@ async def test_pages_carry_a_strict_policy_and_no_third_party_origin(harness: Ha
                  await harness.client.get("/h5/no-such-page")):
         assert resp.headers["Content-Security-Policy"] == CSP
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
-        assert resp.headers["Referrer-Policy"] == "no-referrer"
+        assert resp.headers["Referrer-Policy"] == "same-origin"
         assert "no-store" in resp.headers["Cache-Control"]
         text = await resp.text()
         assert "http://" not in text and "https://" not in text

@@ -111,7 +111,7 @@ def _own_origins(request: web.Request) -> set[str]:
 def _harden(headers: CIMultiDict[str], path: str) -> None:
     headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
-    headers["Referrer-Policy"] = "no-referrer"
+    headers["Referrer-Policy"] = "same-origin"  # a form POST still carries its Origin
     headers["X-Frame-Options"] = "DENY"
     if path.startswith(ASSETS):
         headers.setdefault("Cache-Control", "public, max-age=604800")
