@@ -88,11 +88,14 @@ class LiveSite:
         return Harness(self._client, app[STATE].standin, app[keys.CONFIG], self.clock)
 
     def say(self, userid: str, text: str) -> str:
-        """A chat message through the real callback; the last text the sender got back."""
+        """A chat message typed in the console (so it shows there too) and sealed through the
+        real callback; the last text the sender got back."""
         return self.run(self._say(userid, text))
 
     async def _say(self, userid: str, text: str) -> str:
-        assert await self.harness.say(userid, text) == 200
+        resp = await self.harness.client.post("/sim/say", json={"userid": userid,
+                                                                "content": text})
+        assert resp.status == 200, await resp.text()
         await self.harness.drain()
         return self.harness.last_text(userid)
 
@@ -110,6 +113,7 @@ def chromium(width: int, height: int) -> Any:
     driver = webdriver.Chrome(options=options,
                               service=Service(executable_path=shutil.which("chromedriver")))
     driver.profile_dir = Path(profile)  # type: ignore[attr-defined]
+    driver.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Shanghai"})
     set_viewport(driver, width, height)
     return driver
 
