@@ -45,19 +45,22 @@ async def load_viewer(db: Database, school_id: int, identity: Identity) -> Viewe
     """Roles, children and classes from the roster.
 
     A 家校 parent is not a member: their id lives in another directory (it may even equal a
-    member's userid), so they get the 家长 role through their children and never a staff role.
+    member's userid), so they get the 家长 role through their children and never a staff role
+    or a staff name. (Guardians are matched by id alone until the roster records each
+    guardian's channel.)
     """
     async with db.read() as session:
         roster = RosterRepo(session, school_id)
         children = frozenset(s.id for s in await roster.children_of(identity.userid))
-        name = await roster.display_name(identity.userid) or ""
         if identity.kind == MEMBER:
+            name = await roster.display_name(identity.userid)
             roles = await roster.roles_of(identity.userid)
             classes = frozenset(c.id for c in await roster.class_of_teacher(identity.userid))
         else:
+            name = await roster.guardian_name(identity.userid)
             roles = frozenset({PARENT}) if children else frozenset()
             classes = frozenset()
-    return Viewer(identity, name, Reader(roles=roles, children=children, classes=classes))
+    return Viewer(identity, name or "", Reader(roles=roles, children=children, classes=classes))
 
 
 def remember(request: web.Request, identity: Identity, viewer: Viewer | None) -> None:
