@@ -18,6 +18,7 @@ from bot.inbox_worker import InboxWorker
 from bot.inbox_writer import InboxWriter
 from bot.outbox_worker import OutboxWorker
 from bot.school import open_school
+from bot.web import setup_web
 from bot.wecom_client import WeComClient
 from handlers.engine import Dispatcher
 from handlers.routing import ROUTERS
@@ -44,6 +45,7 @@ def create_app(config: Config, *, clock: Clock = utc_now,
     app.add_routes(callback.routes)
     app.add_routes(health.routes)
     app.add_routes(passes.routes)
+    setup_web(app)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_workers(run_workers))
     return app
@@ -70,6 +72,7 @@ def _workers(run: bool):  # type: ignore[no-untyped-def]
         timeout = aiohttp.ClientTimeout(total=config.wecom.request_timeout_seconds)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             client = WeComClient(http, config.wecom)
+            app[keys.WECOM] = client
             outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock)
             dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
             inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,

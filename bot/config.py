@@ -23,6 +23,7 @@ _ROLE_NAME = re.compile(r"[^\s,，、/;；|\"'=]{1,16}")
 # 篇三 §七.1: 三天以内 班主任, 三天至一周 政教处, 两周以内 主管校长 (a week is five school days).
 DEFAULT_TIERS = (("max_days", 3, "班主任"), ("max_weeks", 1, "政教处"), ("max_weeks", 2, "校长"))
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
+DEFAULT_OAUTH_BASE = "https://open.weixin.qq.com"
 
 
 class ConfigError(Exception):
@@ -45,6 +46,7 @@ class WeComConfig:
     token: str
     encoding_aes_key: str
     api_base: str = DEFAULT_API_BASE
+    oauth_base: str = DEFAULT_OAUTH_BASE
     timestamp_window_seconds: int = 300
     request_timeout_seconds: float = 5.0
 
@@ -138,6 +140,11 @@ class GateConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    session_hours: int = 24
+
+
+@dataclass(frozen=True)
 class SecurityConfig:
     secret_key: str
 
@@ -162,6 +169,7 @@ class Config:
     dialog: DialogConfig = field(default_factory=DialogConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 def staff_roles(config: Config) -> tuple[str, ...]:
@@ -240,6 +248,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             wrong_code_window_minutes=r.whole("gate.wrong_code_window_minutes", 10, lo=1),
             lock_minutes=r.whole("gate.lock_minutes", 15, lo=1),
         ),
+        web=WebConfig(session_hours=r.whole("web.session_hours", 24, lo=1, hi=24 * 7)),
     )
 
 
@@ -255,6 +264,7 @@ def _wecom(r: _Reader) -> WeComConfig:
         token=r.text("wecom.token"),
         encoding_aes_key=aes_key,
         api_base=r.text("wecom.api_base", DEFAULT_API_BASE).rstrip("/"),
+        oauth_base=r.text("wecom.oauth_base", DEFAULT_OAUTH_BASE).rstrip("/"),
         timestamp_window_seconds=r.whole("wecom.timestamp_window_seconds", 300, lo=1),
         request_timeout_seconds=r.number("wecom.request_timeout_seconds", 5.0, lo=0.1),
     )

@@ -9,6 +9,7 @@ from bot.crypto import WeComCrypto
 from bot.inbox_worker import InboxWorker
 from bot.inbox_writer import InboxWriter
 from bot.outbox_worker import OutboxWorker
+from bot.wecom_client import WeComClient
 from models.clock import Clock
 from models.db import Database
 from scheduler.runner import JobRunner
@@ -22,3 +23,4 @@ INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 JOB_RUNNER = web.AppKey("job_runner", JobRunner)
+WECOM = web.AppKey("wecom", WeComClient)

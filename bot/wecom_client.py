@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -18,6 +19,8 @@ log = logging.getLogger("qingjia.wecom")
 TOKEN_PATH = "/cgi-bin/gettoken"
 SEND_PATH = "/cgi-bin/message/send"
 UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
+OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
+SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
 RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, rate limit, concurrency limit
 TOKEN_ERRCODES = frozenset({40014, 42001})  # access_token invalid / expired
@@ -33,6 +36,22 @@ class WeComError(Exception):
         self.errcode = errcode
         self.errmsg = errmsg
         self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class OAuthUser:
+    """`auth/getuserinfo`'s answer: `userid` for a member, else the non-member's `openid`."""
+
+    userid: str | None
+    openid: str | None
+
+
+@dataclass(frozen=True)
+class SchoolUser:
+    """`school/getuserinfo`'s answer: a 家校 parent's `parent_userid` or a student's id."""
+
+    parent_userid: str | None
+    student_userid: str | None
 
 
 class WeComClient:
@@ -71,6 +90,17 @@ class WeComClient:
         code = data.get("response_code")
         return code if isinstance(code, str) and code else None
 
+    async def oauth_user(self, code: str) -> OAuthUser:
+        """Who signed in by WeCom OAuth (`auth/getuserinfo`): a member's userid or an openid."""
+        data = await self._get(OAUTH_USER_PATH, {"code": code})
+        return OAuthUser(userid=_text(data, "userid"), openid=_text(data, "openid"))
+
+    async def school_user(self, code: str) -> SchoolUser:
+        """Who signed in by 家校 OAuth (`school/getuserinfo`): a parent's or a student's id."""
+        data = await self._get(SCHOOL_USER_PATH, {"code": code})
+        return SchoolUser(parent_userid=_text(data, "parent_userid"),
+                          student_userid=_text(data, "student_userid"))
+
     def payload_for(self, touser: str, reply: Reply,
                     duplicate_check_seconds: int) -> tuple[str, dict[str, Any]]:
         """The API path and JSON body that deliver `reply` to `touser` (pure)."""
@@ -96,16 +126,24 @@ class WeComClient:
         return SEND_PATH, body
 
     async def _post(self, path: str, body: dict[str, Any], touser: str) -> dict[str, Any]:
-        """POST with the token; on a token error fetch a new one and retry exactly once."""
+        return await self._call("POST", path, {}, body, touser)
+
+    async def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        return await self._call("GET", path, params, None, "")
+
+    async def _call(self, method: str, path: str, params: dict[str, str],
+                    body: dict[str, Any] | None, touser: str) -> dict[str, Any]:
+        """Call with the token; on a token error fetch a new one and retry exactly once."""
         token = await self.token()
-        data = await self._request("POST", path, {"access_token": token}, body, touser)
+        data = await self._request(method, path, {**params, "access_token": token}, body, touser)
         if data["errcode"] in TOKEN_ERRCODES:
             log.info("wecom token rejected path=%s errcode=%s touser=%s; renewing",
                      path, data["errcode"], touser)
             if self._token == token:
                 self._token = None
             token = await self.token()
-            data = await self._request("POST", path, {"access_token": token}, body, touser)
+            data = await self._request(method, path, {**params, "access_token": token}, body,
+                                       touser)
         self._check(path, data, touser)
         log.debug("wecom ok path=%s touser=%s", path, touser)
         return data
@@ -183,6 +221,12 @@ def _button_card(card: ButtonCard) -> dict[str, Any]:
             for key, value in card.fields[:CARD_MAX_ROWS]
         ]
     return body
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    """A non-empty string field of an answer, else None."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
 
 
 def _retrieve(task: asyncio.Task[str]) -> None:

@@ -196,9 +196,9 @@ class LeaveDesk:
 
     def pass_message(self, leave: Leave, name: str, code: str) -> str:
         token = seal(code, self.config.security.derive("qr"))
-        url = f"{self.config.server.public_url}/pass/{token}.png"
+        url = f"{self.config.server.public_url}/h5/pass/{token}"  # the page of bot/web/pass_page
         return (f"{name}的请假（单号{leave.id}）已批准。\n{views.when(leave)}\n"
-                f"放行码：{passcode.format_code(code)}\n二维码：{url}\n"
+                f"放行码：{passcode.format_code(code)}\n查看放行码：{url}\n"
                 f"离校时请出示给门卫，仅可使用一次。")
 
     # ---- closing -------------------------------------------------------------------

@@ -39,6 +39,16 @@ def _no_real_clock() -> datetime:
                         "(mark the test `real_clock` if it truly runs on wall time)")
 
 
+def _browser_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in one line when the browser tests were not run, and why."""
+    reasons = {str(report.longrepr[2]).removeprefix("Skipped: ")
+               for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple) and "browser tests not run" in
+               str(report.longrepr[2])}
+    for reason in sorted(reasons):
+        terminalreporter.write_line(reason)
+
+
 @pytest.fixture(autouse=True)
 def _guard_real_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test runs with the real clock forbidden unless it says otherwise."""
@@ -73,7 +83,9 @@ def pg_admin_dsn(request: pytest.FixtureRequest) -> Iterator[str]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                             config: pytest.Config) -> None:
-    """One line when the PostgreSQL tests ran on a throw-away server (told after its removal)."""
+    """One line each when the browser tests did not run, and when the PostgreSQL tests ran on a
+    throw-away server (told after its removal)."""
+    _browser_summary(terminalreporter)
     server = config.stash.get(_THROWAWAY, None)
     if server is not None:
         fate = ("NOT removed" if server.data_dir.exists() else "since stopped and removed")

@@ -13,13 +13,17 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from wechatpy.enterprise.crypto import WeChatCrypto
+from yarl import URL
 
 from bot import keys
 from bot.app import create_app
 from bot.config import ApprovalConfig, Config, load_config, parse_config, staff_roles
+from bot.simulator.directory import roster_people
+from bot.simulator.oauth import AUTHORIZE_PATH, Person
 from bot.simulator.standin import WeComStandIn
 from models.db import Database
 from models.migrate import upgrade_async
@@ -159,6 +163,27 @@ class Harness:
                 return
         raise AssertionError("workers did not settle")
 
+    async def sign_in(self, who: str, path: str = "/h5/", *,
+                      kind: str = "member") -> aiohttp.ClientResponse:
+        """Open `path` and sign in through the stand-in's OAuth as `who` (chosen on its chooser
+        page); the page's final answer. The client keeps the session cookie afterwards."""
+        resp = await self.client.get(path, allow_redirects=False)
+        async with aiohttp.ClientSession() as phone:
+            for _ in range(8):
+                if resp.status not in (301, 302, 303, 307, 308):
+                    return resp
+                location = URL(resp.headers["Location"]).with_fragment(None)
+                if location.path != AUTHORIZE_PATH:
+                    resp = await self.client.get(location.path_qs, allow_redirects=False)
+                    continue
+                resp = await phone.get(location, allow_redirects=False)
+                if resp.status == 200:  # the chooser: pick the person
+                    assert "企业微信登录" in await resp.text()
+                    form = {**location.query, "who": f"{kind}.{who}"}
+                    resp = await phone.post(location.with_query(None), data=form,
+                                            allow_redirects=False)
+        raise AssertionError("sign-in did not settle")
+
     def texts_for(self, userid: str) -> list[str]:
         out = []
         for d in self.standin.messages_for(userid):
@@ -195,10 +220,21 @@ async def running(db_url: str, clock: FakeClock, *, run_workers: bool = False,
     """The stand-in WeCom API and the real app, both on localhost."""
     base = make_config(db_url, **config_overrides)
     standin = WeComStandIn(base.wecom.corp_id, base.wecom.secret,
-                           clock=lambda: clock().timestamp())
+                           clock=lambda: clock().timestamp(), agent_id=base.wecom.agent_id,
+                           trusted_domain=URL(base.server.public_url).host)
     async with TestServer(standin.app(), host="127.0.0.1") as api:
-        config = make_config(db_url, api_base=str(api.make_url("")).rstrip("/"),
-                             **config_overrides)
+        api_base = str(api.make_url("")).rstrip("/")
+        config = make_config(db_url, api_base=api_base, **config_overrides)
+        config = dataclasses.replace(
+            config, wecom=dataclasses.replace(config.wecom, oauth_base=api_base))
         app = create_app(config, clock=clock, run_workers=run_workers)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+            standin.oauth.directory = _directory(app)
             yield Harness(client, standin, config, clock)
+
+
+def _directory(app: web.Application) -> Any:
+    async def people() -> list[Person]:
+        return await roster_people(app[keys.DB], app[keys.SCHOOL_ID], app[keys.CONFIG])
+
+    return people

@@ -27,7 +27,7 @@ from tests.harness import FakeClock, Harness, prepare_database, running
 
 START = local(2026, 11, 26, 8, 0)  # a Thursday in term
 CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
-QR = re.compile(r"二维码：\S+/pass/([\w-]+)\.png")
+QR = re.compile(r"查看放行码：\S+/h5/pass/([\w-]+)")
 
 PZ = "parent_zhang"     # 张小明 (初一(1)班) and 张小红 (初一(2)班)
 PL = "parent_liu"       # 刘洋 (初一(1)班)

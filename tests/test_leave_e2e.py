@@ -12,7 +12,7 @@ from models.messaging import AuditEntry
 from tests.harness import Harness
 
 CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
-QR = re.compile(r"二维码：\S+(/pass/[\w-]+\.png)")
+QR = re.compile(r"查看放行码：\S+/h5/pass/([\w-]+)")
 
 
 async def say(h: Harness, user: str, text: str) -> str:
@@ -262,8 +262,8 @@ async def test_the_qr_link_shows_the_code_and_the_database_never_holds_it(
         harness: Harness) -> None:
     number, code = await approved_code(harness, "parent_zhang", "请假 张小明 明天 病假 发烧",
                                        "teacher_li")
-    path = QR.search(harness.last_text("parent_zhang")).group(1)  # type: ignore[union-attr]
-    resp = await harness.client.get(path)
+    token = QR.search(harness.last_text("parent_zhang")).group(1)  # type: ignore[union-attr]
+    resp = await harness.client.get(f"/pass/{token}.png")
     assert resp.status == 200 and resp.content_type == "image/png"
     assert (await harness.client.get("/pass/notatoken.png")).status == 404
     row = await leave(harness, number)

@@ -24,10 +24,11 @@ import aiohttp
 from aiohttp import web
 
 from bot import keys
-from bot.config import staff_roles
 from bot.crypto import WeComCrypto
+from bot.simulator.directory import role_order, roster_entries
 from bot.simulator.standin import Delivered, WeComStandIn
-from models.repos.roster import PARENT, RosterRepo
+from bot.web.session import SESSION_COOKIE
+from bot.web.signin import safe_next
 
 STATIC = Path(__file__).parent / "static"
 MAX_CONTENT_CHARS = 2000
@@ -78,6 +79,7 @@ def setup_console(app: web.Application, standin: WeComStandIn) -> None:
     app.router.add_post("/sim/say", say)
     app.router.add_post("/sim/click", click)
     app.router.add_get("/sim/stream", stream)
+    app.router.add_get("/sim/open", open_page)
     app.cleanup_ctx.append(_http_client)
     app.on_shutdown.append(_close_streams)
 
@@ -104,23 +106,29 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 async def people(request: web.Request) -> web.Response:
     """Everyone in the demo roster: userid, display name and roles (家长, then staff roles)."""
-    app = request.app
-    role_order = (PARENT, *staff_roles(app[keys.CONFIG]))
-    async with app[keys.DB].unit_of_work() as session:
-        roster = RosterRepo(session, app[keys.SCHOOL_ID])
-        userids: list[str] = []
-        for role in role_order:
-            userids.extend(u for u in await roster.users_with_role(role) if u not in userids)
-        out = []
-        for userid in userids:
-            roles = await roster.roles_of(userid)
-            out.append({
-                "userid": userid,
-                "name": await roster.display_name(userid) or userid,
-                "roles": [r for r in role_order if r in roles],
-            })
-    return web.json_response({"roles": list(role_order), "people": out},
-                             dumps=_dumps)
+    config = request.app[keys.CONFIG]
+    entries = await roster_entries(request.app[keys.DB], request.app[keys.SCHOOL_ID], config)
+    out = [{"userid": e.userid, "name": e.name, "roles": list(e.roles)} for e in entries]
+    return web.json_response({"roles": list(role_order(config)), "people": out}, dumps=_dumps)
+
+
+async def open_page(request: web.Request) -> web.Response:
+    """GET ?as=<userid>&to=/h5/…: open one of our pages on that person's simulated phone.
+
+    The console's links come here: the phone becomes theirs (the stand-in's sign-in is silent
+    for them from now on) and any earlier sign-in in this browser is forgotten.
+    """
+    userid = request.query.get("as", "")
+    if not _USERID.fullmatch(userid):
+        raise _bad("as: 无效")
+    oauth = request.app[STATE].standin.oauth
+    people = [p for p in await oauth.everyone() if p.userid == userid]
+    response = web.Response(status=302,
+                            headers={"Location": safe_next(request.query.get("to", ""))})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    if people:
+        oauth.remember(response, min(people, key=lambda p: p.kind != "member"))
+    return response
 
 
 # ---- sending as a person ------------------------------------------------------------------

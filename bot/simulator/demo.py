@@ -3,32 +3,50 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from yarl import URL
 
+from bot import keys
 from bot.app import create_app
 from bot.config import Config
 from bot.simulator.console import setup_console
+from bot.simulator.directory import roster_people
+from bot.simulator.oauth import Person
 from bot.simulator.standin import WeComStandIn
 from models.clock import Clock, utc_now
 
 
-def demo_app(config: Config, *, clock: Clock = utc_now) -> tuple[web.Application, str]:
+def demo_app(config: Config, *, clock: Clock = utc_now,
+             run_workers: bool = True) -> tuple[web.Application, str]:
     """The app to run on config.server (host, port) and the console's URL.
 
     The service calls WeCom at its own address, where the stand-in answers, so every message
-    goes over HTTP exactly as it would to the real WeCom API.
+    goes over HTTP exactly as it would to the real WeCom API. Phones sign in to the pages at
+    server.public_url, where the stand-in plays WeCom's OAuth.
     """
     port = config.server.port
+    public = config.server.public_url
     config = dataclasses.replace(
-        config, wecom=dataclasses.replace(config.wecom, api_base=f"http://127.0.0.1:{port}"))
-    app = create_app(config, clock=clock)
+        config, wecom=dataclasses.replace(config.wecom, api_base=f"http://127.0.0.1:{port}",
+                                          oauth_base=public))
+    app = create_app(config, clock=clock, run_workers=run_workers)
     standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret,
-                           clock=lambda: clock().timestamp())
+                           clock=lambda: clock().timestamp(), agent_id=config.wecom.agent_id,
+                           trusted_domain=URL(public).host)
+    standin.oauth.directory = _directory(app)
     app.add_routes(standin.routes())
     app.on_shutdown.append(_heal(standin))
     setup_console(app, standin)
     return app, f"http://{config.server.host}:{port}/"
+
+
+def _directory(app: web.Application) -> Callable[[], Awaitable[list[Person]]]:
+    async def people() -> list[Person]:
+        return await roster_people(app[keys.DB], app[keys.SCHOOL_ID], app[keys.CONFIG])
+
+    return people
 
 
 def _heal(standin: WeComStandIn):  # type: ignore[no-untyped-def]

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.simulator.oauth import OAuthDesk, Person, openid_of
+
 HANG_SECONDS = 30.0  # longer than any client timeout; cancelled when the client hangs up
 MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
 FAIL_MODES = ("http502", "errcode-1", "45009", "45033", "hang", "42001")  # or any "<errcode>"
@@ -27,8 +29,9 @@ MSGTYPES = frozenset({"text", "image", "voice", "video", "file", "textcard", "ne
 ERRMSG = {
     -1: "system busy", 40001: "invalid credential", 40003: "invalid userid",
     40007: "invalid media_id", 40008: "invalid message type", 40013: "invalid corpid",
-    40014: "invalid access_token", 40035: "invalid parameter", 40056: "invalid agentid",
-    41001: "access_token missing", 42001: "access_token expired",
+    40014: "invalid access_token", 40029: "invalid code", 40035: "invalid parameter",
+    40056: "invalid agentid", 41001: "access_token missing", 41008: "missing code",
+    42001: "access_token expired",
     42014: "taskid has existed or empty or exceed max len", 45009: "api freq out of limit",
     45033: "api concurrent out of limit", 47001: "data format error",
     81013: "user & party & tag all invalid",
@@ -48,11 +51,14 @@ class Delivered:
 
 
 class WeComStandIn:
-    """Answers gettoken, message/send, update_template_card and media/get like WeCom does."""
+    """Answers gettoken, message/send, update_template_card, media/get and the web sign-in
+    (authorize, auth/getuserinfo, school/getuserinfo) like WeCom does."""
 
     def __init__(self, corp_id: str, secret: str, *, clock: Callable[[], float] = time.time,
-                 token_ttl: int = 7200) -> None:
+                 token_ttl: int = 7200, agent_id: int | None = None,
+                 trusted_domain: str | None = None) -> None:
         self.corp_id = corp_id
+        self.oauth = OAuthDesk(corp_id, clock, agent_id=agent_id, trusted_domain=trusted_domain)
         self.secret = secret
         self.token_ttl = token_ttl
         self._clock = clock
@@ -81,6 +87,9 @@ class WeComStandIn:
             web.post("/cgi-bin/message/send", self._send),
             web.post("/cgi-bin/message/update_template_card", self._update_card),
             web.get("/cgi-bin/media/get", self._media_get),
+            web.get("/cgi-bin/auth/getuserinfo", self._oauth_user),
+            web.get("/cgi-bin/school/getuserinfo", self._school_user),
+            *self.oauth.routes(),
         ]
 
     def app(self) -> web.Application:
@@ -228,6 +237,42 @@ class WeComStandIn:
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", media_id)[:64]
         return web.Response(body=PNG, content_type="image/png", headers={
             "Content-Disposition": f'attachment; filename="{safe}.png"'})
+
+    async def _oauth_user(self, request: web.Request) -> web.StreamResponse:
+        """A member's userid, or a non-member's openid (a 家校 parent is not a member)."""
+        person, failed = await self._redeemed(request)
+        if person is None:
+            return failed
+        if person.kind == "member":
+            return _answer(0, userid=person.userid)
+        return _answer(0, openid=openid_of(self.corp_id, person))
+
+    async def _school_user(self, request: web.Request) -> web.StreamResponse:
+        """A 家校 parent's parent_userid. WeCom documents the answer for parents and students
+        only; for anyone else this answers ok with neither id."""
+        person, failed = await self._redeemed(request)
+        if person is None:
+            return failed
+        device = {"DeviceId": f"standin-{person.kind}"}
+        if person.kind == "parent":
+            return _answer(0, parent_userid=person.userid, **device)
+        return _answer(0, **device)
+
+    async def _redeemed(self, request: web.Request) -> tuple[Person | None, web.StreamResponse]:
+        """(the person a sign-in code names, None) or (None, the error to answer)."""
+        self.calls += 1
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return None, failed
+        if code := self._token_error(token):
+            return None, _error(code)
+        code_text = request.query.get("code", "")
+        if not code_text:
+            return None, _error(41008)
+        person = self.oauth.redeem(code_text)
+        if person is None:
+            return None, _error(40029)
+        return person, _answer(0)
 
     # ---- helpers ------------------------------------------------------------
 

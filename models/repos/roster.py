@@ -262,6 +262,12 @@ class RosterRepo:
                     .limit(1).scalar_subquery())
         return await self._session.scalar(select(func.coalesce(staff, guardian)))
 
+    async def guardian_name(self, userid: str) -> str | None:
+        """The name students.csv gives the guardian with this id (never a staff name)."""
+        return await self._session.scalar(
+            select(Guardian.name).where(Guardian.school_id == self._school_id,
+                                        Guardian.userid == userid).limit(1))
+
     async def children_of(self, userid: str) -> list[Student]:
         """Active students the user is a guardian of, in 学籍号 order."""
         rows = await self._session.scalars(

@@ -16,6 +16,7 @@
     input: document.getElementById("input"),
     send: document.getElementById("send"),
     quick: document.getElementById("quick"),
+    pick: document.getElementById("pick"),
   };
 
   let people = [];
@@ -36,6 +37,48 @@
   function clock(at) {
     const d = at ? new Date(at * 1000) : new Date();
     return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  // On a phone the person picker covers the chat until someone is chosen, then folds away.
+  function setPicking(on) {
+    document.body.classList.toggle("picking", on);
+    els.pick.setAttribute("aria-expanded", String(on));
+  }
+
+  els.pick.addEventListener("click", () => {
+    setPicking(!document.body.classList.contains("picking"));
+  });
+
+  // Links in the bot's messages. Our own pages (/h5/, /admin/) open on the chosen person's
+  // simulated phone: the stand-in's WeCom sign-in then knows who they are.
+  const LINK = /https?:\/\/[^\s<>"'，。；、）]+/g;
+
+  function href(url, userid) {
+    let parsed;
+    try { parsed = new URL(url); } catch (_) { return null; }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
+    if (/^\/(h5|admin)\//.test(parsed.pathname)) {
+      return "/sim/open?as=" + encodeURIComponent(userid) +
+        "&to=" + encodeURIComponent(parsed.pathname + parsed.search);
+    }
+    return parsed.href;
+  }
+
+  function withLinks(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(LINK)) {
+      const target = current ? href(match[0], current.userid) : null;
+      if (!target) continue;
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      const a = el("a", null, match[0]);
+      a.href = target;
+      a.target = "_blank";
+      a.rel = "noopener";
+      parent.appendChild(a);
+      last = match.index + match[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+    return parent;
   }
 
   function setStatus(text, bad) {
@@ -81,9 +124,11 @@
       renderPeople(data.roles || ROLE_ORDER);
     } catch (err) {
       els.people.replaceChildren(el("div", "muted", "名册加载失败：" + err.message));
+      setPicking(true);
       return;
     }
     selectFromHash();
+    if (!current) setPicking(true);
   }
 
   function selectFromHash() {
@@ -118,6 +163,7 @@
 
   function select(person) {
     current = person;
+    setPicking(false);
     history.replaceState(null, "", "#" + encodeURIComponent(person.userid));
     for (const b of els.people.querySelectorAll(".person")) {
       b.classList.toggle("active", b.dataset.userid === person.userid);
@@ -179,7 +225,8 @@
   function addBot(text, at, kind) {
     const r = row("bot", at, "请假通");
     const bubble = el("div", "bubble " + kind);
-    if (kind === "markdown") bubble.appendChild(el("pre", null, text));
+    if (kind === "markdown") bubble.appendChild(withLinks(el("pre"), text));
+    else if (kind === "text") withLinks(bubble, text);
     else bubble.textContent = text;
     r.appendChild(bubble);
     append(r);

@@ -1,0 +1,34 @@
+"""The pages: on the phone (/h5/, parents, guards, 班主任) and the staff console (/admin/).
+
+For page authors:
+- Routes: add a module with a `routes = web.RouteTableDef()` under /h5/ or /admin/ and list it
+  in ROUTES below. The gate (bot/web/gate.py) has already signed the person in, loaded them from
+  the roster and checked CSRF on POSTs; /admin/ is for staff members only.
+- `viewer_of(request)` (bot/web/viewer.py): who is looking and what the roster says now: `roles`,
+  `reader.children` (student ids), `reader.classes` (their classes as 班主任), `is_staff`.
+  Check ownership with models/rules/access.py (`may_see_student`), never trust a URL.
+- `render(request, "x.html", **values)` and `message(request, status, title, text, link=…)`
+  (bot/web/render.py): Jinja2 templates in bot/web/templates extending base.html, escaped by
+  default. Forms: `<input type="hidden" name="csrf" value="{{ csrf }}">`.
+- One stylesheet, bot/web/static/site.css, served at /assets/; no script is needed for a form to
+  work, nothing loads from another origin (the Content-Security-Policy forbids it).
+- No personal data in URLs or logs: link to records by sealed tokens or ids, log user ids only.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.web import home, pass_page, signin
+from bot.web.gate import web_gate
+from bot.web.render import setup_templates
+
+ROUTES = (signin.routes, home.routes, pass_page.routes)
+
+
+def setup_web(app: web.Application) -> None:
+    """Mount the pages, their stylesheet and the gate on the service's app."""
+    setup_templates(app)
+    app.middlewares.append(web_gate)
+    for routes in ROUTES:
+        app.add_routes(routes)
