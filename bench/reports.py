@@ -57,8 +57,9 @@ from bench._common import DOC, PG_SERVER, ROOT, code_version, fresh_pg_database,
 from bot.config import Config
 from models.db import Database
 from models.migrate import upgrade
+from models.repos.reports import ReportRepo
 from models.rules.calendar import DayKind, SchoolCalendar, Term
-from reports.attendance import export_attendance
+from reports.attendance import BATCH_CLASSES, export_attendance
 from reports.leaves import export_leaves
 from tests.harness import make_config
 
@@ -196,6 +197,8 @@ class Measurement:
     fill_s: float
     attendance_s: float
     leaves_s: float
+    attendance_reads_s: float
+    leaves_reads_s: float
     attendance_mib: float
     leaves_mib: float
     rss_base_kib: int
@@ -249,6 +252,7 @@ async def measure(backend: str, students: int, *, profile: bool) -> Measurement:
                     pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative") \
                         .print_stats(40)
                 growth = max_rss_kib() - base
+                reads = await read_only(db, filled["school_id"], days[0], days[-1])
                 sizes = [(Path(out) / f).stat().st_size / 2**20
                          for f in ("attendance.xlsx", "leaves.xlsx")]
         finally:
@@ -256,9 +260,31 @@ async def measure(backend: str, students: int, *, profile: bool) -> Measurement:
     return Measurement(
         backend=backend, students=students, classes=filled["counts"]["school_class"],
         counts=filled["counts"], fill_s=filled["fill_s"], attendance_s=middle - started,
-        leaves_s=finished - middle, attendance_mib=sizes[0], leaves_mib=sizes[1],
+        leaves_s=finished - middle, attendance_reads_s=reads[0], leaves_reads_s=reads[1],
+        attendance_mib=sizes[0], leaves_mib=sizes[1],
         rss_base_kib=base, rss_growth_kib=growth, present=attendance.total.tally.present,
         leaves_listed=leaves.leaves, load_avg=os.getloadavg()[0])
+
+
+async def read_only(db: Database, school_id: int, first: date, last: date) -> tuple[float, float]:
+    """The exports' database reads alone (same queries, same batches, nothing written)."""
+    started = time.perf_counter()
+    async with db.read() as session:
+        repo = ReportRepo(session, school_id)
+        await repo.plan_each_batch()
+        classes = await repo.classes()
+        for start in range(0, len(classes), BATCH_CLASSES):
+            ids = [c.id for c in classes[start:start + BATCH_CLASSES]]
+            await repo.students(ids)
+            await repo.reported_days(ids, first, last)
+            await repo.absences(ids, first, last)
+    middle = time.perf_counter()
+    async with db.read() as session:
+        repo = ReportRepo(session, school_id)
+        await repo.staff_names()
+        async for _ in repo.leaves_between(first, last):
+            pass
+    return middle - started, time.perf_counter() - middle
 
 
 def run_child(backend: str, students: int) -> Measurement:
@@ -284,7 +310,8 @@ def _name(backend: str) -> str:
 
 def table(runs: list[Measurement]) -> str:
     out = ["| backend | students | classes | student-days | absences | leaves listed | "
-           "attendance export | target | leave export | files | peak RSS growth | load |",
+           "attendance export (reads) | target | leave export (reads) | files | "
+           "peak RSS growth | load |",
            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     by_key: dict[tuple[str, int], list[Measurement]] = {}
     for run in runs:
@@ -300,7 +327,8 @@ def table(runs: list[Measurement]) -> str:
         out.append(
             f"| {_name(backend)} | {students:,} | {run.classes:,} | "
             f"{students * TERM_DAYS:,} | {run.counts['absence']:,} | {run.leaves_listed:,} | "
-            f"{run.attendance_s:.1f} s{spread} | {verdict} | {run.leaves_s:.1f} s | "
+            f"{run.attendance_s:.1f} s{spread} ({run.attendance_reads_s:.1f} s) | {verdict} | "
+            f"{run.leaves_s:.1f} s ({run.leaves_reads_s:.1f} s) | "
             f"{run.attendance_mib:.1f} + {run.leaves_mib:.1f} MiB | "
             f"{run.rss_growth_kib / 1024:.0f} MiB | {run.load_avg:.1f} |")
     return "\n".join(out)
@@ -333,9 +361,11 @@ def block(runs: list[Measurement], host: Any, argv: str) -> str:
         "migrated and bulk-filled database (PostgreSQL ANALYZEd after the load). Attendance "
         "export: `export_attendance` for every class over the 90 days (a summary sheet, a sheet "
         "per class, a column per day), as `qingjia report attendance` runs it, to a file; leave "
-        "export: `export_leaves` over the same dates. Peak RSS growth: ru_maxrss after both "
-        "exports minus before them. Several runs of one size: the median attendance run shown, "
-        "the range in brackets.",
+        "export: `export_leaves` over the same dates. (reads): the same queries alone, batch "
+        "by batch, nothing written (after the exports, warm caches). Peak RSS growth: ru_maxrss "
+        "after both exports minus before them. Several runs of one size: the median attendance "
+        "run shown, the range in brackets. Load: the 1-minute load average at the end (2 CPUs; "
+        "other work on the machine shows here).",
         table(runs),
         flatness(runs),
     ]))

@@ -38,7 +38,6 @@ from models.rules.daymarks import (
     SICK,
     TRUANT,
     UNREPORTED,
-    Cover,
     day_mark,
 )
 from reports.common import Destination, ReportError, check_range, opened, record_export, stamp
@@ -132,6 +131,7 @@ async def export_attendance(db: Database, config: Config, school_id: int, first:
     async with opened(out) as target:
         async with db.read() as session:
             repo = ReportRepo(session, school_id)
+            await repo.plan_each_batch()
             classes = _pick(await repo.classes(), class_label)
             workbook = _Workbook(first, last, days, now)
             summaries = [s async for s in workbook.class_sheets(repo, classes)]
@@ -175,7 +175,6 @@ class _Workbook:
             students = await repo.students(ids)
             reported = await repo.reported_days(ids, self.first, self.last)
             absences = await repo.absences(ids, self.first, self.last)
-            covers = await repo.covers(ids, self.first, self.last)
             by_class: dict[int, list[StudentRow]] = defaultdict(list)
             for student in students:
                 by_class[student.class_id].append(student)
@@ -184,11 +183,11 @@ class _Workbook:
                 if row.day in self.index:
                     absent[row.student_id].append(row)
             for cls in batch:
-                yield self._class_sheet(cls, by_class[cls.id], reported, absent, covers)
+                yield self._class_sheet(cls, by_class[cls.id], reported, absent)
 
     def _class_sheet(self, cls: ClassRow, students: list[StudentRow],
-                     reported: set[tuple[int, date]], absent: dict[int, list[AbsenceRow]],
-                     covers: dict[int, list[Cover]]) -> ClassSummary:
+                     reported: set[tuple[int, date]],
+                     absent: dict[int, list[AbsenceRow]]) -> ClassSummary:
         sheet = self.book.create_sheet(_sheet_title(cls.label))
         sheet.freeze_panes = "C3"
         sheet.column_dimensions["A"].width = 14
@@ -199,16 +198,14 @@ class _Workbook:
         summary = ClassSummary(cls.label, len(students), len(self.days),
                                len(self.days) - reported_count, len(students) * reported_count)
         for student in students:
-            row, tally = self._student_row(student, base, reported_count,
-                                           absent.get(student.id, ()), covers)
+            row, tally = self._student_row(base, reported_count, absent.get(student.id, ()))
             sheet.append([student.student_no, student.name, *row, *tally.values()])
             summary.tally.add(tally)
         sheet.close()  # its rows are on disk now; frees the open file
         return summary
 
-    def _student_row(self, student: StudentRow, base: list[str], reported_count: int,
-                     absences: Sequence[AbsenceRow], covers: dict[int, list[Cover]]
-                     ) -> tuple[list[str], Tally]:
+    def _student_row(self, base: list[str], reported_count: int,
+                     absences: Sequence[AbsenceRow]) -> tuple[list[str], Tally]:
         tally = Tally(present=float(reported_count),
                       unreported=float(len(self.days) - reported_count))
         if not absences:
@@ -219,7 +216,7 @@ class _Workbook:
             if row[i] == UNREPORTED:
                 continue
             mark = day_mark(absence.day, True, (absence.start_slot, absence.end_slot),
-                            covers.get(student.id, ()))
+                            absence.covers)
             row[i] = mark.text
             tally.present -= 1 - mark.share(PRESENT)
             tally.sick += mark.share(SICK)

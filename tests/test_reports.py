@@ -370,6 +370,14 @@ def test_the_out_file_must_fit_the_report(october: Month,
     assert capsys.readouterr().err == "qingjia: --out: no folder nowhere\n"
 
 
+def test_the_help_says_what_a_case_number_is(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["report", "--help"]) == 0
+    listing = capsys.readouterr().out
+    assert all(kind in listing for kind in ("attendance", "leaves", "dropout"))
+    assert cli.main(["report", "dropout", "--help"]) == 0
+    assert "escalation_step.id" in capsys.readouterr().out
+
+
 def _exports(month: Month) -> int:
     async def count() -> int:
         db = Database(month.url)
