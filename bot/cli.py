@@ -1,4 +1,4 @@
-"""The `qingjia` command: migrate, import-roster, serve, demo, jobs, run-job, report."""
+"""The `qingjia` command: migrate, import-roster, serve, demo."""
 
 from __future__ import annotations
 
