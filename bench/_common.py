@@ -13,11 +13,13 @@ import math
 import os
 import platform
 import re
+import resource
 import secrets
 import signal
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -46,7 +48,8 @@ READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 VERSIONED = ("aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg")  # packages a machine line names
 PG_SAMPLE_SECONDS = 0.1
-APP_DIRS = ("bot", "handlers", "models", "scheduler", "migrations", "config.example.toml")
+APP_DIRS = ("bot", "handlers", "models", "reports", "scheduler", "migrations",
+            "config.example.toml")
 
 
 # ---- the machine --------------------------------------------------------------------------
@@ -213,6 +216,23 @@ async def fresh_pg_database(prefix: str = "qingjia_bench_") -> AsyncIterator[str
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(backend: str, name: str) -> AsyncIterator[str]:
+    """A SQLite file `<name>.db` in a temporary directory, or a new PostgreSQL database; gone
+    afterwards, whatever happened."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix=f"qingjia-{name}-") as tmp:
+            yield f"sqlite+aiosqlite:///{tmp}/{name}.db"
+        return
+    async with fresh_pg_database() as database:
+        yield f"postgresql+asyncpg://{PG_SERVER}/{database}"
+
+
+def max_rss_kib() -> int:
+    """This process's peak resident memory so far (KiB on Linux)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 # ---- callbacks and load -------------------------------------------------------------------

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,9 +19,14 @@ from bot.calendar_report import check_report, warn_at_startup
 from bot.config import Config, ConfigError, load_config, resolve_config_path, staff_roles
 from bot.school import open_school
 from models.clock import Clock, utc_now
+from models.db import Database
 from models.migrate import upgrade
 from models.repos.roster import ImportSummary, apply_roster
 from models.roster_import import Roster, RosterError, read_roster
+from reports.attendance import export_attendance
+from reports.common import ReportError
+from reports.dropout import export_dropout
+from reports.leaves import export_leaves
 from scheduler.registry import JOBS, next_run
 from scheduler.runner import JobRunner
 
@@ -84,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     calendar = sub.add_parser("calendar", help="the school calendar")
     command("check", _calendar_check, "each term's school days and the dates still unknown",
             within=calendar.add_subparsers(dest="calendar_command", required=True))
+    _report_commands(sub.add_parser("report", help="export attendance, leaves or a dropout case"))
     return parser
 
 
@@ -181,6 +187,100 @@ def _demo(config: Config, args: argparse.Namespace) -> None:
     app, url = demo_app(config, clock=args.clock)
     web.run_app(app, host=config.server.host, port=config.server.port, access_log=None,
                 print=lambda _: print(f"请假通 simulator: open {url}"))
+
+
+# ---- report -------------------------------------------------------------------------------
+
+
+def _report_commands(report: argparse.ArgumentParser) -> None:
+    """`qingjia report attendance|leaves|dropout …`: parsing only; reports/ builds the files."""
+    kinds = report.add_subparsers(dest="report", required=True)
+
+    def kind(name: str, run: Callable[[Config, argparse.Namespace], None], help_text: str,
+             suffix: str) -> argparse.ArgumentParser:
+        p = kinds.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", help="config file (default ./config.toml, else $QINGJIA_CONFIG)")
+        p.add_argument("--out", required=True, type=Path, help=f"the {suffix} file to write")
+        p.add_argument("--actor", default="admin", help="who is exporting (for the audit log)")
+        p.set_defaults(run=run, suffix=suffix)
+        return p
+
+    for name, run, help_text in (
+            ("attendance", _report_attendance, "attendance workbook: a summary sheet and a sheet "
+                                               "per class (出勤/病/事/旷/未报 per school day)"),
+            ("leaves", _report_leaves, "every leave with a day in the range, in any state")):
+        p = kind(name, run, help_text, ".xlsx")
+        p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
+        p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
+        if name == "attendance":
+            p.add_argument("--class", dest="class_label", metavar="初一(1)班",
+                           help="one class only (default: every class)")
+    dropout = kind("dropout", _report_dropout, "the Word report of a dropout case for the "
+                                               "education bureau, to print and sign", ".docx")
+    dropout.add_argument("--case", required=True, metavar="N",
+                         help="the case number: the id of the ladder's dropout step "
+                              "(escalation_step.id)")
+
+
+def _report_attendance(config: Config, args: argparse.Namespace) -> None:
+    first, last, out = _day_arg(args.first, "--from"), _day_arg(args.last, "--to"), _out_arg(args)
+    done = _export(config, args, lambda db, school_id, now: export_attendance(
+        db, config, school_id, first, last, out, class_label=args.class_label,
+        actor=f"cli:{args.actor}", now=now))
+    print(f"wrote {out}: {len(done.classes)} classes, {done.total.enrolled} students, "
+          f"{len(done.school_days)} school days")
+
+
+def _report_leaves(config: Config, args: argparse.Namespace) -> None:
+    first, last, out = _day_arg(args.first, "--from"), _day_arg(args.last, "--to"), _out_arg(args)
+    done = _export(config, args, lambda db, school_id, now: export_leaves(
+        db, config, school_id, first, last, out, actor=f"cli:{args.actor}", now=now))
+    print(f"wrote {out}: {done.leaves} leaves")
+
+
+def _report_dropout(config: Config, args: argparse.Namespace) -> None:
+    if not args.case.isdigit():
+        raise CommandError(f"--case: not a case number: {args.case!r}")
+    out = _out_arg(args)
+    done = _export(config, args, lambda db, school_id, now: export_dropout(
+        db, config, school_id, int(args.case), out, actor=f"cli:{args.actor}", now=now))
+    print(f"wrote {out}: dropout case {done.number}")
+
+
+def _day_arg(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise CommandError(f"{flag}: not a date like 2026-12-01: {text!r}") from exc
+
+
+def _out_arg(args: argparse.Namespace) -> Path:
+    out: Path = args.out
+    if out.suffix.lower() != args.suffix:
+        raise CommandError(f"--out: the {args.report} report is a {args.suffix} file: {out}")
+    if not out.parent.is_dir():
+        raise CommandError(f"--out: no folder {out.parent}")
+    return out
+
+
+T = TypeVar("T")
+
+
+def _export(config: Config, args: argparse.Namespace,
+            work: Callable[[Database, int, datetime], Awaitable[T]]) -> T:
+    """Open the school, run one export at the command's clock, and say a refusal in one line."""
+    async def run() -> T:
+        now = args.clock()
+        db, school_id = await open_school(config, now)
+        try:
+            return await work(db, school_id, now)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    except ReportError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import FromClause
+from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,3 +33,13 @@ async def insert_ignoring_duplicates_many(session: AsyncSession, table: FromClau
     stmt = module.insert(table).on_conflict_do_nothing().returning(key)
     result = await session.execute(stmt, rows)
     return list(result.scalars())
+
+
+def ours(school_column: Any, school_id: int) -> ColumnElement[bool]:
+    """`school_column = school_id`, written so that no index on the school is used for it.
+
+    SQLite plans without statistics and, given `school_id = ?` next to a narrower condition
+    (`class_id IN (…) AND day BETWEEN …`), walks the whole school's index instead. The `+ 0`
+    keeps the scope and leaves the index choice to the narrower condition, on both backends.
+    """
+    return cast(ColumnElement[bool], school_column + 0 == school_id)
