@@ -69,10 +69,10 @@ from bench._common import (
     max_rss_kib,
     update_doc,
 )
-from handlers.types import Outgoing
 from models.attendance import Truancy
 from models.base import UTCDateTime
 from models.db import Database
+from models.messages import Outgoing
 from models.messaging import OutboxMessage
 from models.migrate import upgrade
 from models.repos.attendance import AttendanceRepo

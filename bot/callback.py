@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import keys
 from bot.crypto import CryptoError, WrongReceiver
 from bot.inbound import MalformedCallback, parse_envelope, parse_message
-from handlers.types import Incoming
+from models.messages import Incoming
 
 log = logging.getLogger("qingjia.callback")
 

@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from handlers.types import CardClick, ImageMessage, Incoming, OtherMessage, TextMessage
+from models.messages import CardClick, ImageMessage, Incoming, OtherMessage, TextMessage
 
 MAX_CONTENT_CHARS = 4096  # WeCom text is at most 2048 bytes; this is a generous cap
 MIN_CREATE_TIME = 946_684_800  # 2000-01-01T00:00:00Z

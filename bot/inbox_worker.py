@@ -8,9 +8,9 @@ import logging
 
 from handlers import texts
 from handlers.engine import Dispatcher
-from handlers.types import Outgoing, Text, incoming_from_payload
 from models.clock import Clock
 from models.db import Database
+from models.messages import Outgoing, Text, incoming_from_payload
 from models.repos.inbox import InboxRepo
 from models.repos.outbox import OutboxRepo
 

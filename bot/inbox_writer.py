@@ -10,9 +10,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from handlers.types import Incoming
 from models.clock import Clock
 from models.db import Database
+from models.messages import Incoming
 from models.repos.inbox import InboxRepo
 
 log = logging.getLogger("qingjia.inbox")

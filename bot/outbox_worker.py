@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from bot.config import OutboxConfig
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
-from handlers.types import CardUpdate, reply_from_payload
 from models.clock import Clock
 from models.db import Database
+from models.messages import CardUpdate, reply_from_payload
 from models.repos.outbox import Claimed, OutboxRepo
 
 log = logging.getLogger("qingjia.outbox")

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from bot.config import WeComConfig
-from handlers.types import ButtonCard, CardUpdate, Image, Markdown, Reply, Text
+from models.messages import ButtonCard, CardUpdate, Image, Markdown, Reply, Text
 
 log = logging.getLogger("qingjia.wecom")
 

@@ -8,7 +8,7 @@ from handlers import leave_views as views
 from handlers.context import Dialog, User
 from handlers.dispatcher import ButtonPrefix, Command, InState, Router
 from handlers.leave_desk import NOT_FOUND, LeaveDesk
-from handlers.types import CardClick, Reply, Text
+from models.messages import CardClick, Reply, Text
 
 
 def _approvers(config: Config) -> tuple[str, ...]:

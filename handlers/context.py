@@ -1,11 +1,10 @@
-"""What a handler can ask for by parameter name: the user, their dialog, a way to notify others."""
+"""What a handler can ask for by parameter name: the user and their dialog (the engine also
+injects the unit of work's `Notifier`, from models.messages)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-from handlers.types import Outgoing, Reply, Text
 
 PARENT = "家长"
 
@@ -39,19 +38,3 @@ class Dialog:
 
     def end(self) -> None:
         self.state, self.data, self.changed = None, {}, True
-
-
-@dataclass
-class Notifier:
-    """Messages for people other than the sender, queued in the same unit of work."""
-
-    messages: list[Outgoing] = field(default_factory=list)
-
-    def send(self, userid: str, reply: Reply | str, *, key: str | None = None) -> None:
-        """Queue a message; with a key, a second message under the same key is dropped."""
-        message = Text(reply) if isinstance(reply, str) else reply
-        self.messages.append(Outgoing(userid, message, key))
-
-    def send_all(self, userids: list[str] | set[str] | tuple[str, ...], reply: Reply | str) -> None:
-        for userid in sorted(set(userids)):
-            self.send(userid, reply)

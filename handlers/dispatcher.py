@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from handlers.types import CardClick, ImageMessage, Incoming, Reply, Text, TextMessage
+from models.messages import CardClick, ImageMessage, Incoming, Reply, Text, TextMessage
 
 if TYPE_CHECKING:
     from bot.config import Config

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from handlers import texts
-from handlers.context import Dialog, Notifier, User
+from handlers.context import Dialog, User
 from handlers.dispatcher import Router, TextMessage, call_handler, find_handler, normalize_text
 from handlers.leave_desk import LeaveDesk
-from handlers.types import Incoming, Outgoing, Text
+from models.messages import Incoming, Notifier, Outgoing, Text
 from models.repos.attendance import AttendanceRepo
 from models.repos.audit import AuditRepo
 from models.repos.dialogs import DialogRepo

@@ -9,8 +9,8 @@ from handlers import leave_views as views
 from handlers.context import User
 from handlers.dispatcher import Command, Router
 from handlers.leave_desk import LeaveDesk
-from handlers.types import Incoming, TextMessage
 from models.leave import APPROVED, Leave
+from models.messages import Incoming, TextMessage
 from models.rules import passcode
 
 router = Router("guard", roles=frozenset({"门卫"}))

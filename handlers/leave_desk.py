@@ -8,9 +8,9 @@ from datetime import date, datetime, timedelta
 
 from bot.config import Config
 from handlers import leave_views as views
-from handlers.context import Notifier, User
-from handlers.types import CardUpdate, Image, Reply, Text
+from handlers.context import User
 from models.leave import APPROVED, PENDING, REJECTED, RETURNED, WITHDRAWN, Leave
+from models.messages import CardUpdate, Image, Notifier, Reply, Text
 from models.repos.attendance import AttendanceRepo
 from models.repos.audit import AuditRepo
 from models.repos.leaves import LeaveRepo

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, tzinfo
 
-from handlers.types import Button, ButtonCard
 from models.leave import Leave
+from models.messages import Button, ButtonCard
 from models.messaging import AuditEntry
 from models.rules.dates import DateSpan
 from models.rules.schooldays import describe_span

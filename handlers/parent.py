@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 
 from handlers import leave_views as views
-from handlers.context import PARENT, Dialog, Notifier, User
+from handlers.context import PARENT, Dialog, User
 from handlers.dispatcher import Command, InState, Router, is_image
 from handlers.leave_desk import LeaveDesk
 from handlers.leave_draft import Draft, Refusal, assess
-from handlers.types import ImageMessage, Incoming
 from models.leave import APPROVED, PENDING, WITHDRAWN, Leave
+from models.messages import ImageMessage, Incoming, Notifier
 from models.roster import Student
 from models.rules.dates import DatePhraseError, parse_date_phrase
 from models.rules.schooldays import describe_span

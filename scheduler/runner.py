@@ -14,10 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
-from handlers.context import Notifier
 from models.attendance import JobRun
 from models.clock import Clock
 from models.db import Database
+from models.messages import Notifier
 from models.repos.outbox import OutboxRepo
 from models.rules.calendar import DayKind
 

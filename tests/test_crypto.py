@@ -14,7 +14,7 @@ from defusedxml.ElementTree import fromstring
 
 from bot.crypto import CryptoError, WeComCrypto, WrongReceiver
 from bot.inbound import parse_message
-from handlers.types import TextMessage
+from models.messages import TextMessage
 
 try:  # wechatpy >= 2
     from wechatpy.work.crypto import WeChatCrypto

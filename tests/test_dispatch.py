@@ -9,8 +9,8 @@ import pytest
 from handlers import texts
 from handlers.engine import Dispatcher
 from handlers.routing import ROUTERS
-from handlers.types import TextMessage
 from models.db import Database
+from models.messages import TextMessage
 from tests.harness import FakeClock, make_config
 
 _ids = itertools.count(1)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.inbound import Envelope, MalformedCallback, parse_envelope, parse_message
-from handlers.types import CardClick, ImageMessage, Incoming, OtherMessage, TextMessage
+from models.messages import CardClick, ImageMessage, Incoming, OtherMessage, TextMessage
 
 CORP = "ww1436e0e65a779aee"
 TS = 1_700_000_000

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 
-from handlers.types import TextMessage
 from models.db import Database
+from models.messages import TextMessage
 from models.messaging import InboxMessage
 from models.repos.inbox import InboxRepo
 from models.repos.roster import RosterRepo

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestServer
 from bot.config import WeComConfig
 from bot.simulator.standin import PNG, WeComStandIn
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
-from handlers.types import Button, ButtonCard, CardUpdate, Markdown, Text
+from models.messages import Button, ButtonCard, CardUpdate, Markdown, Text
 
 CORP, SECRET, AGENT = "ww-test-corp", "s3cret-value-never-logged", 1000002
 

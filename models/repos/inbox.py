@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.types import Incoming
+from models.messages import Incoming
 from models.messaging import InboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
 

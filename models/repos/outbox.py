@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handlers.types import ButtonCard, Outgoing
+from models.messages import ButtonCard, Outgoing
 from models.messaging import OutboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
 

@@ -1,4 +1,5 @@
-"""Typed messages in and replies out: the only vocabulary shared by transport and handlers."""
+"""Typed messages in and replies out: the vocabulary the transport, handlers, services, jobs and
+repositories share."""
 
 from __future__ import annotations
 
@@ -192,3 +193,19 @@ def reply_from_payload(kind: str, payload: dict[str, Any]) -> Reply:
         payload["fields"] = tuple(tuple(f) for f in payload.get("fields", ()))
         payload["buttons"] = tuple(Button(**b) for b in payload.get("buttons", ()))
     return cls(**payload)
+
+
+@dataclass
+class Notifier:
+    """Messages for people other than the sender, queued in the same unit of work."""
+
+    messages: list[Outgoing] = field(default_factory=list)
+
+    def send(self, userid: str, reply: Reply | str, *, key: str | None = None) -> None:
+        """Queue a message; with a key, a second message under the same key is dropped."""
+        message = Text(reply) if isinstance(reply, str) else reply
+        self.messages.append(Outgoing(userid, message, key))
+
+    def send_all(self, userids: list[str] | set[str] | tuple[str, ...], reply: Reply | str) -> None:
+        for userid in sorted(set(userids)):
+            self.send(userid, reply)
