@@ -42,7 +42,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers models reports scheduler
+	$(BIN)/mypy bot handlers models reports scheduler services
 
 clean:
 	rm -rf $(VENV) qingjia.db qingjia.db-wal qingjia.db-shm

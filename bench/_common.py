@@ -48,7 +48,7 @@ READY_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 VERSIONED = ("aiohttp", "SQLAlchemy", "aiosqlite", "asyncpg")  # packages a machine line names
 PG_SAMPLE_SECONDS = 0.1
-APP_DIRS = ("bot", "handlers", "models", "reports", "scheduler", "migrations",
+APP_DIRS = ("bot", "handlers", "models", "reports", "scheduler", "services", "migrations",
             "config.example.toml")
 
 

@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import logging
 
-from handlers import texts
 from handlers.engine import Dispatcher
 from models.clock import Clock
 from models.db import Database
-from models.messages import Outgoing, Text, incoming_from_payload
+from models.messages import incoming_from_payload
 from models.repos.inbox import InboxRepo
 from models.repos.outbox import OutboxRepo
 
@@ -49,7 +48,7 @@ class InboxWorker:
                 error = None
             except Exception as exc:  # a handler bug must not lose the message or go silent
                 log.exception("handler failed inbox=%s user=%s", row.id, row.userid)
-                outgoing = [Outgoing(row.userid, Text(texts.SYSTEM_ERROR))]
+                outgoing = self._dispatcher.failed(row.userid)
                 error = type(exc).__name__
             await OutboxRepo(session, self._school_id).add(outgoing, now)
             await inbox.finish(row.id, now, error=error)

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from bot.config import Config
-from handlers import leave_views as views
+from handlers.args import leave_number
 from handlers.context import Dialog, User
 from handlers.dispatcher import ButtonPrefix, Command, InState, Router
-from handlers.leave_desk import NOT_FOUND, LeaveDesk
 from models.messages import CardClick, Reply, Text
+from services.leave import views
+from services.leave.decide import NOT_FOUND, decide
+from services.leave.desk import LeaveDesk
 
 
 def _approvers(config: Config) -> tuple[str, ...]:
@@ -26,7 +28,7 @@ async def approve_button(args: str, message: CardClick, user: User,
                          desk: LeaveDesk) -> list[Reply]:
     if not args.isdigit():
         return [Text("这张卡片已失效。")]
-    return await desk.decide(user, int(args), approve=True, response_code=message.response_code)
+    return await decide(desk, user, int(args), approve=True, response_code=message.response_code)
 
 
 @router.on(ButtonPrefix(views.REJECT))
@@ -35,34 +37,33 @@ async def reject_button(args: str, message: CardClick, user: User, dialog: Dialo
     """驳回 needs a reason: ask for it, and keep the click's code to update the card after."""
     if not args.isdigit():
         return [Text("这张卡片已失效。")]
-    leave = await desk.leaves.get(int(args))
-    if leave is None or not await desk.may_decide(user, leave):
+    leave = await desk.decidable(user, int(args))
+    if leave is None:
         return [Text(NOT_FOUND.format(id=args))]
     if leave.status != "pending":
-        return await desk.decide(user, leave.id, approve=False, note="",
-                                 response_code=message.response_code)
+        return await decide(desk, user, leave.id, approve=False, note="",
+                            response_code=message.response_code)
     dialog.go("reject:reason", leave_id=leave.id, response_code=message.response_code)
     return [Text(ASK_REASON.format(id=leave.id))]
 
 
 @router.on(Command("批准", "同意"))
 async def approve_text(args: str, user: User, desk: LeaveDesk) -> list[Reply]:
-    number = views.leave_number(args)
+    number = leave_number(args)
     if number is None or number[1]:
         return [Text("请写明单号，例如：批准 17。发送「待审批」查看待办。")]
-    return await desk.decide(user, number[0], approve=True)
+    return await decide(desk, user, number[0], approve=True)
 
 
 @router.on(Command("驳回", "不同意"))
 async def reject_text(args: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
-    number = views.leave_number(args)
+    number = leave_number(args)
     if number is None:
         return [Text("请写明单号和理由，例如：驳回 17 请补交诊断书。")]
     leave_id, reason = number
     if reason:
-        return await desk.decide(user, leave_id, approve=False, note=reason[:200])
-    leave = await desk.leaves.get(leave_id)
-    if leave is None or not await desk.may_decide(user, leave):
+        return await decide(desk, user, leave_id, approve=False, note=reason[:200])
+    if await desk.decidable(user, leave_id) is None:
         return [Text(NOT_FOUND.format(id=leave_id))]
     dialog.go("reject:reason", leave_id=leave_id, response_code="")
     return [Text(ASK_REASON.format(id=leave_id))]
@@ -76,8 +77,7 @@ async def pending(user: User, desk: LeaveDesk) -> str:
     for leave in await desk.leaves.pending_in_tiers(tiers):
         if not await desk.may_decide(user, leave):
             continue
-        student = await desk.roster.student(leave.student_id)
-        lines.append(views.summary_line(leave, student.name if student else ""))
+        lines.append(views.summary_line(leave, await desk.student_name(leave)))
         lines.append(f"  事由：{leave.reason}")
     if not lines:
         return "目前没有待您审批的请假。"
@@ -87,18 +87,14 @@ async def pending(user: User, desk: LeaveDesk) -> str:
 @router.on(Command("查看", "详情"))
 async def details(args: str, user: User, desk: LeaveDesk) -> str:
     """One leave an approver may decide, with everything recorded about it."""
-    number = views.leave_number(args)
-    leave = await desk.leaves.get(number[0]) if number and not number[1] else None
-    if leave is None or not await desk.may_decide(user, leave):
+    number = leave_number(args)
+    leave = await desk.decidable(user, number[0]) if number and not number[1] else None
+    if leave is None:
         return NOT_FOUND.format(id=args or "")
-    student = await desk.roster.student(leave.student_id)
-    entries = await desk.audit.history("leave", leave.id)
-    names = {e.actor: name for e in entries
-             if (name := await desk.roster.display_name(e.actor))}
-    lines = [views.summary_line(leave, student.name if student else ""), f"  事由：{leave.reason}"]
+    lines = [views.summary_line(leave, await desk.student_name(leave)), f"  事由：{leave.reason}"]
     if leave.decision_note:
         lines.append(f"  审批意见：{leave.decision_note}")
-    return "\n".join(lines + views.history_lines(entries, names, desk.tz))
+    return "\n".join(lines + await views.history(desk, leave))
 
 
 # Last: a command typed while a reason is awaited is a command, not the reason.
@@ -108,4 +104,4 @@ async def reject_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) 
         return [Text(ASK_REASON.format(id=dialog.data["leave_id"]))]
     leave_id, code = dialog.data["leave_id"], dialog.data.get("response_code") or None
     dialog.end()
-    return await desk.decide(user, leave_id, approve=False, note=text[:200], response_code=code)
+    return await decide(desk, user, leave_id, approve=False, note=text[:200], response_code=code)

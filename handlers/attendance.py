@@ -6,12 +6,12 @@ import re
 
 from handlers.context import User
 from handlers.dispatcher import Command, Router
-from handlers.leave_desk import LeaveDesk
 from models.repos.attendance import AttendanceRepo
 from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
+from services.leave.desk import LeaveDesk
 
 router = Router("attendance", roles=frozenset({"班主任"}))
 

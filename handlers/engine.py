@@ -13,14 +13,11 @@ from bot.config import Config
 from handlers import texts
 from handlers.context import Dialog, User
 from handlers.dispatcher import Router, TextMessage, call_handler, find_handler, normalize_text
-from handlers.leave_desk import LeaveDesk
 from models.messages import Incoming, Notifier, Outgoing, Text
-from models.repos.attendance import AttendanceRepo
-from models.repos.audit import AuditRepo
 from models.repos.dialogs import DialogRepo
 from models.repos.ladder import LadderRepo
-from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
+from services.leave.desk import LeaveDesk
 
 log = logging.getLogger("qingjia.dispatch")
 
@@ -51,7 +48,7 @@ class Dispatcher:
         row = await dialogs.load(message.userid, now)
         dialog = Dialog(row.state, dict(row.data)) if row else Dialog()
         notifier = Notifier()
-        data = self._injected(session, message, user, dialog, notifier, roster, now)
+        data = self._injected(session, message, user, dialog, notifier, now)
 
         match, forbidden = find_handler(self.routers, message, data)
         if match is None:
@@ -65,18 +62,18 @@ class Dispatcher:
         await self._save_dialog(dialogs, user.userid, dialog, now)
         return [Outgoing(user.userid, r) for r in replies] + notifier.messages
 
+    def failed(self, userid: str) -> list[Outgoing]:
+        """What the sender is told when handling their message failed (the message is kept)."""
+        return [Outgoing(userid, Text(texts.SYSTEM_ERROR))]
+
     def _injected(self, session: AsyncSession, message: Incoming, user: User, dialog: Dialog,
-                  notifier: Notifier, roster: RosterRepo, now: datetime) -> dict[str, Any]:
+                  notifier: Notifier, now: datetime) -> dict[str, Any]:
         text = normalize_text(message.content) if isinstance(message, TextMessage) else ""
-        audit = AuditRepo(session, self.school_id)
-        attendance = AttendanceRepo(session, self.school_id)
-        desk = LeaveDesk(self.config, LeaveRepo(session, self.school_id), roster, audit,
-                         notifier, now, attendance)
+        desk = LeaveDesk.open(session, self.school_id, self.config, notifier, now)
         return {
             "message": message, "text": text, "user": user, "dialog": dialog,
-            "notify": notifier, "roster": roster, "now": now, "config": self.config,
-            "audit": audit, "desk": desk,
-            "attendance": attendance,
+            "notify": notifier, "roster": desk.roster, "now": now, "config": self.config,
+            "audit": desk.audit, "desk": desk, "attendance": desk.attendance,
             "ladder": LadderRepo(session, self.school_id),
         }
 

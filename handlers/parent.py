@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import re
 
-from handlers import leave_views as views
+from handlers.args import leave_number
 from handlers.context import PARENT, Dialog, User
 from handlers.dispatcher import Command, InState, Router, is_image
-from handlers.leave_desk import LeaveDesk
-from handlers.leave_draft import Draft, Refusal, assess
-from models.leave import APPROVED, PENDING, WITHDRAWN, Leave
-from models.messages import ImageMessage, Incoming, Notifier
+from models.messages import ImageMessage, Incoming
 from models.roster import Student
 from models.rules.dates import DatePhraseError, parse_date_phrase
 from models.rules.schooldays import describe_span
-from models.rules.slots import span_slots
+from services.leave import views
+from services.leave.desk import LeaveDesk
+from services.leave.submit import Draft, Refusal, assess, refuse_as_suspension, submit
+from services.leave.withdraw import withdraw as withdraw_leave
 
 router = Router("parent", roles=frozenset({PARENT}))
 
@@ -34,9 +34,6 @@ ASK_DATES = "请问哪天请假？例如：明天、后天到周五、12月3日�
 ASK_KIND = "请问是病假还是事假？"
 ASK_REASON = "请简单说明事由（例如：发烧、家中有事）。"
 ASK_PHOTO = "病假超过{n}个上课日，需要医院诊断书。请拍照发送诊断书照片。"
-SUSPENSION = ("按学校规定，连续请假超过{n}个上课日不能按请假办理，需要办理休学手续："
-              "由家长持县级以上医院证明提出书面申请，经学校审查后报教育主管部门批准。"
-              "班主任已收到通知，会与您联系。")
 
 
 # ---- entry points --------------------------------------------------------------
@@ -76,37 +73,17 @@ async def my_leaves(user: User, desk: LeaveDesk) -> str:
     lines = []
     for leave in leaves:
         lines.append(views.summary_line(leave, children[leave.student_id].name))
-        entries = await desk.audit.history("leave", leave.id)
-        names = {e.actor: name for e in entries
-                 if (name := await desk.roster.display_name(e.actor))}
-        lines.extend(views.history_lines(entries, names, desk.tz))
+        lines.extend(await views.history(desk, leave))
     return "最近的请假：\n" + "\n".join(lines)
 
 
 @router.on(Command("撤销", "撤回"))
-async def withdraw(args: str, user: User, desk: LeaveDesk, notify: Notifier) -> str:
+async def withdraw(args: str, user: User, desk: LeaveDesk) -> str:
     """A pending leave, or an approved one before it starts; the approvers are told."""
-    parsed = views.leave_number(args)
-    number = parsed[0] if parsed and not parsed[1] else None
-    if number is None:
+    parsed = leave_number(args)
+    if parsed is None or parsed[1]:
         return "请写明单号，例如：撤销 17。发送「我的请假」可查看单号。"
-    children = {c.id: c for c in await desk.roster.children_of(user.userid)}
-    leave = await desk.leaves.get(number)
-    if leave is None or leave.student_id not in children:
-        return f"没有找到您的单号{number}。发送「我的请假」可查看单号。"
-    started = leave.valid_from is not None and leave.valid_from <= desk.now
-    allowed = [PENDING] + ([] if started or leave.exited_at else [APPROVED])
-    before = leave.status
-    if not await desk.leaves.transition(leave.id, allowed, status=WITHDRAWN,
-                                        decided_at=desk.now if before == PENDING else
-                                        leave.decided_at):
-        return f"单号{number}{views.STATUS_NAMES[leave.status]}，已不能撤销。"
-    desk.record(user.userid, "withdrawn", leave, before=before)
-    name = children[leave.student_id].name
-    for card in await desk.leaves.cards(leave.id):
-        notify.send(card.userid, f"单号{leave.id}（{name}）已被家长撤销。")
-    await desk.close_cards(leave, "已撤销")
-    return f"已撤销单号{leave.id}（{name} {views.when(leave)}）。"
+    return await withdraw_leave(desk, user, parsed[0])
 
 
 # ---- dialog steps ------------------------------------------------------------------
@@ -181,9 +158,8 @@ async def confirm(user: User, dialog: Dialog, desk: LeaveDesk) -> str:
         return f"{exc}\n请假未提交。"
     dialog.end()
     if found.route.tier_index is None:  # joined to a leave made since the echo: too long now
-        return await _refuse_as_suspension(desk, student, found.routing_days, user)
-    leave = await _submit(desk, draft, student, found.days, found.routing_days,
-                          found.route.tier_index, user)
+        return await refuse_as_suspension(desk, student, found.routing_days, user)
+    leave = await submit(desk, draft, student, found, user)
     tier_role = desk.config.approval.chain[leave.tier_index].role
     return (f"已提交请假，单号{leave.id}。\n{student.name} {leave.kind} {views.when(leave)}\n"
             f"等待{tier_role}审批，结果会第一时间通知您。")
@@ -231,7 +207,7 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
         return f"{exc}\n请重新说一下请假日期，或发送「取消」。"
     if found.route.refused:
         dialog.end()
-        return await _refuse_as_suspension(desk, student, found.routing_days, user)
+        return await refuse_as_suspension(desk, student, found.routing_days, user)
     if found.needs_photo and not draft.media_id:
         dialog.go("leave:photo", **draft.dump())
         return ASK_PHOTO.format(n=f"{desk.config.leave.sick_note_after_days:g}")
@@ -240,7 +216,7 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
     evidence = "\n证明：已上传诊断书" if draft.media_id else ""
     return (f"请核对：\n学生：{student.name}\n时间：{describe_span(draft.span, found.days)}\n"
             f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{found.route.role}\n"
-            f"{desk.suspension_note(found.routing_days, views.SUSPENSION_ECHO)}"
+            f"{views.suspension_note(desk.config, found.routing_days, views.SUSPENSION_ECHO)}"
             "回复「确认」提交，「取消」放弃。")
 
 
@@ -298,32 +274,3 @@ def _pick_child(text: str, children: list[Student]) -> Student | None:
 def _child_question(children: list[Student]) -> str:
     options = "\n".join(f"{i}. {c.name}" for i, c in enumerate(children, 1))
     return f"请问为哪个孩子请假？回复名字或序号：\n{options}"
-
-
-async def _submit(desk: LeaveDesk, draft: Draft, student: Student, days: float,
-                  routing_days: float, tier_index: int, user: User) -> Leave:
-    span = draft.span
-    assert span is not None and draft.kind is not None and draft.reason is not None
-    start_slot, end_slot = span_slots(span)
-    leave = await desk.leaves.add(Leave(
-        student_id=student.id, kind=draft.kind, start_date=span.start, end_date=span.end,
-        start_slot=start_slot, end_slot=end_slot,
-        window_start=span.window[0] if span.window else None,
-        window_end=span.window[1] if span.window else None,
-        days=days, routing_days=routing_days, reason=draft.reason,
-        evidence_media_id=draft.media_id, status=PENDING, tier_index=tier_index,
-        tier_since=desk.now, submitted_by=user.userid, submitted_at=desk.now))
-    desk.record(user.userid, "submitted", leave)
-    approvers = await desk.send_cards(leave, student)
-    desk.record("system:routing", "routed", leave,
-                note=f"tier={leave.tier_index} approvers={len(approvers)}")
-    return leave
-
-
-async def _refuse_as_suspension(desk: LeaveDesk, student: Student, days: float,
-                                user: User) -> str:
-    """beyond_last_tier = "refuse": the 班主任 is told, the parent gets the 休学 procedure."""
-    for teacher in await desk.roster.homeroom_teachers(student.class_id):
-        desk.notify.send(teacher, f"家长{user.name}为{student.name}申请连续{days:g}个上课日的假，"
-                                  "超过请假上限，已告知家长休学手续，请与家长联系。")
-    return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import time
 
-from handlers import leave_views as views
+from handlers.args import leave_number
 from handlers.context import User
 from handlers.dispatcher import Command, Router
-from handlers.leave_desk import LeaveDesk
-from models.leave import APPROVED, TEMPORARY, Leave
+from models.leave import Leave
 from models.roster import Student
-from models.rules import passcode
-from models.rules.dates import DateSpan, Half
-from models.rules.schooldays import CalendarUnknown, count_school_days
-from models.rules.slots import slot, slots_overlap
+from services.leave.closing import close_by_teacher, of_teachers_class
+from services.leave.desk import LeaveDesk
+from services.leave.temporary import END_OF_DAY, open_temporary
 
 router = Router("homeroom", roles=frozenset({"班主任"}))
 
 _TEMPORARY = re.compile(r"(?P<name>\S+)\s+(?P<reason>.+?)"
                         r"(?:\s*(?:至|到)\s*(?P<h>\d{1,2})(?:[:：点](?P<m>\d{2})?)?分?)?")
-END_OF_DAY = time(23, 59)
 
 
 async def _own_student(name: str, user: User, desk: LeaveDesk) -> tuple[Student | None, str]:
@@ -43,46 +39,13 @@ async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
     student, refusal = await _own_student(match["name"], user, desk)
     if student is None:
         return refusal
-    local = desk.now.astimezone(desk.tz)
     until = END_OF_DAY
     if match["h"]:
         hour, minute = int(match["h"]), int(match["m"] or 0)
         if hour > 23 or minute > 59:
             return "时间写错了，例如：至 16:00"
         until = time(hour, minute)
-    if until <= local.time():
-        return f"结束时间{until:%H:%M}已经过了，请写一个之后的时间。"
-    start_half: Half = "pm" if local.hour >= 12 else "am"
-    end_half: Half = "pm" if until > time(12, 0) else "am"
-    slots = (slot(local.date(), start_half), slot(local.date(), end_half))
-    for other in await desk.leaves.open_for_student(student.id):
-        if slots_overlap(slots, (other.start_slot, other.end_slot)):
-            return f"{student.name}已有覆盖今天的请假（单号{other.id}），请直接使用其放行码。"
-    span = DateSpan(local.date(), start_half, local.date(), end_half,  # type: ignore[arg-type]
-                    (local.time().replace(second=0, microsecond=0), until))
-    calendar, note = desk.config.calendar, ""
-    try:
-        days = count_school_days(span, calendar)
-    except CalendarUnknown as exc:  # the student is in school today: it is a school day
-        days = count_school_days(span, replace(
-            calendar, make_up_days=calendar.make_up_days | {local.date()}))
-        note = f"\n注意：{exc}。今天按上课日记录。"
-    code = passcode.new_code()
-    reason = match["reason"].strip()[:200]
-    leave = await desk.leaves.add(Leave(
-        student_id=student.id, kind=TEMPORARY, start_date=local.date(), end_date=local.date(),
-        start_slot=slots[0], end_slot=slots[1], window_start=span.window[0],  # type: ignore[index]
-        window_end=until, days=days, routing_days=days, reason=reason, status=APPROVED,
-        tier_index=0, tier_since=desk.now, submitted_by=user.userid, submitted_at=desk.now,
-        parent_phoned=True, decided_by=user.userid, decided_at=desk.now))
-    values = desk.pass_values(leave, code, holder=user.userid)
-    await desk.leaves.transition(leave.id, [APPROVED], **values)
-    desk.record(user.userid, "opened", leave, note="parent phoned")
-    for guardian in await desk.roster.guardians_of(student.id):
-        desk.notify.send(guardian, f"班主任{user.name}已与您电话联系：{student.name}因「{reason}」"
-                                   f"在校临时请假，{until:%H:%M}前可离校（单号{leave.id}）。"
-                                   "离校和返校时会再通知您。")
-    return desk.pass_message(leave, student.name, code) + note
+    return await open_temporary(desk, user, student, match["reason"], until)
 
 
 @router.on(Command("销假"))
@@ -91,13 +54,11 @@ async def close_leave(args: str, user: User, desk: LeaveDesk) -> str:
     args = args.strip()
     if not args:
         return "格式：销假 学生姓名 或 销假 单号"
-    classes = {c.id for c in await desk.roster.class_of_teacher(user.userid)}
     leave: Leave | None
-    number = views.leave_number(args)
+    number = leave_number(args)
     if number is not None and not number[1]:
-        leave = await desk.leaves.get(number[0])
-        student = await desk.roster.student(leave.student_id) if leave else None
-        if leave is None or student is None or student.class_id not in classes:
+        leave = await of_teachers_class(desk, user, number[0])
+        if leave is None:
             return f"您的班级没有单号{args}的请假。"
     else:
         student, refusal = await _own_student(args, user, desk)
@@ -106,6 +67,4 @@ async def close_leave(args: str, user: User, desk: LeaveDesk) -> str:
         leave = await desk.leaves.current_for_student(student.id)
         if leave is None:
             return f"{student.name}目前没有已批准、未销假的请假。"
-    if not await desk.close(leave, user, via="homeroom"):
-        return f"单号{leave.id}当前{views.STATUS_NAMES[leave.status]}，无需销假。"
-    return f"已销假：{student.name} 单号{leave.id}（{views.when(leave)}）。"
+    return await close_by_teacher(desk, leave, user)

@@ -17,10 +17,10 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.config import Config
-from handlers.leave_views import STATUS_NAMES
 from models.db import Database
 from models.repos.reports import LeaveLine, ReportRepo
 from reports.common import Destination, check_range, local_naive, opened, record_export, stamp
+from services.leave.views import STATUS_NAMES
 
 SHEET_TITLE = "请假记录"
 HEADER = ("单号", "学籍号", "姓名", "班级", "类型", "天数", "开始日期", "开始", "结束日期", "结束",

@@ -11,7 +11,7 @@ from models.clock import utc_now
 from tests.harness import ROOT
 
 # The service's packages; the real clock is read in models/clock.py and nowhere else.
-PACKAGES = ("bot", "handlers", "models", "reports", "scheduler")
+PACKAGES = ("bot", "handlers", "models", "reports", "scheduler", "services")
 REAL_CLOCK = re.compile(r"\b(datetime\.now|datetime\.utcnow|datetime\.today|date\.today|"
                         r"time\.time|time\.time_ns)\(")
 

@@ -8,20 +8,20 @@ polite refusal (403) that shows nothing of the pass.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta, tzinfo
+from datetime import tzinfo
 
 from aiohttp import web
 
 from bot import keys
 from bot.web.render import message, render
 from bot.web.viewer import viewer_of
-from handlers import leave_views as views
 from models.leave import Leave
 from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 from models.rules.access import may_see_student
 from models.rules.passcode import PASS_STATUSES, check_pass, code_digest, format_code
 from models.rules.sealed import unseal
+from services.leave import views
 
 log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
@@ -67,7 +67,7 @@ async def pass_page(request: web.Request) -> web.Response:
                   qr_src=f"/pass/{token}.png", code=format_code(code), student=student.name,
                   class_label=school_class.label, kind=leave.kind,
                   window=(f"{views.stamp(leave.valid_from, tz)} 至 "
-                          f"{views.stamp(leave.valid_until - timedelta(minutes=1), tz)}"),
+                          f"{views.valid_until(leave, now, tz)}"),
                   span=views.when(leave), leave_id=leave.id, checked_at=views.stamp(now, tz))
 
 

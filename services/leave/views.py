@@ -1,15 +1,19 @@
-"""How a leave reads in chat: its dates, its status, the approver's card, its history."""
+"""How a leave reads in text (chat, pages, reports): its dates, status, approver's card, history."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
 from models.leave import Leave
 from models.messages import Button, ButtonCard
 from models.messaging import AuditEntry
 from models.rules.dates import DateSpan
 from models.rules.schooldays import describe_span
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from services.leave.desk import LeaveDesk
 
 STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回",
                 "withdrawn": "已撤销", "returned": "已销假"}
@@ -22,13 +26,14 @@ SUSPENSION_CARD = ("超过{n}个上课日：如因伤病需长期治疗，或本
                    "可告知家长按规定申请休学。")
 SUSPENSION_ECHO = ("提示：超过{n}个上课日。如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"
                    "可按规定申请休学，详情请问班主任。\n")
-_NUMBER = re.compile(r"[#＃]?\s*(\d{1,9})(?:\s+(.*))?")
 
 
-def leave_number(text: str) -> tuple[int, str] | None:
-    """`17`, `#17`, `17 请补交诊断书` → (17, the rest); None if the text does not start so."""
-    match = _NUMBER.fullmatch(text.strip())
-    return (int(match.group(1)), (match.group(2) or "").strip()) if match else None
+def suspension_note(config: Config, routing_days: float, template: str) -> str:
+    """The line on 休学 (SUSPENSION_CARD or _ECHO) for a leave longer than the last tier."""
+    limit = config.approval.tiers[-1].max_days
+    if routing_days <= limit:
+        return ""
+    return template.format(n=f"{limit:g}", weeks=f"{config.truancy.leave_advisory_weeks:g}")
 
 
 def leave_span(leave: Leave) -> DateSpan:
@@ -50,6 +55,12 @@ def clock(moment: datetime, tz: tzinfo) -> str:
 def stamp(moment: datetime, tz: tzinfo) -> str:
     local = moment.astimezone(tz)
     return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def valid_until(leave: Leave, now: datetime, tz: tzinfo) -> str:
+    """The pass's last minute, as people read it ("12月7日 23:59")."""
+    until = leave.valid_until or now
+    return stamp(until - timedelta(minutes=1), tz)
 
 
 def approval_card(leave: Leave, student: str, class_label: str, task_id: str, *,
@@ -80,3 +91,11 @@ def history_lines(entries: list[AuditEntry], names: dict[str, str], tz: tzinfo) 
         lines.append(f"  {stamp(entry.at, tz)} {ACTION_NAMES.get(entry.action, entry.action)}"
                      f"（{who}）")
     return lines
+
+
+async def history(desk: LeaveDesk, leave: Leave) -> list[str]:
+    """The leave's recorded steps, each actor by name when the roster knows them."""
+    entries = await desk.audit.history("leave", leave.id)
+    names = {e.actor: name for e in entries
+             if (name := await desk.roster.display_name(e.actor))}
+    return history_lines(entries, names, desk.tz)

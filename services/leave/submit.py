@@ -1,4 +1,7 @@
-"""A leave being drafted in chat: what is known so far, and whether it may be submitted."""
+"""A leave asked for: the draft (what is known so far), its check (`assess`), its submission.
+
+The chat dialog and a web form fill the same `Draft` and call the same `assess` and `submit`.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,19 @@ from dataclasses import asdict, dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
-from handlers.leave_desk import LeaveDesk
-from models.leave import SICK, Leave
+from models.leave import PENDING, SICK, Leave
+from models.roster import Student
 from models.rules.dates import DateSpan
 from models.rules.routing import Route, route_for
 from models.rules.schooldays import CalendarUnknown, count_school_days, only_non_school_days_between
 from models.rules.slots import slots_overlap, span_slots
+from services.actor import Actor
+from services.leave.cards import send_cards
+from services.leave.desk import LeaveDesk
+
+SUSPENSION = ("按学校规定，连续请假超过{n}个上课日不能按请假办理，需要办理休学手续："
+              "由家长持县级以上医院证明提出书面申请，经学校审查后报教育主管部门批准。"
+              "班主任已收到通知，会与您联系。")
 
 
 @dataclass
@@ -57,6 +67,9 @@ class Draft:
 
 @dataclass(frozen=True)
 class Assessment:
+    """A draft that may be submitted: its school days, the days that route it (joined leaves
+    included), the tier it goes to, and whether a sick note is needed."""
+
     days: float
     routing_days: float
     route: Route
@@ -68,7 +81,7 @@ class Refusal(Exception):
 
 
 async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
-    """Count, check and route a draft; raise Refusal with the reason."""
+    """Count, check and route a complete draft; raise Refusal with the reason."""
     span = draft.span
     assert span is not None
     calendar = desk.config.calendar
@@ -127,3 +140,35 @@ def _chained_days(desk: LeaveDesk, span: DateSpan, open_leaves: list[Leave]) -> 
             break
         total, edge = total + other.days, other.end_date
     return total
+
+
+async def submit(desk: LeaveDesk, draft: Draft, student: Student, found: Assessment,
+                 parent: Actor) -> Leave:
+    """Store the assessed draft as a pending leave and send its approvers' cards."""
+    span = draft.span
+    assert span is not None and draft.kind is not None and draft.reason is not None
+    assert found.route.tier_index is not None
+    start_slot, end_slot = span_slots(span)
+    leave = await desk.leaves.add(Leave(
+        student_id=student.id, kind=draft.kind, start_date=span.start, end_date=span.end,
+        start_slot=start_slot, end_slot=end_slot,
+        window_start=span.window[0] if span.window else None,
+        window_end=span.window[1] if span.window else None,
+        days=found.days, routing_days=found.routing_days, reason=draft.reason,
+        evidence_media_id=draft.media_id, status=PENDING, tier_index=found.route.tier_index,
+        tier_since=desk.now, submitted_by=parent.userid, submitted_at=desk.now))
+    desk.record(parent.userid, "submitted", leave)
+    approvers = await send_cards(desk, leave, student)
+    desk.record("system:routing", "routed", leave,
+                note=f"tier={leave.tier_index} approvers={len(approvers)}")
+    return leave
+
+
+async def refuse_as_suspension(desk: LeaveDesk, student: Student, routing_days: float,
+                               parent: Actor) -> str:
+    """A leave longer than the school takes (beyond_last_tier = "refuse"): the 班主任 is told,
+    the parent gets the 休学 procedure (the returned answer)."""
+    for teacher in await desk.roster.homeroom_teachers(student.class_id):
+        desk.notify.send(teacher, f"家长{parent.name}为{student.name}申请连续{routing_days:g}个"
+                                  "上课日的假，超过请假上限，已告知家长休学手续，请与家长联系。")
+    return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")

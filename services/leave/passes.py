@@ -1,0 +1,124 @@
+"""The 放行码: issued with an approval, checked at the gate, used once to leave, closed on return.
+
+A gate page calls the same functions as the guard's chat: `find_pass` (counting wrong codes),
+`describe` (who, class, window, approver, whether it is good now), `let_out`, `register_return`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models.leave import APPROVED, Leave
+from models.rules import passcode
+from models.rules.sealed import seal
+from models.rules.slots import pass_window
+from services.actor import Actor
+from services.leave import views
+from services.leave.closing import close
+from services.leave.desk import LeaveDesk
+
+REASONS = {"valid": "✅ 有效，可以放行", "not_yet": "⛔ 还未到请假时间", "expired": "⛔ 已过期",
+           "withdrawn": "⛔ 家长已撤销", "used": "⛔ 已使用过（已离校或已销假）",
+           "rejected": "⛔ 未获批准"}
+ASK_CODE = "请发送放行码，例如：核验 5RXQ-83VK"
+OFFICE = "政教处"
+
+
+# ---- issuing --------------------------------------------------------------------
+
+
+def pass_values(desk: LeaveDesk, leave: Leave, code: str, *, holder: str) -> dict[str, object]:
+    """The columns a pass sets on its leave: the code's digest (never the code), who holds it,
+    and the window it is valid in."""
+    start_half = "pm" if leave.start_slot % 2 else "am"
+    end_half = "pm" if leave.end_slot % 2 else "am"
+    window = ((leave.window_start, leave.window_end)
+              if leave.window_start is not None and leave.window_end is not None else None)
+    valid_from, valid_until = pass_window(leave.start_date, start_half,  # type: ignore[arg-type]
+                                          leave.end_date, end_half,  # type: ignore[arg-type]
+                                          window, desk.tz)
+    return {"pass_digest": passcode.code_digest(code, desk.config.security.derive("pass")),
+            "pass_holder": holder, "valid_from": valid_from, "valid_until": valid_until}
+
+
+def pass_message(desk: LeaveDesk, leave: Leave, name: str, code: str) -> str:
+    """What the pass's holder receives: the code and the link to its page (bot/web/pass_page)."""
+    token = seal(code, desk.config.security.derive("qr"))
+    url = f"{desk.config.server.public_url}/h5/pass/{token}"
+    return (f"{name}的请假（单号{leave.id}）已批准。\n{views.when(leave)}\n"
+            f"放行码：{passcode.format_code(code)}\n查看放行码：{url}\n"
+            f"离校时请出示给门卫，仅可使用一次。")
+
+
+# ---- the gate ---------------------------------------------------------------------
+
+
+async def find_pass(desk: LeaveDesk, text: str, guard: Actor) -> tuple[Leave | None, str]:
+    """The leave behind a code, or why there is none; wrong codes count towards the guard's
+    lock, and 政教处 is told when it closes."""
+    gate = desk.config.gate
+    window = timedelta(minutes=gate.wrong_code_window_minutes)
+    lock = timedelta(minutes=gate.lock_minutes)
+    since = desk.now - window - lock
+    wrong = await desk.leaves.wrong_checks_since(guard.userid, since)
+    locked_until = passcode.guard_locked(wrong, desk.now, gate.max_wrong_codes, window, lock)
+    if locked_until is not None:
+        return None, f"错误次数过多，核验已暂停，请于{views.clock(locked_until, desk.tz)}后再试。"
+    code = passcode.normalize_code(text) if text else None
+    if code is None:
+        return None, ASK_CODE
+    digest = passcode.code_digest(code, desk.config.security.derive("pass"))
+    leave = await desk.leaves.by_pass_digest(digest)
+    desk.leaves.record_check(guard.userid, desk.now, leave.id if leave else None)
+    if leave is not None:
+        return leave, ""
+    now_locked = passcode.guard_locked([*wrong, desk.now], desk.now, gate.max_wrong_codes,
+                                       window, lock)
+    if now_locked is not None:
+        for office in await desk.roster.users_with_role(OFFICE):
+            desk.notify.send(office, f"门卫{guard.name}在{gate.wrong_code_window_minutes}分钟内"
+                                     f"输错放行码{gate.max_wrong_codes}次，其核验已暂停至"
+                                     f"{views.clock(now_locked, desk.tz)}。")
+        return None, f"放行码无效。错误次数过多，核验已暂停至{views.clock(now_locked, desk.tz)}。"
+    return None, "⛔ 放行码无效，请核对后重试。"
+
+
+def verdict(desk: LeaveDesk, leave: Leave) -> passcode.PassCheck:
+    """Whether the pass lets the student out now, and if not, why."""
+    assert leave.valid_from is not None and leave.valid_until is not None
+    return passcode.check_pass(desk.now, leave.valid_from, leave.valid_until, leave.status,
+                               leave.exited_at)
+
+
+async def describe(desk: LeaveDesk, leave: Leave) -> str:
+    """What the guard is shown: the verdict, student and class, window, kind, approver."""
+    student = await desk.roster.student(leave.student_id)
+    label = await desk.student_label(student) if student else ""
+    approver = await desk.roster.display_name(leave.decided_by or "") or ""
+    found = verdict(desk, leave)
+    return (f"{REASONS[found.reason]}\n学生：{student.name if student else ''}（{label}）\n"
+            f"时间：{views.stamp(leave.valid_from or desk.now, desk.tz)} 至 "
+            f"{views.valid_until(leave, desk.now, desk.tz)}\n类型：{leave.kind}　审批：{approver}\n"
+            f"单号：{leave.id}" + ("\n放行请发送：放行 放行码" if found.ok else ""))
+
+
+async def let_out(desk: LeaveDesk, leave: Leave, guard: Actor) -> str:
+    """Register the exit once (compare-and-set); parents and 班主任 are told. The guard's answer."""
+    if not verdict(desk, leave).ok:
+        return "不能放行。\n" + await describe(desk, leave)
+    if not await desk.leaves.mark_exited(leave.id, desk.now, guard.userid):
+        return "不能放行：该放行码刚刚已被使用。"
+    desk.record(guard.userid, "exited", leave, before=APPROVED)
+    name = await desk.student_name(leave)
+    at = views.clock(desk.now, desk.tz)
+    for userid in await desk.family_and_teachers(leave):
+        desk.notify.send(userid, f"{name}已于 {at} 离校（请假单号{leave.id}）。")
+    return f"已登记：{name} {at} 离校。"
+
+
+async def register_return(desk: LeaveDesk, leave: Leave, guard: Actor) -> str:
+    """返校 at the gate closes the leave (see closing.close). The guard's answer."""
+    if not await close(desk, leave, guard, via="gate"):
+        return f"单号{leave.id}当前{views.STATUS_NAMES[leave.status]}，无需登记返校。"
+    name = await desk.student_name(leave)
+    return f"已登记：{name} {views.clock(desk.now, desk.tz)} 返校，已销假。"
