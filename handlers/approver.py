@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.config import Config
 from handlers.args import leave_number
 from handlers.context import Dialog, User
-from handlers.dispatcher import ButtonPrefix, Command, InState, Router
+from handlers.dialogs import REJECT_REASON
+from handlers.dispatcher import ButtonPrefix, Command, Router, WaitingFor
 from models.messages import CardClick, Reply, Text
 from services.leave import views
 from services.leave.decide import NOT_FOUND, decide
@@ -19,8 +20,6 @@ def _approvers(config: Config) -> tuple[str, ...]:
 
 
 router = Router("approver", roles=_approvers)
-
-ASK_REASON = "请回复驳回理由（单号{id}），家长会看到它。发送「取消」可放弃。"
 
 
 @router.on(ButtonPrefix(views.APPROVE))
@@ -43,8 +42,8 @@ async def reject_button(args: str, message: CardClick, user: User, dialog: Dialo
     if leave.status != "pending":
         return await decide(desk, user, leave.id, approve=False, note="",
                             response_code=message.response_code)
-    dialog.go("reject:reason", leave_id=leave.id, response_code=message.response_code)
-    return [Text(ASK_REASON.format(id=leave.id))]
+    dialog.go(REJECT_REASON, leave_id=leave.id, response_code=message.response_code)
+    return [Text(REJECT_REASON.ask.format(leave_id=leave.id))]
 
 
 @router.on(Command("批准", "同意"))
@@ -65,8 +64,8 @@ async def reject_text(args: str, user: User, dialog: Dialog, desk: LeaveDesk) ->
         return await decide(desk, user, leave_id, approve=False, note=reason[:200])
     if await desk.decidable(user, leave_id) is None:
         return [Text(NOT_FOUND.format(id=leave_id))]
-    dialog.go("reject:reason", leave_id=leave_id, response_code="")
-    return [Text(ASK_REASON.format(id=leave_id))]
+    dialog.go(REJECT_REASON, leave_id=leave_id, response_code="")
+    return [Text(REJECT_REASON.ask.format(leave_id=leave_id))]
 
 
 @router.on(Command("待审批", "待办"))
@@ -97,11 +96,12 @@ async def details(args: str, user: User, desk: LeaveDesk) -> str:
     return "\n".join(lines + await views.history(desk, leave))
 
 
-# Last: a command typed while a reason is awaited is a command, not the reason.
-@router.on(InState("reject:reason"))
+# A command typed while the reason is awaited (考勤 全勤, 批准 18 …) is that command, whichever
+# router holds it; the reason is asked for again after it.
+@router.on(WaitingFor(REJECT_REASON))
 async def reject_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> list[Reply]:
     if not text:
-        return [Text(ASK_REASON.format(id=dialog.data["leave_id"]))]
+        return [Text(REJECT_REASON.ask.format_map(dialog.data))]
     leave_id, code = dialog.data["leave_id"], dialog.data.get("response_code") or None
     dialog.end()
     return await decide(desk, user, leave_id, approve=False, note=text[:200], response_code=code)

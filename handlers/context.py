@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from handlers.dialogs import Step
+
 PARENT = "家长"
 
 
@@ -30,10 +32,12 @@ class Dialog:
     data: dict[str, Any] = field(default_factory=dict)
     changed: bool = False
 
-    def go(self, state: str, **data: Any) -> None:
-        """Move to `state`, keeping earlier data and adding `data`."""
-        self.state = state
-        self.data = {**self.data, **data}
+    def go(self, step: Step, **data: Any) -> None:
+        """Move to a declared step (handlers/dialogs.py), adding `data` to what the dialog
+        holds; a step of another dialog starts afresh."""
+        same = self.state is not None and self.state.split(":", 1)[0] == step.conversation
+        self.state = step.state
+        self.data = {**(self.data if same else {}), **data}
         self.changed = True
 
     def end(self) -> None:

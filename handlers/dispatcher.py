@@ -1,4 +1,9 @@
-"""Routers and the dispatcher: the first matching handler wins; role gates sit on routers."""
+"""Routers and the dispatcher: the first matching handler wins; role gates sit on routers.
+
+Filters: `Command` (a command word), `ButtonPrefix` (a card's button), `InState` (while a
+dialog is in a state, e.g. a dialog's own 确认), `WaitingFor` (a dialog step waiting for an
+answer: never a command), `is_image`, or any callable of (message, data).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from handlers.dialogs import Step
 from models.messages import CardClick, ImageMessage, Incoming, Reply, Text, TextMessage
 
 if TYPE_CHECKING:
@@ -70,6 +76,21 @@ class InState:
 
 
 @dataclass(frozen=True)
+class WaitingFor:
+    """Matches while the user's dialog is at `step` and the message is not a command.
+
+    A step that waits for free text (a reason, a date, a name) never captures a command of any
+    router: whether the message is one is worked out once per message, before routing, from
+    every handler a command word or a card button selects (`is_command`).
+    """
+
+    step: Step
+
+    def __call__(self, message: Incoming, data: dict[str, Any]) -> bool:
+        return data["dialog"].state == self.step.state and not data["is_command"]
+
+
+@dataclass(frozen=True)
 class ButtonPrefix:
     """Matches a card click whose button key starts with `prefix`; passes the rest as `args`."""
 
@@ -95,6 +116,15 @@ class _Registered:
     handler: Handler
     params: tuple[str, ...]
 
+    @property
+    def is_command(self) -> bool:
+        """Selected by a command word or a card button (not by a dialog's waiting step)."""
+        return any(isinstance(f, Command | ButtonPrefix) for f in self.filters)
+
+    @property
+    def waiting_for(self) -> Step | None:
+        return next((f.step for f in self.filters if isinstance(f, WaitingFor)), None)
+
 
 @dataclass
 class Router:
@@ -109,7 +139,10 @@ class Router:
 
         def register(handler: H) -> H:
             params = tuple(inspect.signature(handler).parameters)
-            self.handlers.append(_Registered(filters, handler, params))
+            registered = _Registered(filters, handler, params)
+            if registered.is_command and registered.waiting_for is not None:
+                raise ValueError(f"{handler.__qualname__}: a command cannot wait for an answer")
+            self.handlers.append(registered)
             return handler
 
         return register
@@ -126,6 +159,23 @@ class Match:
     router: Router
     handler: _Registered
     extra: dict[str, Any]
+
+
+def command_handlers(routers: Sequence[Router]) -> tuple[_Registered, ...]:
+    """Every handler a command word or a card button selects, of every router."""
+    return tuple(h for router in routers for h in router.handlers if h.is_command)
+
+
+def is_command(commands: Sequence[_Registered], message: Incoming, data: dict[str, Any]) -> bool:
+    """Whether some command handler would take this message (whoever may run it): a message
+    that is a command is the command, never the answer a dialog waits for."""
+    return any(_match(h.filters, message, data) is not None for h in commands)
+
+
+def waiting_steps(routers: Sequence[Router]) -> dict[str, Step]:
+    """The dialog steps the routers wait for, by state name."""
+    return {step.state: step for router in routers for h in router.handlers
+            if (step := h.waiting_for) is not None}
 
 
 def find_handler(routers: Sequence[Router], message: Incoming,

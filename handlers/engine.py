@@ -1,4 +1,9 @@
-"""One incoming message through the routers: resolve the user, lock, load the dialog, dispatch."""
+"""One incoming message through the routers: resolve the user, load the dialog, dispatch.
+
+Before routing, the engine works out once whether the message is a command (`is_command`), so
+that a dialog step waiting for free text never takes one. When a command runs while a step
+waits and leaves the dialog as it was, the step's question is asked again after its answer.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Config
 from handlers import texts
 from handlers.context import Dialog, User
-from handlers.dispatcher import Router, TextMessage, call_handler, find_handler, normalize_text
-from models.messages import Incoming, Notifier, Outgoing, Text
+from handlers.dispatcher import (
+    Router,
+    TextMessage,
+    call_handler,
+    command_handlers,
+    find_handler,
+    is_command,
+    normalize_text,
+    waiting_steps,
+)
+from models.messages import Incoming, Notifier, Outgoing, Reply, Text
 from models.repos.dialogs import DialogRepo
 from models.repos.ladder import LadderRepo
 from models.repos.roster import RosterRepo
@@ -29,6 +43,8 @@ class Dispatcher:
         self.routers = tuple(routers)
         self.config = config
         self.school_id = school_id
+        self._commands = command_handlers(self.routers)
+        self._steps = waiting_steps(self.routers)
 
     async def handle(self, session: AsyncSession, message: Incoming,
                      now: datetime) -> list[Outgoing]:
@@ -49,17 +65,23 @@ class Dispatcher:
         dialog = Dialog(row.state, dict(row.data)) if row else Dialog()
         notifier = Notifier()
         data = self._injected(session, message, user, dialog, notifier, now)
+        data["is_command"] = is_command(self._commands, message, data)
+        waiting = self._steps.get(dialog.state or "")
 
         match, forbidden = find_handler(self.routers, message, data)
         if match is None:
-            log.info("no handler user=%s kind=%s forbidden=%s", user.userid, message.kind,
-                     forbidden)
-            reply = _no_handler_reply(message, user, forbidden, self.config)
-            return [Outgoing(user.userid, Text(reply))]
-        log.info("dispatch user=%s router=%s handler=%s", user.userid, match.router.name,
-                 match.handler.handler.__name__)
-        replies = await call_handler(match, data)
-        await self._save_dialog(dialogs, user.userid, dialog, now)
+            log.info("no handler user=%s kind=%s forbidden=%s state=%s", user.userid,
+                     message.kind, forbidden, dialog.state)
+            replies: list[Reply] = [Text(_no_handler_reply(message, user, forbidden,
+                                                           self.config))]
+        else:
+            log.info("dispatch user=%s router=%s handler=%s state=%s", user.userid,
+                     match.router.name, match.handler.handler.__name__, dialog.state)
+            replies = await call_handler(match, data)
+            await self._save_dialog(dialogs, user.userid, dialog, now)
+        if (waiting is not None and not dialog.changed
+                and (match is None or match.handler.waiting_for is None)):
+            replies.append(Text(waiting.ask_again(dialog.data)))  # a command ran mid-dialog
         return [Outgoing(user.userid, r) for r in replies] + notifier.messages
 
     def failed(self, userid: str) -> list[Outgoing]:

@@ -1,12 +1,13 @@
 """家长: ask for leave (a guided dialog or one message), see it, withdraw it.
 
-The dialog, declared in one place (diagram: docs/leave_dialog.mmd):
+The dialog's steps and questions are declared in handlers/dialogs.py (LEAVE; diagram:
+docs/leave_dialog.mmd):
 
     请假 / 明天病假 ─► leave:child ─► leave:dates ─► leave:kind ─► leave:reason
                          ─► [leave:photo] ─► leave:confirm ─► 确认 → submitted
-    取消 leaves it at any step; it lapses after [dialog] timeout_minutes.
 
-Each step is skipped when the message that opened the dialog already answered it.
+Each step is skipped when the message that opened the dialog already answered it. A command
+typed at any step runs, and the step is asked again; 取消 leaves the dialog.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ import re
 
 from handlers.args import leave_number
 from handlers.context import PARENT, Dialog, User
-from handlers.dispatcher import Command, InState, Router, is_image
+from handlers.dialogs import (
+    LEAVE,
+    LEAVE_CHILD,
+    LEAVE_CONFIRM,
+    LEAVE_DATES,
+    LEAVE_KIND,
+    LEAVE_PHOTO,
+    LEAVE_REASON,
+)
+from handlers.dispatcher import Command, InState, Router, WaitingFor, is_image
 from models.messages import ImageMessage, Incoming
 from models.roster import Student
 from models.rules.dates import DatePhraseError, parse_date_phrase
@@ -30,10 +40,7 @@ router = Router("parent", roles=frozenset({PARENT}))
 KINDS = ("病假", "事假")
 _KIND_RE = re.compile("|".join(KINDS))
 MAX_REASON = 200
-ASK_DATES = "请问哪天请假？例如：明天、后天到周五、12月3日上午、从12月1号到3号。"
-ASK_KIND = "请问是病假还是事假？"
-ASK_REASON = "请简单说明事由（例如：发烧、家中有事）。"
-ASK_PHOTO = "病假超过{n}个上课日，需要医院诊断书。请拍照发送诊断书照片。"
+CONFIRM_WORDS = ("确认", "确定", "是", "好", "提交")
 
 
 # ---- entry points --------------------------------------------------------------
@@ -61,7 +68,7 @@ async def start_from_phrase(text: str, user: User, dialog: Dialog, desk: LeaveDe
     return await start(text, user, dialog, desk)
 
 
-# ---- other parent commands (before the dialog steps: a command is never taken as an answer)
+# ---- other parent commands (typed mid-dialog, they run and the step is asked again) ----
 
 
 @router.on(Command("我的请假", "请假记录"))
@@ -89,7 +96,7 @@ async def withdraw(args: str, user: User, desk: LeaveDesk) -> str:
 # ---- dialog steps ------------------------------------------------------------------
 
 
-@router.on(InState("leave:child"))
+@router.on(WaitingFor(LEAVE_CHILD))
 async def choose_child(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     children = await desk.roster.children_of(user.userid)
     draft = Draft.load(dialog.data)
@@ -100,7 +107,7 @@ async def choose_child(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -
     return await advance(draft, dialog, desk, children, user)
 
 
-@router.on(InState("leave:dates"))
+@router.on(WaitingFor(LEAVE_DATES))
 async def give_dates(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     draft = Draft.load(dialog.data)
     try:
@@ -110,39 +117,39 @@ async def give_dates(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> 
     return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
 
 
-@router.on(InState("leave:kind"))
+@router.on(WaitingFor(LEAVE_KIND))
 async def give_kind(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     draft = Draft.load(dialog.data)
     kind = "病假" if "病" in text else "事假" if "事" in text else None
     if kind is None:
-        return ASK_KIND + "请回复「病假」或「事假」。"
+        return LEAVE_KIND.ask + "请回复「病假」或「事假」。"
     draft.kind = kind
     return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
 
 
-@router.on(InState("leave:reason"))
+@router.on(WaitingFor(LEAVE_REASON))
 async def give_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     draft = Draft.load(dialog.data)
     if not text:
-        return ASK_REASON
+        return LEAVE_REASON.ask
     draft.reason = text[:MAX_REASON]
     return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
 
 
-@router.on(InState("leave:photo"), is_image)
+@router.on(WaitingFor(LEAVE_PHOTO), is_image)
 async def give_photo(message: ImageMessage, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     draft = Draft.load(dialog.data)
     draft.media_id = message.media_id
     return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
 
 
-@router.on(InState("leave:photo"))
+@router.on(WaitingFor(LEAVE_PHOTO))
 async def photo_expected(desk: LeaveDesk) -> str:
     limit = f"{desk.config.leave.sick_note_after_days:g}"
-    return ASK_PHOTO.format(n=limit) + "（发送「取消」可放弃）"
+    return LEAVE_PHOTO.ask.format(n=limit) + "（发送「取消」可放弃）"
 
 
-@router.on(InState("leave:confirm"), Command("确认", "确定", "是", "好", "提交"))
+@router.on(InState(LEAVE_CONFIRM.state), Command(*CONFIRM_WORDS))
 async def confirm(user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     """Submit: re-check (the world may have moved), store, and send the approvers' cards."""
     draft = Draft.load(dialog.data)
@@ -165,9 +172,15 @@ async def confirm(user: User, dialog: Dialog, desk: LeaveDesk) -> str:
             f"等待{tier_role}审批，结果会第一时间通知您。")
 
 
-@router.on(InState("leave:confirm"))
+@router.on(WaitingFor(LEAVE_CONFIRM))
 async def confirm_expected() -> str:
     return "请回复「确认」提交，或「取消」放弃。"
+
+
+@router.on(InState(LEAVE.name), Command("确认"))
+async def confirm_too_early() -> str:
+    """确认 before the last step: the engine then asks again for what is missing."""
+    return "这份请假还没有填完，暂时不能确认。"
 
 
 @router.on(Command("确认"))
@@ -187,37 +200,37 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
     if draft.student_id is None and len(children) == 1:
         draft.student_id = children[0].id
     if draft.student_id is None:
-        dialog.go("leave:child", **draft.dump())
+        dialog.go(LEAVE_CHILD, **draft.dump())
         return _child_question(children)
     if draft.span is None:
-        dialog.go("leave:dates", **draft.dump())
-        return f"{problem}\n" if problem else ASK_DATES
+        dialog.go(LEAVE_DATES, **draft.dump())
+        return f"{problem}\n" if problem else LEAVE_DATES.ask
     if draft.kind is None:
-        dialog.go("leave:kind", **draft.dump())
-        return ASK_KIND
+        dialog.go(LEAVE_KIND, **draft.dump())
+        return LEAVE_KIND.ask
     if not draft.reason:
-        dialog.go("leave:reason", **draft.dump())
-        return ASK_REASON
+        dialog.go(LEAVE_REASON, **draft.dump())
+        return LEAVE_REASON.ask
     student = next(c for c in children if c.id == draft.student_id)
     try:
         found = await assess(desk, draft, student.id)
     except Refusal as exc:
         draft.start = draft.end = None
-        dialog.go("leave:dates", **draft.dump())
+        dialog.go(LEAVE_DATES, **draft.dump())
         return f"{exc}\n请重新说一下请假日期，或发送「取消」。"
     if found.route.refused:
         dialog.end()
         return await refuse_as_suspension(desk, student, found.routing_days, user)
     if found.needs_photo and not draft.media_id:
-        dialog.go("leave:photo", **draft.dump())
-        return ASK_PHOTO.format(n=f"{desk.config.leave.sick_note_after_days:g}")
-    dialog.go("leave:confirm", **draft.dump())
+        dialog.go(LEAVE_PHOTO, **draft.dump())
+        return LEAVE_PHOTO.ask.format(n=f"{desk.config.leave.sick_note_after_days:g}")
+    dialog.go(LEAVE_CONFIRM, **draft.dump())
     assert draft.span is not None
     evidence = "\n证明：已上传诊断书" if draft.media_id else ""
     return (f"请核对：\n学生：{student.name}\n时间：{describe_span(draft.span, found.days)}\n"
             f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{found.route.role}\n"
             f"{views.suspension_note(desk.config, found.routing_days, views.SUSPENSION_ECHO)}"
-            "回复「确认」提交，「取消」放弃。")
+            f"{LEAVE_CONFIRM.ask}")
 
 
 def read_request(text: str, children: list[Student], desk: LeaveDesk) -> tuple[Draft, str | None]:
@@ -273,4 +286,4 @@ def _pick_child(text: str, children: list[Student]) -> Student | None:
 
 def _child_question(children: list[Student]) -> str:
     options = "\n".join(f"{i}. {c.name}" for i, c in enumerate(children, 1))
-    return f"请问为哪个孩子请假？回复名字或序号：\n{options}"
+    return LEAVE_CHILD.ask.format(options=options)

@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from models.attendance import AttendanceReport
 from models.leave import Leave
 from models.messaging import AuditEntry
 from tests.harness import Harness
@@ -232,6 +233,34 @@ async def test_reject_by_button_asks_for_the_reason(harness: Harness) -> None:
     assert "期末考试不能请假" in harness.last_text("parent_zhang")
     assert harness.standin.card_updates[-1]["button"]["replace_name"] == "已驳回"
     assert (await leave(harness, number)).status == "rejected"
+
+
+async def test_an_attendance_report_typed_while_a_reason_is_awaited_is_not_the_reason(
+        harness: Harness) -> None:
+    """驳回 17, then 考勤 全勤: the attendance is recorded, the parent hears nothing, the teacher
+    is asked again for the reason, and the next plain text is the reason."""
+    number = await submit(harness, "parent_zhang", "请假 张小明 明天 事假 有事")
+    assert "驳回理由" in await say(harness, "teacher_li", f"驳回 {number}")
+    parent_before = harness.texts_for("parent_zhang")
+    teacher_before = len(harness.texts_for("teacher_li"))
+
+    assert await harness.say("teacher_li", "考勤 全勤") == 200
+    await harness.drain()
+    answers = harness.texts_for("teacher_li")[teacher_before:]
+    assert len(answers) == 2, answers
+    assert answers[0].startswith("已记录初一(1)班11月26日考勤：全勤。")
+    assert answers[1] == (f"还在等待单号{number}的驳回理由：请直接回复理由，家长会看到它。"
+                          "发送「取消」可放弃。")
+    assert harness.texts_for("parent_zhang") == parent_before
+    assert (await leave(harness, number)).status == "pending"
+    async with harness.db.read() as session:
+        reports = (await session.scalars(select(AttendanceReport))).all()
+    assert [(r.day.isoformat(), r.reported_by) for r in reports] == [("2026-11-26", "teacher_li")]
+
+    await say(harness, "teacher_li", "请先补交作业")
+    assert "驳回理由：请先补交作业" in harness.last_text("parent_zhang")
+    row = await leave(harness, number)
+    assert (row.status, row.decision_note) == ("rejected", "请先补交作业")
 
 
 async def test_only_the_routed_approver_or_higher_may_decide(harness: Harness) -> None:

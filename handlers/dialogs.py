@@ -1,0 +1,93 @@
+"""Every chat dialog, declared in one place: how it starts, its named states and their questions.
+
+A dialog (python-telegram-bot's conversation, in our words):
+- entry: the command that opens it (the handler named in `entry`);
+- steps: named states, stored as `dialog_state.state` (readable in the log and the database),
+  each with the question that asks for it (`ask`) and the line that asks again (`again`);
+- the cancel fallback: 取消 / 退出 (handlers/common.py) ends any dialog at any step;
+- the timeout: a dialog left alone lapses after `[dialog] timeout_minutes` (handlers/engine.py).
+
+A step's handler waits with `WaitingFor(step)` (handlers/dispatcher.py): it takes any message
+that is not a command. A command typed while a step waits runs as usual, the dialog is kept,
+and the engine then asks again with the step's `again` line ("还在等待单号17的驳回理由……").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """A named dialog state: what it waits for and how to ask for it.
+
+    `ask` and `again` may name values: `ask` those its handler gives, `again` the dialog's data
+    (e.g. {leave_id}).
+    """
+
+    state: str
+    ask: str
+    again: str
+
+    @property
+    def conversation(self) -> str:
+        return self.state.split(":", 1)[0]
+
+    def ask_again(self, data: dict[str, Any]) -> str:
+        return self.again.format_map(data)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    name: str
+    entry: str
+    steps: tuple[Step, ...]
+
+
+CANCEL_WORDS = ("取消", "退出")
+_CANCEL = "发送「取消」可放弃。"
+
+# ---- the parent's leave request (handlers/parent.py; diagram: docs/leave_dialog.mmd) ------------
+# Each step is skipped when the message that opened the dialog already answered it.
+
+LEAVE_CHILD = Step(
+    "leave:child",
+    ask="请问为哪个孩子请假？回复名字或序号：\n{options}",
+    again="还在等待您选择为哪个孩子请假：请回复孩子的名字或序号。" + _CANCEL)
+LEAVE_DATES = Step(
+    "leave:dates",
+    ask="请问哪天请假？例如：明天、后天到周五、12月3日上午、从12月1号到3号。",
+    again="还在等待请假日期：例如 明天、后天到周五、12月3日上午。" + _CANCEL)
+LEAVE_KIND = Step(
+    "leave:kind",
+    ask="请问是病假还是事假？",
+    again="还在等待请假类型：请回复「病假」或「事假」。" + _CANCEL)
+LEAVE_REASON = Step(
+    "leave:reason",
+    ask="请简单说明事由（例如：发烧、家中有事）。",
+    again="还在等待请假事由：请简单说明（例如：发烧、家中有事）。" + _CANCEL)
+LEAVE_PHOTO = Step(
+    "leave:photo",
+    ask="病假超过{n}个上课日，需要医院诊断书。请拍照发送诊断书照片。",
+    again="还在等待医院诊断书的照片：请拍照发送。" + _CANCEL)
+LEAVE_CONFIRM = Step(
+    "leave:confirm",
+    ask="回复「确认」提交，「取消」放弃。",
+    again="还在等待您确认这次请假：回复「确认」提交，「取消」放弃。")
+LEAVE = Conversation(
+    "leave", entry="「请假」, or a message naming 病假 / 事假 (parent.start, start_from_phrase)",
+    steps=(LEAVE_CHILD, LEAVE_DATES, LEAVE_KIND, LEAVE_REASON, LEAVE_PHOTO, LEAVE_CONFIRM))
+
+# ---- an approver's rejection reason (handlers/approver.py) -------------------------------------
+
+REJECT_REASON = Step(
+    "reject:reason",
+    ask="请回复驳回理由（单号{leave_id}），家长会看到它。" + _CANCEL,
+    again="还在等待单号{leave_id}的驳回理由：请直接回复理由，家长会看到它。" + _CANCEL)
+REJECT = Conversation(
+    "reject", entry="「驳回 单号」 without a reason, or a card's 驳回 button "
+                    "(approver.reject_text, reject_button)",
+    steps=(REJECT_REASON,))
+
+CONVERSATIONS = (LEAVE, REJECT)
