@@ -105,18 +105,12 @@ class AttendanceConfig:
 
 @dataclass(frozen=True)
 class TruancyConfig:
-    notify_after_days: int = 1
     office_after_days: int = 3
     principal_after_days: int = 10
     dropout_after_days: int = 15
     term_periods_limit: int = 180
     periods_per_day: int = 8
     leave_advisory_weeks: float = 6.0
-
-
-@dataclass(frozen=True)
-class NoticeConfig:
-    remind_after_hours: float = 24.0
 
 
 @dataclass(frozen=True)
@@ -165,7 +159,6 @@ class Config:
     leave: LeaveConfig = field(default_factory=LeaveConfig)
     attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     truancy: TruancyConfig = field(default_factory=TruancyConfig)
-    notices: NoticeConfig = field(default_factory=NoticeConfig)
     dialog: DialogConfig = field(default_factory=DialogConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     gate: GateConfig = field(default_factory=GateConfig)
@@ -227,7 +220,6 @@ def parse_config(raw: dict[str, Any]) -> Config:
             truancy_run=r.clock("attendance.truancy_run", time(16, 30)),
         ),
         truancy=TruancyConfig(
-            notify_after_days=r.whole("truancy.notify_after_days", 1, lo=1),
             office_after_days=r.whole("truancy.office_after_days", 3, lo=1),
             principal_after_days=r.whole("truancy.principal_after_days", 10, lo=1),
             dropout_after_days=r.whole("truancy.dropout_after_days", 15, lo=1),
@@ -235,7 +227,6 @@ def parse_config(raw: dict[str, Any]) -> Config:
             periods_per_day=r.whole("truancy.periods_per_day", 8, lo=1),
             leave_advisory_weeks=r.number("truancy.leave_advisory_weeks", 6.0, lo=0),
         ),
-        notices=NoticeConfig(remind_after_hours=r.number("notices.remind_after_hours", 24.0, lo=0)),
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(
             per_member_per_minute=r.whole("outbox.per_member_per_minute", 25, lo=1, hi=30),

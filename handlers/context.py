@@ -8,8 +8,6 @@ from typing import Any
 
 from handlers.dialogs import Step
 
-PARENT = "家长"
-
 
 @dataclass(frozen=True)
 class User:
@@ -18,10 +16,6 @@ class User:
     userid: str
     name: str
     roles: frozenset[str]
-
-    @property
-    def known(self) -> bool:
-        return bool(self.roles)
 
 
 @dataclass

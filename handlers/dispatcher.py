@@ -106,10 +106,6 @@ def is_image(message: Incoming, data: dict[str, Any]) -> bool:
     return isinstance(message, ImageMessage)
 
 
-def any_message(message: Incoming, data: dict[str, Any]) -> bool:
-    return True
-
-
 @dataclass
 class _Registered:
     filters: tuple[Filter, ...]

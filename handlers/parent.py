@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from handlers.args import leave_number
-from handlers.context import PARENT, Dialog, User
+from handlers.context import Dialog, User
 from handlers.dialogs import (
     LEAVE,
     LEAVE_CHILD,
@@ -27,6 +27,7 @@ from handlers.dialogs import (
 )
 from handlers.dispatcher import Command, InState, Router, WaitingFor, is_image
 from models.messages import ImageMessage, Incoming
+from models.repos.roster import PARENT
 from models.roster import Student
 from models.rules.dates import DatePhraseError, parse_date_phrase
 from models.rules.schooldays import describe_span

@@ -79,21 +79,8 @@ class CardClick(Incoming):
         return f"evt:{self.userid}:{int(self.created.timestamp())}:{self.task_id}:{self.button_key}"
 
 
-@dataclass(frozen=True)
-class Event(Incoming):
-    """Any other event (enter_agent, subscribe, …)."""
-
-    kind: ClassVar[str] = "event"
-    event: str
-    event_key: str = ""
-
-    @property
-    def dedupe_key(self) -> str:
-        return f"evt:{self.userid}:{int(self.created.timestamp())}:{self.event}:{self.event_key}"
-
-
 INCOMING_KINDS: dict[str, type[Incoming]] = {
-    cls.kind: cls for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, Event)
+    cls.kind: cls for cls in (TextMessage, ImageMessage, OtherMessage, CardClick)
 }
 
 
@@ -205,7 +192,3 @@ class Notifier:
         """Queue a message; with a key, a second message under the same key is dropped."""
         message = Text(reply) if isinstance(reply, str) else reply
         self.messages.append(Outgoing(userid, message, key))
-
-    def send_all(self, userids: list[str] | set[str] | tuple[str, ...], reply: Reply | str) -> None:
-        for userid in sorted(set(userids)):
-            self.send(userid, reply)

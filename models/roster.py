@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.rules.classes import class_label
 
 
 class School(Base):
@@ -28,7 +29,7 @@ class SchoolClass(Base):
     @property
     def label(self) -> str:
         """How people name the class: 初一(3)班."""
-        return self.name if self.name.startswith(self.grade) else f"{self.grade}{self.name}"
+        return class_label(self.grade, self.name)
 
 
 class Student(Base):

@@ -14,6 +14,8 @@ from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from models.rules.classes import class_label
+
 STUDENT_HEADER = (
     "学籍号", "姓名", "年级", "班级", "家长姓名", "家长企业微信ID", "家长手机", "关系",
 )
@@ -46,7 +48,7 @@ class RosterError(Exception):
 
 @dataclass(frozen=True)
 class StudentRow:
-    """One student–guardian pair; `grade` and `class_name` normalised (see `class_label`)."""
+    """One student–guardian pair; `grade` and `class_name` normalised (see `roster_label`)."""
 
     row: int
     student_no: str
@@ -60,7 +62,7 @@ class StudentRow:
 
     @property
     def class_label(self) -> str:
-        return class_label(self.grade, self.class_name)
+        return roster_label(self.grade, self.class_name)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ class StaffRow:
     def class_label(self) -> str | None:
         if self.class_name is None:
             return None
-        return class_label(self.grade or "", self.class_name)
+        return roster_label(self.grade or "", self.class_name)
 
 
 @dataclass(frozen=True)
@@ -119,17 +121,17 @@ def split_class(grade: str, class_name: str) -> tuple[str, str]:
     return grade, name
 
 
-def class_label(grade: str, class_name: str) -> str:
-    """How a class is named everywhere, and the key staff.csv rows are matched on.
+def roster_label(grade: str, class_name: str) -> str:
+    """The label of a class as the roster files write it, and the key staff.csv rows are
+    matched on.
 
-    Rule: both parts are NFKC-normalised (full-width brackets and digits become ASCII) and all
-    whitespace is removed; then the label is 年级 + 班级, unless 班级 already starts with 年级,
-    in which case it is 班级 as is. So 年级 `初一` with 班级 `(3)班`, `初一(3)班` or `初一（3）班`
-    all give `初一(3)班`. staff.csv's 班级 must be that label (年级 + 班级 as students.csv
-    gives them): `class_label("", "初一(3)班") == class_label("初一", "(3)班")`.
+    Both parts are NFKC-normalised (full-width brackets and digits become ASCII) and all
+    whitespace is removed; then the label follows `models.rules.classes.class_label`: 年级 +
+    班级, unless 班级 already starts with 年级. So 年级 `初一` with 班级 `(3)班`, `初一(3)班` or
+    `初一（3）班` all give `初一(3)班`. staff.csv's 班级 must be that label (年级 + 班级 as
+    students.csv gives them): `roster_label("", "初一(3)班") == roster_label("初一", "(3)班")`.
     """
-    grade, name = split_class(grade, class_name)
-    return name if name.startswith(grade) else grade + name
+    return class_label(*split_class(grade, class_name))
 
 
 # ---- reading ---------------------------------------------------------------
@@ -294,7 +296,7 @@ def validate(students: list[StudentRow], staff: list[StaffRow], *,
     """Check every rule across both files; return the Roster or raise listing all problems.
 
     Student classes are put in one canonical (grade, class_name) per label, and 班主任 rows
-    get the (grade, class_name) of the students' class with the same `class_label`.
+    get the (grade, class_name) of the students' class with the same `roster_label`.
     """
     return _validate(students, staff, students_file=students_file, staff_file=staff_file,
                      roles=roles, check_homerooms=True)

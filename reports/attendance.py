@@ -30,7 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from bot.config import Config
 from models.db import Database
 from models.repos.reports import AbsenceRow, ClassRow, ReportRepo, StudentRow
-from models.roster_import import class_label as normalise_label
+from models.roster_import import roster_label
 from models.rules.calendar import DayKind, SchoolCalendar
 from models.rules.daymarks import (
     PERSONAL,
@@ -146,7 +146,7 @@ async def export_attendance(db: Database, config: Config, school_id: int, first:
 def _pick(classes: list[ClassRow], wanted: str | None) -> list[ClassRow]:
     if wanted is None:
         return classes
-    label = normalise_label("", wanted)
+    label = roster_label("", wanted)
     found = [c for c in classes if c.label == label]
     if not found:
         raise ReportError(f"no class {wanted!r} in this school")

@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
@@ -18,6 +16,7 @@ from models.attendance import JobRun
 from models.clock import Clock
 from models.db import Database
 from models.messages import Notifier
+from models.repos.jobs import JobRunRepo
 from models.repos.outbox import OutboxRepo
 from models.rules.calendar import DayKind
 
@@ -79,13 +78,14 @@ class JobRunner:
         started = time.perf_counter()
         try:
             async with self._db.unit_of_work() as session:
-                if not await _claim(session, self._school_id, name, key, now, force=force):
+                runs = JobRunRepo(session, self._school_id)
+                if not await runs.claim(name, key, now, force=force):
                     return None
                 ctx = JobContext(session, self._school_id, self._config, day, now)
                 await job.work(ctx)
                 ctx.counts["notices"] = await OutboxRepo(session, self._school_id).add(
                     ctx.notify.messages, now)
-                await _finish(session, self._school_id, name, key, self._clock(), ctx.counts)
+                await runs.finish(name, key, self._clock(), ctx.counts)
         except Exception as exc:
             log.exception("job failed job=%s date=%s", name, day)
             await self._record_failure(name, key, now, exc)
@@ -99,10 +99,8 @@ class JobRunner:
     async def _record_failure(self, name: str, key: str, now: datetime, exc: Exception) -> None:
         """A failed run leaves a row that the next tick may claim again."""
         async with self._db.unit_of_work() as session:
-            await _upsert(session, {
-                "school_id": self._school_id, "job": name, "run_key": key, "status": "failed",
-                "started_at": now, "finished_at": self._clock(), "attempts": 1,
-                "error": f"{type(exc).__name__}"[:200]}, force=True)
+            await JobRunRepo(session, self._school_id).fail(name, key, now, self._clock(),
+                                                            type(exc).__name__)
 
     def due_dates(self, job: Job, now: datetime, first_run: date | None) -> list[date]:
         """School dates, oldest first, whose run time has passed.
@@ -142,52 +140,10 @@ class JobRunner:
     async def _history(self, name: str, now: datetime) -> tuple[set[str], date | None]:
         """Keys of runs finished inside the catch-up window, and the job's first run date."""
         oldest = now.astimezone(self._config.school.tz).date() - timedelta(days=CATCH_UP_DAYS)
-        mine = (JobRun.school_id == self._school_id, JobRun.job == name)
         async with self._db.read() as session:
-            first = await session.scalar(select(func.min(JobRun.run_key)).where(*mine))
-            done = set(await session.scalars(
-                select(JobRun.run_key).where(*mine, JobRun.status == "done",
-                                             JobRun.run_key >= oldest.isoformat())))
-        return done, date.fromisoformat(first[:10]) if first else None
+            return await JobRunRepo(session, self._school_id).history(name, oldest)
 
     async def last_runs(self) -> dict[str, JobRun]:
         """Each job's most recent run (for `qingjia jobs`)."""
-        latest = (select(JobRun.job, func.max(JobRun.id).label("id"))
-                  .where(JobRun.school_id == self._school_id).group_by(JobRun.job).subquery())
         async with self._db.read() as session:
-            rows = await session.scalars(select(JobRun).join(latest, JobRun.id == latest.c.id))
-            return {row.job: row for row in rows}
-
-
-async def _claim(session: AsyncSession, school_id: int, name: str, key: str, now: datetime, *,
-                 force: bool) -> bool:
-    """Take (job, key) inside the run's own transaction.
-
-    A second process trying the same key waits on the unique index until the first commits,
-    then finds it done. A failed run (or a forced re-run) is claimed again by updating it.
-    """
-    return await _upsert(session, {"school_id": school_id, "job": name, "run_key": key,
-                                   "status": "running", "started_at": now, "attempts": 1},
-                         force=force)
-
-
-async def _upsert(session: AsyncSession, values: dict[str, Any], *, force: bool) -> bool:
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
-    table = JobRun.__table__
-    stmt = module.insert(table).values(**values)
-    changes = {k: stmt.excluded[k] for k in values if k not in ("school_id", "job", "run_key")}
-    changes["attempts"] = table.c.attempts + 1
-    where = None if force else table.c.status == "failed"
-    stmt = stmt.on_conflict_do_update(index_elements=["school_id", "job", "run_key"],
-                                      set_=changes, where=where)
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def _finish(session: AsyncSession, school_id: int, name: str, key: str, at: datetime,
-                  counts: dict[str, Any]) -> None:
-    await session.execute(
-        update(JobRun).where(JobRun.school_id == school_id, JobRun.job == name,
-                             JobRun.run_key == key)
-        .values(status="done", finished_at=at, result=counts, error=None))
+            return await JobRunRepo(session, self._school_id).last_runs()

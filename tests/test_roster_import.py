@@ -16,8 +16,8 @@ from models.roster_import import (
     RosterError,
     StaffRow,
     StudentRow,
-    class_label,
     read_roster,
+    roster_label,
     validate,
 )
 
@@ -331,8 +331,8 @@ def test_cells_are_stripped_and_normalised(tmp_path: Path) -> None:
     ("", "初一(3)班", "初一(3)班"),
     ("高二", "5班", "高二5班"),
 ])
-def test_class_label(grade: str, name: str, label: str) -> None:
-    assert class_label(grade, name) == label
+def test_roster_label(grade: str, name: str, label: str) -> None:
+    assert roster_label(grade, name) == label
 
 
 def test_homeroom_of_a_class_without_students_gets_a_grade(tmp_path: Path) -> None:
@@ -402,7 +402,7 @@ def test_validate_takes_rows() -> None:
 
 def test_demo_roster_validates() -> None:
     roster = read_roster(DEMO / "students.csv", DEMO / "staff.csv")
-    assert {class_label(g, n) for g, n in roster.classes} == {"初一(1)班", "初一(2)班"}
+    assert {roster_label(g, n) for g, n in roster.classes} == {"初一(1)班", "初一(2)班"}
     assert len({s.student_no for s in roster.students}) == 6
     assert "张小明" in {s.name for s in roster.students}
     roles = {(t.userid, t.role) for t in roster.staff}

@@ -1,4 +1,4 @@
-"""How a student's school day reads in the attendance report; the order classes are listed in."""
+"""How a student's school day reads in the attendance report; how classes are named and listed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from models.rules.classorder import class_order, grade_number
+from models.rules.classes import class_label, class_order, grade_number
 from models.rules.daymarks import DayMark, day_mark
 from models.rules.ladder import truant_share
 
@@ -73,3 +73,13 @@ def test_classes_are_listed_by_grade_then_by_number() -> None:
     assert sorted(classes, key=lambda c: class_order(*c)) == [
         ("初一", "(1)班"), ("初二", "(2)班"), ("初二", "(10)班"), ("初三", "(1)班"),
         ("高一", "(1)班"), ("预备班", "(1)班")]
+
+
+@pytest.mark.parametrize(("grade", "name", "label"), [
+    ("初一", "(3)班", "初一(3)班"),  # as stored: the grade is not repeated in the name
+    ("初一", "初一(3)班", "初一(3)班"),  # written whole: not doubled
+    ("", "实验班", "实验班"),
+    ("高二", "5班", "高二5班"),
+])
+def test_a_class_is_named_grade_then_class(grade: str, name: str, label: str) -> None:
+    assert class_label(grade, name) == label

@@ -9,13 +9,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+def upsert(session: AsyncSession, table: FromClause) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that takes ON CONFLICT clauses, for the session's backend: the one place the
+    dialect is chosen (PostgreSQL and SQLite spell them the same)."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table)
+
+
 async def insert_ignoring_duplicates(session: AsyncSession, table: FromClause,
                                      values: dict[str, Any]) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was written."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
+    result = await session.execute(upsert(session, table).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -28,9 +33,7 @@ async def insert_ignoring_duplicates_many(session: AsyncSession, table: FromClau
     """
     if not rows:
         return []
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).on_conflict_do_nothing().returning(key)
+    stmt = upsert(session, table).on_conflict_do_nothing().returning(key)
     result = await session.execute(stmt, rows)
     return list(result.scalars())
 

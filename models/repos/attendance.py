@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.attendance import Absence, AttendanceReport, Truancy
 from models.leave import Leave
 from models.roster import Guardian, GuardianLink, SchoolClass, StaffRole, Student
+from models.rules.classes import class_label
 from models.rules.ladder import truant_share
 
 EXCUSING = ("approved", "returned")  # leaves that excuse the halves they cover
@@ -106,8 +107,7 @@ class AttendanceRepo:
                 .order_by(Student.class_id, Student.student_no))
         result = await self._session.stream(stmt.execution_options(yield_per=1000))
         async for sid, name, class_id, grade, cname, days in result:
-            label = cname if cname.startswith(grade) else f"{grade}{cname}"
-            yield TruantRow(sid, name, class_id, label, float(days))
+            yield TruantRow(sid, name, class_id, class_label(grade, cname), float(days))
 
     async def guardians_by_student(self, student_ids: Sequence[int]) -> dict[int, list[str]]:
         rows = await self._session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.messages import Incoming
@@ -52,9 +52,3 @@ class InboxRepo:
             update(InboxMessage).where(InboxMessage.id == row_id)
             .values(status="failed" if error else "done", handled_at=now, error=error)
         )
-
-    async def count_pending(self) -> int:
-        count = await self._session.scalar(
-            select(func.count()).select_from(InboxMessage)
-            .where(InboxMessage.school_id == self._school_id, InboxMessage.status == "pending"))
-        return int(count or 0)

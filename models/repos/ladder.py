@@ -14,6 +14,7 @@ from models.attendance import Absence, AttendanceReport, EscalationStep, HomeVis
 from models.leave import Leave
 from models.repos._sql import insert_ignoring_duplicates
 from models.roster import Guardian, GuardianLink, SchoolClass, Student
+from models.rules.classes import class_label
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,7 @@ class LadderRepo:
                    SchoolClass.grade, SchoolClass.name)
             .join(SchoolClass, SchoolClass.id == Student.class_id)
             .where(Student.id.in_(tuple(ids))))
-        return {sid: StudentCard(sid, name, no, cid, cname if cname.startswith(grade)
-                                 else f"{grade}{cname}")
+        return {sid: StudentCard(sid, name, no, cid, class_label(grade, cname))
                 for sid, name, no, cid, grade, cname in rows}
 
     async def guardian_contacts(self, student_id: int) -> list[tuple[str, str, str | None]]:

@@ -38,6 +38,17 @@ class LeaveRepo:
             .order_by(Leave.start_slot))
         return list(rows)
 
+    async def open_overlapping(self, student_id: int, slots: tuple[int, int]) -> Leave | None:
+        """The child's first pending or approved leave sharing a half day with `slots` (first and
+        last half-day slot, both included): a child has one leave at a time."""
+        first, last = slots
+        return await self._session.scalar(
+            select(Leave).where(Leave.school_id == self._school_id,
+                                Leave.student_id == student_id,
+                                Leave.status.in_(OPEN_STATUSES),
+                                Leave.start_slot <= last, Leave.end_slot >= first)
+            .order_by(Leave.start_slot).limit(1))
+
     async def transition(self, leave_id: int, from_statuses: Sequence[str],
                          **values: Any) -> bool:
         """Compare-and-set: change the leave only if it is still in one of `from_statuses`."""
@@ -111,9 +122,6 @@ class LeaveRepo:
         rows = await self._session.scalars(
             select(LeaveCard).where(LeaveCard.leave_id == leave_id).order_by(LeaveCard.id))
         return list(rows)
-
-    async def card_by_task(self, task_id: str) -> LeaveCard | None:
-        return await self._session.scalar(select(LeaveCard).where(LeaveCard.task_id == task_id))
 
     # ---- gate --------------------------------------------------------------
 

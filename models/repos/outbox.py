@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -124,10 +124,3 @@ class OutboxRepo:
         await self._session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id)
             .values(status="dead", last_error=error[:200]))
-
-    async def next_due(self) -> datetime | None:
-        """When the earliest pending row becomes due."""
-        return await self._session.scalar(
-            select(func.min(OutboxMessage.next_attempt_at))
-            .where(and_(OutboxMessage.school_id == self._school_id,
-                        OutboxMessage.status == "pending")))

@@ -19,7 +19,7 @@ from models.leave import Leave
 from models.repos._sql import ours
 from models.repos.attendance import EXCUSING
 from models.roster import SchoolClass, StaffRole, Student
-from models.rules.classorder import class_order
+from models.rules.classes import class_label, class_order
 from models.rules.daymarks import Cover
 
 DROPOUT = "dropout"
@@ -33,7 +33,7 @@ class ClassRow:
 
     @property
     def label(self) -> str:
-        return self.name if self.name.startswith(self.grade) else f"{self.grade}{self.name}"
+        return class_label(self.grade, self.name)
 
 
 @dataclass(frozen=True)
@@ -168,10 +168,9 @@ class ReportRepo:
         async for (leave_id, no, name, grade, cname, kind, days, start, start_slot, end,
                    end_slot, w_start, w_end, status, submitted, decided_by, decided_at,
                    exited, returned) in result:
-            label = cname if cname.startswith(grade) else f"{grade}{cname}"
-            yield LeaveLine(leave_id, no, name, label, kind, float(days), start, start_slot,
-                            end, end_slot, w_start, w_end, status, submitted, decided_by,
-                            decided_at, exited, returned)
+            yield LeaveLine(leave_id, no, name, class_label(grade, cname), kind, float(days),
+                            start, start_slot, end, end_slot, w_start, w_end, status, submitted,
+                            decided_by, decided_at, exited, returned)
 
     async def staff_names(self) -> dict[str, str]:
         """userid → the name staff.csv gives (the first role's row)."""

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.messaging import AuditEntry
 from models.repos.audit import AuditRepo
 from models.roster import Guardian, GuardianLink, School, SchoolClass, StaffRole, Student
-from models.roster_import import HOMEROOM, Roster, class_label
+from models.roster_import import HOMEROOM, Roster, roster_label
 
 PARENT = "家长"
 NOTE = "roster import"
@@ -105,11 +105,11 @@ class _Import:
         by_key = {(c.grade, c.name): c for c in existing}
         by_label: dict[str, SchoolClass] = {}
         for c in existing:
-            by_label.setdefault(class_label(c.grade, c.name), c)
+            by_label.setdefault(roster_label(c.grade, c.name), c)
         out: dict[tuple[str, str], int] = {}
         new: list[dict[str, Any]] = []
         for grade, name in roster.classes:
-            found = by_key.get((grade, name)) or by_label.get(class_label(grade, name))
+            found = by_key.get((grade, name)) or by_label.get(roster_label(grade, name))
             if found is None:
                 new.append({"school_id": self.school_id, "grade": grade, "name": name})
             else:

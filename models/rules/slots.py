@@ -19,10 +19,6 @@ def span_slots(span: DateSpan) -> tuple[int, int]:
     return slot(span.start, span.start_half), slot(span.end, span.end_half)
 
 
-def slots_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    return a[0] <= b[1] and b[0] <= a[1]
-
-
 def pass_window(start: date, start_half: Half, end: date, end_half: Half,
                 window: tuple[time, time] | None, tz: tzinfo) -> tuple[datetime, datetime]:
     """When a pass is valid: from the leave's first moment to its last (local time, aware).

@@ -15,9 +15,8 @@ from models.repos.audit import AuditRepo
 from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 from models.roster import Student
+from models.roster_import import HOMEROOM
 from services.actor import Actor
-
-HOMEROOM = "班主任"
 
 
 @dataclass

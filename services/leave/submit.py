@@ -14,7 +14,7 @@ from models.roster import Student
 from models.rules.dates import DateSpan
 from models.rules.routing import Route, route_for
 from models.rules.schooldays import CalendarUnknown, count_school_days, only_non_school_days_between
-from models.rules.slots import slots_overlap, span_slots
+from models.rules.slots import span_slots
 from services.actor import Actor
 from services.leave.cards import send_cards
 from services.leave.desk import LeaveDesk
@@ -92,12 +92,11 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
     if days == 0:
         raise Refusal("所选日期都不是上课日，不需要请假。")
     _check_backdating(desk, span)
-    slots = span_slots(span)
+    other = await desk.leaves.open_overlapping(student_id, span_slots(span))
+    if other is not None:
+        raise Refusal(f"与已有的请假（单号{other.id}，{other.start_date.month}月"
+                      f"{other.start_date.day}日起）时间重叠，不能重复请假。")
     open_leaves = await desk.leaves.open_for_student(student_id)
-    for other in open_leaves:
-        if slots_overlap(slots, (other.start_slot, other.end_slot)):
-            raise Refusal(f"与已有的请假（单号{other.id}，{other.start_date.month}月"
-                          f"{other.start_date.day}日起）时间重叠，不能重复请假。")
     routing_days = days + _chained_days(desk, span, open_leaves)
     approval = desk.config.approval
     route = route_for(routing_days, approval.tiers, approval.beyond_last_tier)

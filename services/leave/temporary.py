@@ -13,7 +13,7 @@ from models.roster import Student
 from models.rules import passcode
 from models.rules.dates import DateSpan, Half
 from models.rules.schooldays import CalendarUnknown, count_school_days
-from models.rules.slots import slot, slots_overlap
+from models.rules.slots import slot
 from services.actor import Actor
 from services.leave.desk import LeaveDesk
 from services.leave.passes import pass_message, pass_values
@@ -32,9 +32,9 @@ async def open_temporary(desk: LeaveDesk, teacher: Actor, student: Student, reas
     start_half: Half = "pm" if local.hour >= 12 else "am"
     end_half: Half = "pm" if until > time(12, 0) else "am"
     slots = (slot(local.date(), start_half), slot(local.date(), end_half))
-    for other in await desk.leaves.open_for_student(student.id):
-        if slots_overlap(slots, (other.start_slot, other.end_slot)):
-            return f"{student.name}已有覆盖今天的请假（单号{other.id}），请直接使用其放行码。"
+    other = await desk.leaves.open_overlapping(student.id, slots)
+    if other is not None:
+        return f"{student.name}已有覆盖今天的请假（单号{other.id}），请直接使用其放行码。"
     span = DateSpan(local.date(), start_half, local.date(), end_half,
                     (local.time().replace(second=0, microsecond=0), until))
     calendar, note = desk.config.calendar, ""

@@ -1,4 +1,5 @@
-"""The order people list classes in: by grade (一年级 … 初一 … 高三), then (2) before (10)."""
+"""How people name classes (初一(3)班) and the order they list them in: by grade (一年级 … 初一 …
+高三), then (2) before (10)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from models.rules.cn_numbers import cn_to_int
 _STAGES = {"": 0, "小": 0, "初": 6, "高": 9}
 _GRADE = re.compile(r"(小|初|高)?([一二三四五六七八九十]+|\d+)(?:年级)?")
 _DIGITS = re.compile(r"(\d+)")
+
+
+def class_label(grade: str, name: str) -> str:
+    """The class's name as people say it: 年级 + 班级 (初一 + (3)班 → 初一(3)班), or 班级 alone when
+    it already starts with the 年级. The one place this rule is written."""
+    return name if name.startswith(grade) else f"{grade}{name}"
 
 
 def grade_number(grade: str) -> int | None:
