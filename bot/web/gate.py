@@ -42,9 +42,9 @@ async def web_gate(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         response = await _guarded(request, handler)
     except web.HTTPException as exc:
-        _harden(exc.headers, request.path)
+        harden(exc.headers, request.path)
         raise
-    _harden(response.headers, request.path)
+    harden(response.headers, request.path)
     return response
 
 
@@ -108,7 +108,8 @@ def _own_origins(request: web.Request) -> set[str]:
     return {str(public.origin()), f"{request.scheme}://{request.host}"}
 
 
-def _harden(headers: CIMultiDict[str], path: str) -> None:
+def harden(headers: CIMultiDict[str], path: str) -> None:
+    """The security headers every page gets (a streamed download sets them before it starts)."""
     headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"  # a form POST still carries its Origin

@@ -8,13 +8,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import Absence, AttendanceReport, EscalationStep, HomeVisit, Truancy
 from models.leave import GateCheck, Leave
 from models.messaging import AuditEntry
-from models.roster import Guardian, StaffRole
+from models.roster import Guardian, StaffRole, Student
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,12 @@ class TimelineRepo:
                                     HomeVisit.student_id == student_id,
                                     HomeVisit.opened_at >= since)
             .order_by(HomeVisit.opened_at))
-        checks = await self._session.scalars(
+        checks = list(await self._session.scalars(
             select(GateCheck).where(GateCheck.school_id == self._school_id,
                                     GateCheck.leave_id.in_(leave_ids))
-            .order_by(GateCheck.at)) if leave_ids else []
-        return StudentTerm(leaves, history, [AbsenceLine(*row) for row in absences], list(truancy),
-                    list(steps), list(visits), list(checks))
+            .order_by(GateCheck.at))) if leave_ids else []
+        return StudentTerm(leaves, history, [AbsenceLine(*row) for row in absences],
+                           list(truancy), list(steps), list(visits), checks)
 
     async def names(self, userids: Collection[str]) -> dict[str, str]:
         """userid → the roster's name: the staff name, else the guardian's."""
@@ -102,3 +102,18 @@ class TimelineRepo:
             .order_by(StaffRole.id.desc()))})
         return found
 
+
+    async def find(self, text: str, class_ids: Collection[int] | None,
+                   limit: int = 50) -> list[Student]:
+        """Active students whose name contains `text`, or whose 学籍号 is `text`, in these
+        classes (None: the whole school); by class and 学籍号."""
+        conditions = [Student.school_id == self._school_id, Student.active.is_(True)]
+        if text:
+            conditions.append(or_(Student.name.contains(text, autoescape=True),
+                                  Student.student_no == text))
+        if class_ids is not None:
+            conditions.append(Student.class_id.in_(tuple(class_ids)))
+        rows = await self._session.scalars(
+            select(Student).where(*conditions)
+            .order_by(Student.class_id, Student.student_no).limit(limit))
+        return list(rows)

@@ -114,7 +114,10 @@ class TodayRepo:
             .where(Leave.school_id == self._school_id, Student.class_id.in_(tuple(class_ids)),
                    *conditions)  # type: ignore[arg-type]
             .order_by(Leave.id))
-        return [LeaveNow(row[0], Who(*row[1:5]), row[5], float(row[6]), *row[7:])
+        return [LeaveNow(id=row[0], student=Who(*row[1:5]), kind=row[5], days=float(row[6]),
+                         start_date=row[7], start_slot=row[8], end_date=row[9], end_slot=row[10],
+                         status=row[11], tier_index=row[12], tier_since=row[13],
+                         submitted_at=row[14], valid_until=row[15], exited_at=row[16])
                 for row in rows]
 
     async def on_leave(self, day: date, class_ids: Sequence[int]) -> list[LeaveNow]:

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.console import term, today
+from bot.web.console import audit, downloads, students, term, today
 from bot.web.console.common import gated
-from models.rules.console import TERM, TODAY
+from bot.web.console.exports import setup_exports
+from models.rules.console import AUDIT, DOWNLOADS, STUDENTS, TERM, TODAY
 
-PAGES = ((today.routes, TODAY), (term.routes, TERM))
+PAGES = ((today.routes, TODAY), (term.routes, TERM), (students.routes, STUDENTS),
+         (audit.routes, AUDIT), (downloads.routes, DOWNLOADS))
 
 
 def setup_console(app: web.Application) -> None:
     """Mount the console's routes, each behind its page's gate."""
+    setup_exports(app)
     app.add_routes(today.front)
     for routes, page in PAGES:
         for route in routes:

@@ -89,7 +89,9 @@ def line(items: Sequence[tuple[str, float | None, str]]) -> Chart:
 
     ticks = tuple(Tick(y(v), f"{round(v * 100, 1):g}%")
                   for v in (low + (1.0 - low) * i / 4 for i in range(5)))
-    marks, segments, run = [], [], []
+    marks: list[Mark] = []
+    segments: list[str] = []
+    run: list[str] = []
     for i, (label, value, title) in enumerate(items):
         x = LEFT + i * STEP + STEP / 2
         if value is None:

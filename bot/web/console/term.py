@@ -116,7 +116,7 @@ async def _figures(request: web.Request, classes: list[ClassRow], days: list[dat
     total = {w: sum((per_class[c.id][w] for c in classes), Attendance()) for w in weeks}
     truant = weekly_sum(truancy, weeks)
     tz = config.school.tz
-    late = []
+    late: list[dict[str, Any]] = []
     for c in classes:
         found = punctuality(days, firsts_by[c.id], config.attendance.report_cutoff, tz, now)
         if found.late or found.unreported:
