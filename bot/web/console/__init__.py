@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.console import audit, downloads, students, term, today
+from bot.web.console import audit, downloads, manage, students, term, today
 from bot.web.console.common import gated
 from bot.web.console.exports import setup_exports
-from models.rules.console import AUDIT, DOWNLOADS, STUDENTS, TERM, TODAY
+from models.rules.console import AUDIT, DOWNLOADS, MANAGE, STUDENTS, TERM, TODAY
 
 PAGES = ((today.routes, TODAY), (term.routes, TERM), (students.routes, STUDENTS),
-         (audit.routes, AUDIT), (downloads.routes, DOWNLOADS))
+         (audit.routes, AUDIT), (downloads.routes, DOWNLOADS), (manage.routes, MANAGE))
 
 
 def setup_console(app: web.Application) -> None:
