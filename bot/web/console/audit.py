@@ -84,7 +84,7 @@ async def audit_page(request: web.Request) -> web.Response:
              "what": ACTION_NAMES.get(e.action, e.action), "about": _about(e, labels, pupils),
              "before": _values(e.before, labels, pupils, tiers),
              "after": _values(e.after, labels, pupils, tiers),
-             "note": NOTES.get(e.note or "", e.note or "")} for e in entries]
+             "note": _note(e.note)} for e in entries]
     more = (search.query_string(before=entries[-1].id) if len(entries) == PAGE_SIZE else None)
     return page(request, "console/audit.html", AUDIT, search=search, rows=rows, more=more,
                 kinds=ACTION_NAMES, searched=bool(request.query))
@@ -103,6 +103,14 @@ def _search(request: web.Request) -> Search | str:
     return Search(q.get("student", "").strip()[:32], q.get("person", "").strip()[:64],
                   kind if kind in ACTION_NAMES else "", days[0], days[1],
                   int_param(request, "before"))
+
+
+def _note(note: str | None) -> str:
+    """A person's note (a rejection's reason) as written; the service's own notes in words or,
+    when they are only for operators (`tier=1 approvers=2`), not at all."""
+    if not note:
+        return ""
+    return NOTES.get(note, "" if note.isascii() else note)
 
 
 def _full_stamp(moment: datetime, tz: tzinfo) -> str:

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 TOP, BOTTOM, LEFT, RIGHT = 14, 34, 44, 12
-STEP = 40  # pixels per category (a week) on the x axis
+STEP = 40  # pixels per category (a week) on the x axis, at least
+MIN_PLOT = 480  # a chart of a few weeks still spreads to this width
 HEIGHT = 200
 AXIS_BOTTOMS = (0.96, 0.92, 0.9, 0.8, 0.6, 0.2, 0.0)  # where a rate axis starts: 4 even steps
 
@@ -36,7 +37,6 @@ class Mark:
     h: float
     label: str
     title: str
-    href: str | None = None
     shown: bool = True  # False: no data here (a gap in a line)
 
 
@@ -56,30 +56,31 @@ class Chart:
         return not self.marks
 
 
-def _frame(count: int) -> tuple[int, float, float]:
-    width = LEFT + RIGHT + max(count, 1) * STEP
-    return width, float(TOP), float(HEIGHT - BOTTOM)
+def _frame(count: int) -> tuple[int, float, float, float]:
+    """(width, top, bottom, step): the plot is STEP a category, or wider when there are few."""
+    step = max(float(STEP), MIN_PLOT / max(count, 1))
+    width = LEFT + RIGHT + round(max(count, 1) * step)
+    return width, float(TOP), float(HEIGHT - BOTTOM), step
 
 
-def columns(items: Sequence[tuple[str, float, str]], unit: str,
-            href: Sequence[str | None] | None = None) -> Chart:
+def columns(items: Sequence[tuple[str, float, str]], unit: str) -> Chart:
     """Vertical bars: (axis label, value, title) per category."""
-    width, top, bottom = _frame(len(items))
+    width, top, bottom, step = _frame(len(items))
     peak = _nice_max(max((v for _, v, _ in items), default=0.0))
     ticks = tuple(Tick(bottom - (bottom - top) * i / 4, f"{peak * i / 4:g}{unit}")
                   for i in range(5))
     marks = []
     for i, (label, value, title) in enumerate(items):
         h = (bottom - top) * value / peak if peak else 0.0
-        marks.append(Mark(LEFT + i * STEP + 8, bottom - h, STEP - 16, h, label, title,
-                          href[i] if href else None))
+        bar = min(step - 16, 32.0)
+        marks.append(Mark(LEFT + i * step + (step - bar) / 2, bottom - h, bar, h, label, title))
     return Chart(width, HEIGHT, LEFT, width - RIGHT, bottom, ticks, tuple(marks))
 
 
 def line(items: Sequence[tuple[str, float | None, str]]) -> Chart:
     """A line of rates (0..1) per category; None leaves a gap. The y axis starts just below the
     lowest rate (at one of AXIS_BOTTOMS), so a fall from 98% to 93% shows."""
-    width, top, bottom = _frame(len(items))
+    width, top, bottom, step = _frame(len(items))
     values = [v for _, v, _ in items if v is not None]
     lowest = min(values, default=1.0) - 0.01
     low = next(b for b in AXIS_BOTTOMS if b <= lowest)
@@ -93,7 +94,7 @@ def line(items: Sequence[tuple[str, float | None, str]]) -> Chart:
     segments: list[str] = []
     run: list[str] = []
     for i, (label, value, title) in enumerate(items):
-        x = LEFT + i * STEP + STEP / 2
+        x = LEFT + i * step + step / 2
         if value is None:
             if run:
                 segments.append(" ".join(run))
