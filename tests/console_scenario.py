@@ -22,12 +22,22 @@ day says otherwise; the truancy run goes at 16:30 and the ladder at 16:35.
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
 
 from bot import keys
+from models.attendance import EscalationStep
+from models.db import Database
+from models.repos.ladder import LadderRepo
+from models.roster import Student
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, prepare_database, running
+from tests.harness import FakeClock, Harness, prepare_database, running, student_id
 from tests.test_leave_e2e import code_from, say, submit
 
 DAYS = [date(2026, 11, d) for d in (9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 23, 24, 25, 26)]
@@ -107,3 +117,41 @@ async def _evening(h: Harness, day: date) -> None:
     h.clock.now = local(day.year, day.month, day.day, 16, 35)
     await runner.run("escalation", day)
     await h.drain()
+
+
+def build_template(folder: Path) -> tuple[Path, November]:
+    """The three weeks in a SQLite file under `folder`, built on an event loop of its own
+    (module fixtures run outside the tests' loops); tests copy it with `copy_of`."""
+    path = folder / "november.db"
+    with ThreadPoolExecutor(1) as pool:
+        month = pool.submit(asyncio.run, build_november(f"sqlite+aiosqlite:///{path}")).result()
+    return path, month
+
+
+def copy_of(template: Path, folder: Path) -> str:
+    """A fresh copy of the template database (with its WAL) for one test: its URL."""
+    for src in template.parent.glob(template.name + "*"):
+        shutil.copy(src, folder / src.name.replace(template.stem, "school"))
+    return f"sqlite+aiosqlite:///{folder / 'school.db'}"
+
+
+async def open_dropout_case(url: str, student: str) -> int:
+    """Record the ladder's dropout step for a student, as the escalation job would on the 26th
+    after 15 days away (the three weeks hold no such run): the case's number."""
+    db = Database(url)
+    try:
+        sid, _ = await student_id(db, student)
+        async with db.unit_of_work() as session:
+            school = await session.scalar(select(Student.school_id).where(Student.id == sid))
+            assert school is not None
+            repo = LadderRepo(session, school)
+            assert await repo.record_step(sid, "dropout", "from:2026-11-05", date(2026, 11, 26),
+                                          TODAY, report="草稿")
+        async with db.read() as session:
+            case = await session.scalar(
+                select(EscalationStep.id).where(EscalationStep.student_id == sid,
+                                                EscalationStep.step == "dropout"))
+        assert case is not None
+        return int(case)
+    finally:
+        await db.dispose()
