@@ -3,6 +3,7 @@ number (one click from a number to the students it counts)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -175,8 +176,13 @@ def rung_names(config: Config) -> dict[str, str]:
 
 
 def _case(step: StepRow, config: Config, picture: Picture) -> dict[str, Any]:
+    """A case: its rung, the student, since when (the run's first day, or the day a term's
+    count was reached)."""
+    start = step.episode.removeprefix("from:")
+    since = (f"{day_text(date.fromisoformat(start))}起" if start != step.episode
+             else f"{day_text(step.day)}达到")
     return {"rung": rung_names(config)[step.step], "student": step.student,
-            "label": _label(picture, step.student), "since": day_text(step.day),
+            "label": _label(picture, step.student), "since": since,
             "case": step.id if step.step == "dropout" else None}
 
 
