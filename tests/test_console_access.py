@@ -123,7 +123,7 @@ async def test_every_page_and_export_against_the_role(template: Path, tmp_path: 
                 if leaked:
                     wrong.append(f"{what}: the refusal shows {leaked}")
             report = target.rsplit("/", 1)[-1]
-            if expected == 200 and method == "POST" and report in CONTENT:
-                if resp.content_type != CONTENT[report] or not body.startswith(b"PK"):
-                    wrong.append(f"{what}: {resp.content_type}, not the file")
+            if (expected == 200 and method == "POST" and report in CONTENT
+                    and (resp.content_type != CONTENT[report] or not body.startswith(b"PK"))):
+                wrong.append(f"{what}: {resp.content_type}, not the file")
         assert wrong == []

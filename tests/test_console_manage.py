@@ -37,7 +37,8 @@ def files(csrf: str, students: tuple[str, bytes] | None,
     form.add_field("csrf", csrf)
     for field, item in (("students", students), ("staff", staff)):
         if item is not None:
-            form.add_field(field, item[1], filename=item[0], content_type="application/octet-stream")
+            form.add_field(field, item[1], filename=item[0],
+                           content_type="application/octet-stream")
     return form
 
 

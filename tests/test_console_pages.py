@@ -112,7 +112,8 @@ async def test_todays_numbers_are_the_databases(school: Harness) -> None:
 
 
 @pytest.mark.parametrize(("link", "title", "lines"), [
-    ("/admin/today/absent", "缺勤学生（2）", ["张小明 初一(1)班 全天 病", "刘洋 初一(1)班 全天 旷"]),
+    ("/admin/today/absent", "缺勤学生（2）",
+     ["张小明 初一(1)班 全天 病", "刘洋 初一(1)班 全天 旷"]),
     ("/admin/today/unreported", "未报考勤的班级（1）", ["初一(2)班 在籍3人"]),
     ("/admin/today/sick", "病假学生（1）", ["张小明 初一(1)班 病假 11月26日（单号3）"]),
     ("/admin/today/personal", "事假学生（0）", []),
@@ -319,5 +320,5 @@ async def test_the_calendar_check_page(school: Harness) -> None:
     page = text_of(await get(school, "admin_zhou", "/admin/manage/calendar"))
     assert "2026-2027学年第一学期 （本学期）" in page
     assert "[calendar.national.2027]" in page
-    assert re.search(r"2026-2027学年第一学期 （本学期） 2026-09-01 至 2027-01-22 \d+ 22 天：2027-01-01 "
-                     r"至 2027-01-22", page)
+    assert re.search(r"2026-2027学年第一学期 （本学期） 2026-09-01 至 2027-01-22 \d+ "
+                     r"22 天：2027-01-01 至 2027-01-22", page)

@@ -49,7 +49,8 @@ def test_the_pages_each_role_opens(who: Reader, menu: tuple[str, ...]) -> None:
 
 @pytest.mark.parametrize(("who", "scope"), [
     (TEACHER, ClassScope(False, frozenset({MINE}))),
-    (reader("班主任", "家长", classes=(MINE,), children=(7,)), ClassScope(False, frozenset({MINE}))),
+    (reader("班主任", "家长", classes=(MINE,), children=(7,)),
+     ClassScope(False, frozenset({MINE}))),
     (reader("政教处"), ClassScope(True, frozenset())),
     (reader("校长", "班主任", classes=(MINE,)), ClassScope(True, frozenset())),
     (reader("管理员"), ClassScope(False, frozenset())),
