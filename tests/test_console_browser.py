@@ -27,6 +27,10 @@ MENU = {
     "周敏": ["报表下载", "操作记录", "系统管理"],
 }
 OTHER_CLASS = ("张小红", "杨子涵", "吴俊杰", "初一(2)班")
+SMALL_PHONE = (360, 740)
+EVERY_PAGE = (("赵国强", ("/admin/", "/admin/today/absent", "/admin/term", "/admin/students?q=张",
+                        "/admin/students/2", "/admin/audit", "/admin/downloads")),
+              ("周敏", ("/admin/manage", "/admin/manage/calendar", "/admin/manage/config")))
 
 
 @pytest.fixture(scope="module")
@@ -55,13 +59,23 @@ def menu(driver: Any) -> list[str]:
 
 
 def both_widths(driver: Any) -> bool:
-    """No sideways scroll on a phone or on a laptop."""
+    """No sideways scroll on a small phone, a phone or a laptop."""
     fits = []
-    for size in (PHONE, DESKTOP):
+    for size in (SMALL_PHONE, PHONE, DESKTOP):
         set_viewport(driver, *size)
         fits.append(no_sideways_scroll(driver))
     set_viewport(driver, *PHONE)
     return all(fits)
+
+
+@pytest.mark.parametrize(("name", "paths"), EVERY_PAGE)
+def test_no_console_page_scrolls_sideways(browser: Any, site: LiveSite, name: str,
+                                          paths: tuple[str, ...]) -> None:
+    sign_in(browser, site, name, paths[0])
+    for path in paths:
+        browser.get(site.url + path)
+        wait(browser, lambda d: d.find_elements("css selector", "main .card"))
+        assert both_widths(browser), path
 
 
 @pytest.mark.parametrize("name", ["李静", "赵国强", "陈志华"])
