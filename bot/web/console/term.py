@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
 
 from bot import keys
+from bot.config import Config
 from bot.web.console import charts
 from bot.web.console.common import classes_in_scope, page, refused, today_of
 from bot.web.render import message
+from models.db import Database
 from models.leave import PERSONAL, SICK, TEMPORARY
 from models.repos.reports import ClassRow, ReportRepo
 from models.repos.term import TermRepo
@@ -62,7 +64,8 @@ async def term_page(request: web.Request) -> web.Response:
              and (filters.class_id is None or c.id == filters.class_id)]
     days = [d for d, kind in config.calendar.school_days(filters.first, filters.last)
             if kind is DayKind.SCHOOL_DAY]
-    figures = await _figures(request, shown, days, now)
+    app = request.app
+    figures = await term_figures(app[keys.DB], config, app[keys.SCHOOL_ID], shown, days, now)
     return page(request, "console/term.html", TERM, term=term.name, filters=filters,
                 grades=list(dict.fromkeys(c.grade for c in allowed)), classes=allowed,
                 school_days=len(days), shown=len(shown),
@@ -94,16 +97,15 @@ def _filters(request: web.Request, term: Term, today: date) -> Filters | str:
                    first, last)
 
 
-async def _figures(request: web.Request, classes: list[ClassRow], days: list[date],
-                   now: Any) -> dict[str, Any]:
-    app = request.app
-    config = app[keys.CONFIG]
+async def term_figures(db: Database, config: Config, school_id: int, classes: list[ClassRow],
+                       days: list[date], now: datetime) -> dict[str, Any]:
+    """Everything the term page shows for these classes over these school days."""
     ids = [c.id for c in classes]
     first, last = (days[0], days[-1]) if days else (date.min, date.min)
-    async with app[keys.DB].read() as session:
-        term = TermRepo(session, app[keys.SCHOOL_ID])
-        enrolled = await TodayRepo(session, app[keys.SCHOOL_ID]).enrolled(ids)
-        reported = await ReportRepo(session, app[keys.SCHOOL_ID]).reported_days(ids, first, last)
+    async with db.read() as session:
+        term = TermRepo(session, school_id)
+        enrolled = await TodayRepo(session, school_id).enrolled(ids)
+        reported = await ReportRepo(session, school_id).reported_days(ids, first, last)
         halves = await term.absent_halves(ids, first, last)
         leave_days = await term.leave_days(ids, first, last)
         truancy = await term.truancy_by_day(ids, first, last)
