@@ -38,7 +38,8 @@ from models.repos.ladder import LadderRepo
 from models.roster import Student
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, prepare_database, running, student_id
-from tests.test_leave_e2e import code_from, say, submit
+from tests.report_month import _approve, _ok
+from tests.test_leave_e2e import code_from, submit
 
 DAYS = [date(2026, 11, d) for d in (9, 10, 11, 12, 13, 16, 17, 18, 19, 20, 23, 24, 25, 26)]
 TODAY = local(2026, 11, 26, 8, 30)
@@ -69,23 +70,15 @@ def _at(h: Harness, day: int, hour: int, minute: int = 0) -> None:
     h.clock.now = local(2026, 11, day, hour, minute)
 
 
-async def _ok(h: Harness, user: str, text: str, expect: str) -> str:
-    reply = await say(h, user, text)
-    assert expect in reply, (text, reply)
-    return reply
-
-
 async def _morning(h: Harness, day: int, leaves: dict[str, int]) -> str | None:
     code = None
     _at(h, day, 7, 30)
     if day == 9:
         leaves["黄欣怡事假"] = await submit(h, "parent_huang", "请假 黄欣怡 明天 事假 家里有事")
-        h.clock.advance(minutes=5)
-        await _ok(h, "teacher_li", f"批准 {leaves['黄欣怡事假']}", "已批准")
+        await _approve(h, "teacher_li", leaves["黄欣怡事假"])
     if day == 12:
         leaves["张小红病假"] = await submit(h, "parent_zhang", "请假 张小红 今天 病假 发烧")
-        h.clock.advance(minutes=5)
-        await _ok(h, "teacher_wang", f"批准 {leaves['张小红病假']}", "已批准")
+        await _approve(h, "teacher_wang", leaves["张小红病假"])
     if day == 26:
         leaves["张小明病假"] = await submit(h, "parent_zhang", "请假 张小明 今天 病假 咳嗽")
         _at(h, day, 7, 35)

@@ -8,7 +8,6 @@ import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import docx
 import openpyxl
@@ -19,6 +18,7 @@ from models.messaging import AuditEntry
 from tests.console_scenario import TODAY, build_template, copy_of, open_dropout_case
 from tests.harness import FakeClock, Harness, running, student_id
 from tests.test_console_pages import text_of
+from tests.test_reports import rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -51,16 +51,6 @@ async def exports(h: Harness) -> list[AuditEntry]:
             .order_by(AuditEntry.id)))
 
 
-def values(sheet: Any) -> list[list[Any]]:
-    out = []
-    for row in sheet.iter_rows(values_only=True):
-        cells = list(row)
-        while cells and cells[-1] is None:
-            cells.pop()
-        out.append(cells)
-    return out
-
-
 async def test_the_attendance_workbook_from_the_console(school: tuple[Harness, str]) -> None:
     h, _ = school
     csrf = await signed_in(h, "office_zhao")
@@ -74,7 +64,7 @@ async def test_the_attendance_workbook_from_the_console(school: tuple[Harness, s
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()))
     assert book.sheetnames == ["汇总", "初一(1)班", "初一(2)班"]
-    summary = values(book["汇总"])
+    summary = rows(book["汇总"])
     # 初一(1)班: 14 days × 3; away: 黄欣怡 事 (10th), 刘洋 旷 (23rd–26th), 张小明 病 (26th).
     # 初一(2)班: 12 days reported (not the 17th, not yet the 26th); 张小红 病 (12th), 吴俊杰
     # half a day 旷 (18th).
@@ -97,7 +87,7 @@ async def test_a_teacher_downloads_her_class(school: tuple[Harness, str]) -> Non
     assert resp.status == 200
     book = openpyxl.load_workbook(io.BytesIO(await resp.read()))
     assert book.sheetnames == ["汇总", "初一(1)班"]
-    assert [r[1] for r in values(book["初一(1)班"])[2:]] == ["张小明", "刘洋", "黄欣怡"]
+    assert [r[1] for r in rows(book["初一(1)班"])[2:]] == ["张小明", "刘洋", "黄欣怡"]
     assert (await exports(h))[-1].actor == "teacher_li"
 
 
@@ -108,11 +98,11 @@ async def test_the_leave_workbook_from_the_console(school: tuple[Harness, str]) 
         "csrf": csrf, "from": "2026-11-01", "to": "2026-12-31"})
     assert resp.status == 200 and resp.content_type == XLSX
     sheet = openpyxl.load_workbook(io.BytesIO(await resp.read()))["请假记录"]
-    listed = [(r[0], r[2], r[4], r[10]) for r in values(sheet)[2:]]
+    listed = [(r[0], r[2], r[4], r[10]) for r in rows(sheet)[2:]]
     assert listed == [(1, "黄欣怡", "事假", "已批准"), (2, "张小红", "病假", "已批准"),
                       (3, "张小明", "病假", "已批准"), (4, "黄欣怡", "事假", "待审批"),
                       (5, "吴俊杰", "事假", "待审批")]
-    assert "咳嗽" not in str(values(sheet))
+    assert "咳嗽" not in str(rows(sheet))
     assert (await exports(h))[-1].actor == "principal_chen"
 
 

@@ -26,7 +26,6 @@ from models.repos.attendance import AttendanceRepo
 from models.repos.audit import AuditRepo
 from models.repos.ladder import LadderRepo
 from models.repos.reports import ReportRepo, StudentRow
-from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
 
 DAYS = 100  # school days before today, at most: the term so far
@@ -82,16 +81,16 @@ class _Story:
 
     async def cast(self) -> None:
         """Classes, students, each class's 班主任, each student's first guardian."""
-        repo, roster = ReportRepo(self.session, self.school_id), RosterRepo(self.session,
-                                                                            self.school_id)
+        repo = ReportRepo(self.session, self.school_id)
         self.classes = await repo.classes()
         students = await repo.students([c.id for c in self.classes])
         self.pupils: dict[int, list[StudentRow]] = {c.id: [] for c in self.classes}
         for student in students:
             self.pupils[student.class_id].append(student)
-        self.teachers = {c.id: (await roster.homeroom_teachers(c.id) or [ACTOR])[0]
-                         for c in self.classes}
-        self.guardians = {s.id: (await roster.guardians_of(s.id) or [ACTOR])[0] for s in students}
+        teachers = await self.attendance.homeroom_by_class([c.id for c in self.classes])
+        guardians = await self.attendance.guardians_by_student([s.id for s in students])
+        self.teachers = {c.id: sorted(teachers.get(c.id, [ACTOR]))[0] for c in self.classes}
+        self.guardians = {s.id: sorted(guardians.get(s.id, [ACTOR]))[0] for s in students}
         # the one who stays away for the last days: the second pupil of the first class
         first = self.pupils[self.classes[0].id] if self.classes else []
         self.runaway = first[1] if len(first) > 1 else None

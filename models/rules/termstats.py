@@ -13,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 
+@lru_cache(maxsize=1024)
 def week_of(day: date) -> date:
     """The Monday of the day's week: the key the term's weekly figures are grouped by."""
     return day - timedelta(days=day.weekday())

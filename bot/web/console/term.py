@@ -17,7 +17,7 @@ from bot.web.console.common import classes_in_scope, page, refused, today_of
 from bot.web.render import message
 from models.db import Database
 from models.leave import PERSONAL, SICK, TEMPORARY
-from models.repos.reports import ClassRow, ReportRepo
+from models.repos.reports import ClassRow
 from models.repos.term import TermRepo
 from models.repos.today import TodayRepo
 from models.rules.calendar import DayKind, SchoolCalendar, Term
@@ -105,15 +105,14 @@ async def term_figures(db: Database, config: Config, school_id: int, classes: li
     async with db.read() as session:
         term = TermRepo(session, school_id)
         enrolled = await TodayRepo(session, school_id).enrolled(ids)
-        reported = await ReportRepo(session, school_id).reported_days(ids, first, last)
         halves = await term.absent_halves(ids, first, last)
         leave_days = await term.leave_days(ids, first, last)
         truancy = await term.truancy_by_day(ids, first, last)
         first_reports = await term.first_reports(ids, first, last)
     weeks = sorted({week_of(d) for d in days})
-    reported_by = _by_class({(cid, d): True for cid, d in reported})
-    halves_by, firsts_by = _by_class(halves), _by_class(first_reports)
-    per_class = {c.id: weekly_attendance(days, enrolled.get(c.id, 0), reported_by[c.id],
+    # every day a class reported has its first report's time: those days are its reported days
+    firsts_by, halves_by = _by_class(first_reports), _by_class(halves)
+    per_class = {c.id: weekly_attendance(days, enrolled.get(c.id, 0), firsts_by[c.id].keys(),
                                          halves_by[c.id]) for c in classes}
     total = {w: sum((per_class[c.id][w] for c in classes), Attendance()) for w in weeks}
     truant = weekly_sum(truancy, weeks)
