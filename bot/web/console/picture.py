@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from bot.config import Config
 from models.db import Database
@@ -53,6 +54,11 @@ class Picture:
     cases: list[StepRow]
     visits: list[VisitRow]
     names: dict[str, str]  # staff userid → name
+
+    @cached_property
+    def labels(self) -> dict[int, str]:
+        """class id → its label, for the classes shown."""
+        return {c.cls.id: c.cls.label for c in self.classes}
 
     @property
     def school_day(self) -> bool:

@@ -63,10 +63,11 @@ async def today_page(request: web.Request) -> web.Response:
     tz = config.school.tz
     return page(request, "console/today.html", TODAY, day=day_text(picture.day),
                 time=clock(picture.now, tz), note=_day_note(picture, config),
-                school_day=picture.school_day, judged=picture.judged,
+                school_day=picture.school_day,
                 truant_label="旷课" if picture.judged else "缺勤未请假",
-                run_at=f"{config.attendance.truancy_run:%H:%M}",
-                late=picture.now.astimezone(tz).time() > config.attendance.report_cutoff,
+                late=(picture.now.astimezone(tz).time() > config.attendance.report_cutoff
+                      and bool(picture.unreported)),
+                cutoff=f"{config.attendance.report_cutoff:%H:%M}",
                 tiles=_tiles(picture),
                 rows=[_class_row(c, tz, picture.names) for c in picture.classes],
                 pending=[_pending(leave, config, picture) for leave in picture.pending],
@@ -152,7 +153,7 @@ def _class_row(c: ClassToday, tz: Any, names: dict[str, str]) -> dict[str, Any]:
 
 
 def _label(picture: Picture, who: Who) -> str:
-    return next((c.cls.label for c in picture.classes if c.cls.id == who.class_id), "")
+    return picture.labels.get(who.class_id, "")
 
 
 def _pending(leave: LeaveNow, config: Config, picture: Picture) -> dict[str, Any]:
