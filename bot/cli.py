@@ -178,12 +178,13 @@ def _serve(config: Config, args: argparse.Namespace) -> None:
 
 
 def _demo(config: Config, args: argparse.Namespace) -> None:
-    from bot.simulator.demo import demo_app
+    from bot.simulator.demo import demo_app, demo_history
 
     upgrade(config.database.url)
     roster = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv",
                          roles=staff_roles(config))
     asyncio.run(_apply(config, roster, actor="system:demo", now=args.clock()))
+    asyncio.run(demo_history(config, args.clock()))
     app, url = demo_app(config, clock=args.clock)
     web.run_app(app, host=config.server.host, port=config.server.port, access_log=None,
                 print=lambda _: print(f"请假通 simulator: open {url}"))

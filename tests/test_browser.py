@@ -67,9 +67,12 @@ def site(browser: Any, demo_template: Path, tmp_path: Path) -> Iterator[LiveSite
 
 
 def wait(driver: Any, condition: Any, timeout: float = 10) -> Any:
+    """Until `condition` holds; a page replaced while it was being read is read again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    return WebDriverWait(driver, timeout,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def text_of(driver: Any) -> str:

@@ -183,9 +183,10 @@ async def test_a_school_parent_the_roster_does_not_know_sees_nothing(harness: Ha
 
 
 @pytest.mark.parametrize(("who", "status", "seen"), [
-    ("office_zhao", 200, "政教处"),
-    ("admin_zhou", 200, "管理员"),
-    ("teacher_li", 200, "班主任"),
+    ("office_zhao", 200, "今日"),        # today's picture (bot/web/console/)
+    ("admin_zhou", 200, "报表下载"),     # the first console page a 管理员 has
+    ("teacher_li", 200, "初一(1)班"),
+    ("guard_sun", 403, "门卫的核验和放行在企业微信里进行"),
     ("parent_zhang", 403, "教职工"),
     ("visitor_9", 403, "教职工"),
 ])

@@ -2,15 +2,17 @@
 
     .venv/bin/python tools/screens.py [--out docs/screens]
 
-Serves the demo school (a fixed clock: Thursday 26 November 2026, 08:00) with the stand-in
-WeCom, asks and approves a leave in chat, then opens each page in headless Chromium as the
-people who would see it.
+Serves the demo school with three weeks of November lived through the chat
+(tests/console_scenario.py; the clock stops on Thursday 26 November 2026, 08:30) and the
+stand-in WeCom, asks and approves one more leave in chat, then opens each page in headless
+Chromium as the people who would see it. The console's pages are shot whole (top to bottom).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import re
 import sys
 import tempfile
@@ -30,10 +32,23 @@ from tests.browser import (  # noqa: E402
     quit_chromium,
     set_viewport,
 )
-from tests.conftest import local  # noqa: E402
-from tests.harness import FakeClock, prepare_database  # noqa: E402
+from tests.console_scenario import TODAY, build_november  # noqa: E402
+from tests.harness import FakeClock  # noqa: E402
 
 LINK = re.compile(r"查看放行码：(\S+)")
+# (file name, path, who signs in): the console as 政教处 (赵国强), 班主任 (李静), 管理员 (周敏).
+CONSOLE = (
+    ("admin-today", "/admin/", "赵国强"),
+    ("admin-list", "/admin/today/absent", "赵国强"),
+    ("admin-term", "/admin/term?from=2026-11-02", "赵国强"),
+    ("admin-student", "/admin/students/2", "赵国强"),
+    ("admin-audit", "/admin/audit", "赵国强"),
+    ("admin-downloads", "/admin/downloads", "赵国强"),
+    ("admin-teacher", "/admin/", "李静"),
+    ("admin-roster", "/admin/manage", "周敏"),
+    ("admin-calendar", "/admin/manage/calendar", "周敏"),
+    ("admin-config", "/admin/manage/config", "周敏"),
+)
 
 
 def main() -> int:
@@ -46,8 +61,8 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/qingjia.db"
-        asyncio.run(prepare_database(url))
-        with LiveSite(url, FakeClock(local(2026, 11, 26, 8, 0))) as site:
+        asyncio.run(build_november(url))
+        with LiveSite(url, FakeClock(TODAY)) as site:
             link = _approved_pass(site)
             driver = chromium(*PHONE)
             try:
@@ -62,13 +77,13 @@ def main() -> int:
 
 
 def _approved_pass(site: LiveSite) -> str:
-    site.say("parent_liu", "请假 刘洋 今天 病假 头疼")
+    site.say("parent_wu", "请假 吴俊杰 今天 病假 头疼")
     site.clock.advance(minutes=1)  # the console orders what was said by time
-    number = re.search(r"单号(\d+)", site.say("parent_liu", "确认"))
+    number = re.search(r"单号(\d+)", site.say("parent_wu", "确认"))
     assert number, "the leave was not submitted"
     site.clock.advance(minutes=14)
-    site.say("teacher_li", f"批准 {number.group(1)}")
-    found = LINK.search(site.harness.last_text("parent_liu"))
+    site.say("teacher_wang", f"批准 {number.group(1)}")
+    found = LINK.search(site.harness.last_text("parent_wu"))
     assert found, "no pass link in the approval message"
     return found.group(1)
 
@@ -81,24 +96,40 @@ def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) ->
     driver.get(link)
     _until(driver, lambda: "企业微信登录" in driver.title)
     shot("signin")
-    _choose(driver, "刘强")
+    _choose(driver, "吴秀英")
     _until(driver, lambda: driver.find_elements("css selector", ".badge"))
     shot("pass")
-    for path, name, page in ((link, "张伟", "refused"), ("/h5/", "张伟", "home"),
-                             ("/admin/", "赵国强", "admin")):
+    for path, name, page in ((link, "张伟", "refused"), ("/h5/", "张伟", "home")):
         fresh_start(driver)
         driver.get(path if path.startswith("http") else site.url + path)
         _choose(driver, name)
         _until(driver, lambda: driver.find_elements("css selector", ".card"))
         shot(page)
+    for page, path, name in CONSOLE:
+        fresh_start(driver)
+        driver.get(site.url + path)
+        _choose(driver, name)
+        _until(driver, lambda: driver.find_elements("css selector", ".menu"))
+        _whole_page(driver, out / f"{page}-{width}.png")
     fresh_start(driver)
     driver.get(site.url + "/")
     _until(driver, lambda: driver.find_elements("css selector", ".person"))
     if width < 720:
         shot("console-picker")
-    driver.find_element("css selector", ".person[data-userid='parent_liu']").click()
+    driver.find_element("css selector", ".person[data-userid='parent_wu']").click()
     _until(driver, lambda: driver.find_elements("css selector", ".bubble a"))
     shot("console")
+
+
+def _whole_page(driver: Any, path: Path) -> None:
+    """The page from top to bottom at the window's width (not just what fits the window)."""
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics["cssContentSize"]
+    width = driver.execute_script("return window.innerWidth")
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def _choose(driver: Any, name: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from aiohttp import web
 from yarl import URL
@@ -11,8 +12,10 @@ from yarl import URL
 from bot import keys
 from bot.app import create_app
 from bot.config import Config
+from bot.school import open_school
 from bot.simulator.console import setup_console
 from bot.simulator.directory import roster_people
+from bot.simulator.history import seed_history
 from bot.simulator.oauth import Person
 from bot.simulator.standin import WeComStandIn
 from models.clock import Clock, utc_now
@@ -40,6 +43,18 @@ def demo_app(config: Config, *, clock: Clock = utc_now,
     app.on_shutdown.append(_heal(standin))
     setup_console(app, standin)
     return app, f"http://{config.server.host}:{port}/"
+
+
+async def demo_history(config: Config, now: datetime) -> None:
+    """A new demo school gets the weeks before today (bot/simulator/history.py)."""
+    db, school_id = await open_school(config, now)
+    try:
+        made = await seed_history(db, config, school_id, now)
+    finally:
+        await db.dispose()
+    if made.days:
+        print(f"demo: invented {made.days} school days before today ({made.reports} reports, "
+              f"{made.leaves} leaves) for the staff console")
 
 
 def _directory(app: web.Application) -> Callable[[], Awaitable[list[Person]]]:

@@ -1,8 +1,9 @@
 """The pages: on the phone (/h5/, parents, guards, 班主任) and the staff console (/admin/).
 
 For page authors:
-- Routes: add a module with a `routes = web.RouteTableDef()` under /h5/ or /admin/ and list it
-  in ROUTES below. The gate (bot/web/gate.py) has already signed the person in, loaded them from
+- Routes: add a module with a `routes = web.RouteTableDef()` under /h5/ and list it in ROUTES
+  below; a console page under /admin/ goes in bot/web/console/ (PAGES there names who may
+  open it). The gate (bot/web/gate.py) has already signed the person in, loaded them from
   the roster and checked CSRF on POSTs; /admin/ is for staff members only.
 - `viewer_of(request)` (bot/web/viewer.py): who is looking and what the roster says now: `roles`,
   `reader.children` (student ids), `reader.classes` (their classes as 班主任), `is_staff`.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import home, pass_page, signin
+from bot.web.console import setup_console
 from bot.web.gate import web_gate
 from bot.web.render import setup_templates
 
@@ -32,3 +34,4 @@ def setup_web(app: web.Application) -> None:
     app.middlewares.append(web_gate)
     for routes in ROUTES:
         app.add_routes(routes)
+    setup_console(app)

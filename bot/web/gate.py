@@ -5,6 +5,8 @@
 - /auth/…  the sign-in's own routes; /assets/… our stylesheet.
 Every unsafe request (POST, …) on these paths needs the session and its CSRF token (a form
 field `csrf`, or the `X-CSRF-Token` header) and, when the browser sends one, our own Origin.
+A body is at most `[server] max_body_bytes` (64 KiB), except on the routes LARGE_BODIES names,
+for the role it names (the roster upload: files of up to 16 MiB, for the 管理员 only).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 STAFF_ONLY = "管理后台仅供学校教职工使用。"
+ROSTER_UPLOAD = "/admin/manage/roster"
+LARGE_BODIES = {ROSTER_UPLOAD: (16 * 1024 * 1024, "管理员")}  # path → (bytes, role)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -42,9 +46,9 @@ async def web_gate(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         response = await _guarded(request, handler)
     except web.HTTPException as exc:
-        _harden(exc.headers, request.path)
+        harden(exc.headers, request.path)
         raise
-    _harden(response.headers, request.path)
+    harden(response.headers, request.path)
     return response
 
 
@@ -61,6 +65,10 @@ async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse
         if gated and not (console and identity.kind != MEMBER):
             viewer = await load_viewer(app[keys.DB], app[keys.SCHOOL_ID], identity)
         remember(request, identity, viewer)
+    if viewer is not None and request.method in UNSAFE and request.path in LARGE_BODIES:
+        limit, role = LARGE_BODIES[request.path]
+        if role in viewer.roles:
+            request = request.clone(client_max_size=limit)
     if request.method in UNSAFE and (refusal := await _unsafe_refusal(request, identity)):
         return refusal
     if gated and identity is None:
@@ -89,7 +97,13 @@ async def _unsafe_refusal(request: web.Request, identity: Identity | None) -> we
         return _expired(request)
     given = request.headers.get("X-CSRF-Token", "")
     if request.content_type in FORMS:
-        value = (await request.post()).get("csrf", "")
+        try:
+            value = (await request.post()).get("csrf", "")
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("web request refused: body too large path=%s userid=%s", request.path,
+                        identity.userid)
+            return message(request, 413, "内容太大", f"提交的内容超过了 "
+                           f"{_size(request.client_max_size)} 的上限，请缩小后再试。")
         given = value if isinstance(value, str) else ""
     key = request.app[keys.CONFIG].security.derive("web-csrf")
     if not given or not csrf_ok(identity, key, given):
@@ -97,6 +111,10 @@ async def _unsafe_refusal(request: web.Request, identity: Identity | None) -> we
                     identity.userid)
         return message(request, 403, "页面已过期", "请返回上一页，刷新后再试。")
     return None
+
+
+def _size(limit: int) -> str:
+    return f"{limit // 1024 // 1024} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
 
 
 def _expired(request: web.Request) -> web.Response:
@@ -108,7 +126,8 @@ def _own_origins(request: web.Request) -> set[str]:
     return {str(public.origin()), f"{request.scheme}://{request.host}"}
 
 
-def _harden(headers: CIMultiDict[str], path: str) -> None:
+def harden(headers: CIMultiDict[str], path: str) -> None:
+    """The security headers every page gets (a streamed download sets them before it starts)."""
     headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"  # a form POST still carries its Origin

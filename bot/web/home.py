@@ -1,4 +1,5 @@
-"""`/h5/` and `/admin/`: where a sign-in lands when no page was asked for; who you are here."""
+"""`/h5/`: where a sign-in lands when no page was asked for; who you are here. (The console's
+front page, `/admin/`, is today's picture: bot/web/console/today.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from bot import keys
 from bot.web.render import render
 from bot.web.viewer import Viewer, viewer_of
 from models.repos.roster import RosterRepo
-from models.rules.access import STAFF
 
 routes = web.RouteTableDef()
 ROLE_ORDER = ("家长", "班主任", "政教处", "校长", "门卫", "管理员")
@@ -16,13 +16,7 @@ ROLE_ORDER = ("家长", "班主任", "政教处", "校长", "门卫", "管理员
 
 @routes.get("/h5/")
 async def pages_home(request: web.Request) -> web.Response:
-    return await _home(request, viewer_of(request), "我的请假通", console=False)
-
-
-@routes.get("/admin/")
-async def console_home(request: web.Request) -> web.Response:
-    """The staff console's front page (the gate lets only staff members in)."""
-    return await _home(request, viewer_of(request), "管理后台", console=True)
+    return await _home(request, viewer_of(request), "我的请假通")
 
 
 @routes.get("/h5")
@@ -30,13 +24,7 @@ async def pages_bare(request: web.Request) -> web.Response:
     raise web.HTTPMovedPermanently("/h5/")
 
 
-@routes.get("/admin")
-async def console_bare(request: web.Request) -> web.Response:
-    raise web.HTTPMovedPermanently("/admin/")
-
-
-async def _home(request: web.Request, viewer: Viewer, heading: str, *,
-                console: bool) -> web.Response:
+async def _home(request: web.Request, viewer: Viewer, heading: str) -> web.Response:
     app = request.app
     children: list[tuple[str, str]] = []
     classes: list[str] = []
@@ -48,7 +36,5 @@ async def _home(request: web.Request, viewer: Viewer, heading: str, *,
         if viewer.reader.classes:
             classes = [c.label for c in await roster.class_of_teacher(viewer.userid)]
     roles = [r for r in ROLE_ORDER if r in viewer.roles]
-    if console:
-        roles = [r for r in roles if r in STAFF]
     return render(request, "home.html", heading=heading, roles=roles, children=children,
                   classes=classes)

@@ -85,7 +85,7 @@ class AttendanceRepo:
                        + _uncovered(Absence.end_slot, second_half=True))
         absent = (
             select(literal(self._school_id), Absence.student_id, AttendanceReport.day,
-                   share, literal(now))
+                   share, literal(now, Truancy.__table__.c.created_at.type))
             .join(AttendanceReport, AttendanceReport.id == Absence.report_id)
             .where(AttendanceReport.school_id == self._school_id, AttendanceReport.day == day,
                    share > 0,
