@@ -90,6 +90,9 @@ async def prepare_database(url: str, *, roster_dir: Path = DEMO_ROSTER,
 
 _msg_ids = itertools.count(secrets.randbits(62))
 
+# Members of the corp's WeCom directory who are not in the school's roster (the tests' strangers).
+OUTSIDERS = ("stranger_1", "visitor_9")
+
 
 class Harness:
     """Drives the app as WeCom would and reads what the stand-in API received."""
@@ -131,7 +134,7 @@ class Harness:
             f"<Event><![CDATA[template_card_event]]></Event>"
             f"<EventKey><![CDATA[{key}]]></EventKey><TaskId><![CDATA[{task_id}]]></TaskId>"
             f"<CardType><![CDATA[button_interaction]]></CardType>"
-            f"<ResponseCode><![CDATA[rc-{next(_msg_ids)}]]></ResponseCode>"
+            f"<ResponseCode><![CDATA[{self.standin.issue_response_code()}]]></ResponseCode>"
             f"<AgentID>{self.config.wecom.agent_id}</AgentID></xml>"
         )
 
@@ -230,7 +233,11 @@ async def running(db_url: str, clock: FakeClock, *, run_workers: bool = False,
         app = create_app(config, clock=clock, run_workers=run_workers)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
             standin.oauth.directory = _directory(app)
+            for outsider in OUTSIDERS:
+                standin.add_member(outsider)
             yield Harness(client, standin, config, clock)
+    assert not standin.violations, (
+        "WeCom would have cut or dropped messages: " + "; ".join(standin.violations[:5]))
 
 
 def _directory(app: web.Application) -> Any:

@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from bot.config import WeComConfig
+from bot.simulator.oauth import Person
 from bot.simulator.standin import PNG, WeComStandIn
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from models.messages import Button, ButtonCard, CardUpdate, Markdown, Text
@@ -355,16 +356,56 @@ async def test_duplicate_task_id_refused(client: WeComClient, standin: WeComStan
     assert len(standin.delivered) == 1
 
 
-async def test_rate_violations(client: WeComClient, standin: WeComStandIn,
-                               clock: FakeClock) -> None:
-    for i in range(31):  # 31 messages within 30 s
+async def test_member_limits_drop_silently_and_are_recorded(
+        client: WeComClient, standin: WeComStandIn, clock: FakeClock) -> None:
+    for i in range(31):  # 31 messages within 30 s: the 31st is answered ok and dropped
         await client.send("busy", Text(f"m{i}"))
         clock.advance(1.0)
     for i in range(31):  # 31 messages spread over 63 s
         await client.send("calm", Text(f"m{i}"))
         clock.advance(2.1)
-    assert standin.rate_violations(per_minute=30) == ["busy"]
-    assert standin.rate_violations(per_minute=31) == []
+    assert len(standin.messages_for("busy")) == 30 and len(standin.messages_for("calm")) == 31
+    assert standin.violations == ["dropped: over 30 in 60 s to busy"]
+
+
+async def test_member_hourly_limit(client: WeComClient, standin: WeComStandIn,
+                                   clock: FakeClock) -> None:
+    for i in range(1001):  # 1,001 messages, 20 a minute: the last one is past 1,000 an hour
+        await client.send("steady", Text(f"m{i}"))
+        clock.advance(3.0)
+    assert len(standin.messages_for("steady")) == 1000
+    assert standin.violations == ["dropped: over 1000 in 3600 s to steady"]
+
+
+async def test_long_text_is_cut_and_the_cut_recorded(client: WeComClient,
+                                                     standin: WeComStandIn) -> None:
+    await client.send("reader", Text("请假" * 400))  # 2,400 bytes
+    [got] = standin.messages_for("reader")
+    assert len(got.body["text"]["content"].encode()) <= 2048
+    assert standin.violations == ["cut: 2400-byte text to reader"]
+
+
+async def test_users_outside_the_directory_get_81013(client: WeComClient,
+                                                      standin: WeComStandIn) -> None:
+    standin.oauth.people.append(Person("known", "甲", "member"))
+    await client.send("KNOWN", Text("ok"))  # userids are case-insensitive
+    with pytest.raises(WeComError) as info:
+        await client.send("nobody", Text("hi"))
+    assert info.value.errcode == 81013 and not info.value.retryable
+    assert [d.touser for d in standin.delivered] == ["KNOWN"]
+
+
+async def test_a_card_code_updates_once(client: WeComClient, standin: WeComStandIn) -> None:
+    code = await client.send("teacher1", CARD)
+    assert code is not None
+    await client.send("teacher1", CardUpdate("已批准", response_code=code))
+    for used_or_unknown in (code, "made-up"):
+        with pytest.raises(WeComError) as info:
+            await client.send("teacher1", CardUpdate("已驳回", response_code=used_or_unknown))
+        assert info.value.errcode == 40035
+    clicked = standin.issue_response_code()
+    await client.send("teacher1", CardUpdate("已批准", response_code=clicked))
+    assert [u["button"]["replace_name"] for u in standin.card_updates] == ["已批准", "已批准"]
 
 
 def test_unknown_failure_mode_rejected() -> None:

@@ -147,6 +147,7 @@ async def say(request: web.Request) -> web.Response:
     state = request.app[STATE]
     config = request.app[keys.CONFIG].wecom
     now = _now(request)
+    state.standin.add_member(userid)  # whoever types in WeCom is a member of its directory
     inner = (
         f"<xml><ToUserName><![CDATA[{config.corp_id}]]></ToUserName>"
         f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
@@ -174,7 +175,7 @@ async def click(request: web.Request) -> web.Response:
         raise _bad("key: 无效")
     state = request.app[STATE]
     config = request.app[keys.CONFIG].wecom
-    response_code = f"sim-{secrets.token_urlsafe(16)}"
+    response_code = state.standin.issue_response_code()
     state.task_of_response[response_code] = task_id
     inner = (
         f"<xml><ToUserName><![CDATA[{config.corp_id}]]></ToUserName>"

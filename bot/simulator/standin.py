@@ -21,6 +21,9 @@ from aiohttp import web
 
 from bot.simulator.oauth import OAuthDesk, Person, openid_of
 
+TEXT_MAX_BYTES = 2048  # message/send: text and markdown content; WeCom cuts the rest
+PER_MEMBER_LIMITS = ((60.0, 30), (3600.0, 1000))  # (window seconds, messages) to one member
+RESPONSE_CODE_SECONDS = 72 * 3600  # a card's response_code: usable once, within 72 h
 HANG_SECONDS = 30.0  # longer than any client timeout; cancelled when the client hangs up
 MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
 FAIL_MODES = ("http502", "errcode-1", "45009", "45033", "hang", "42001")  # or any "<errcode>"
@@ -34,6 +37,7 @@ ERRMSG = {
     42001: "access_token expired",
     42014: "taskid has existed or empty or exceed max len", 45009: "api freq out of limit",
     45033: "api concurrent out of limit", 47001: "data format error",
+    60011: "no privilege to access/modify contact/party/agent", 60111: "userid not found",
     81013: "user & party & tag all invalid",
 }
 
@@ -70,6 +74,9 @@ class WeComStandIn:
         self.calls = 0
         self._tokens: dict[str, float] = {}  # token -> expires at (by the clock)
         self._task_ids: set[str] = set()
+        self._codes: dict[str, float] = {}  # response_code -> issued at (usable once)
+        self._member_sends: dict[str, deque[float]] = defaultdict(deque)
+        self.violations: list[str] = []  # texts cut and messages dropped past the member limits
         self._recent: dict[str, tuple[float, dict[str, str]]] = {}  # request -> (until, answer)
         self._pending: deque[str] = deque()
         self._outage_until = -math.inf
@@ -134,23 +141,22 @@ class WeComStandIn:
         for token in self._tokens:
             self._tokens[token] = -math.inf
 
+    def add_member(self, userid: str) -> None:
+        """Someone in the corp's directory besides the school's roster."""
+        if all(p.userid != userid for p in self.oauth.people):
+            self.oauth.people.append(Person(userid, userid, "member", ""))
+
+    def issue_response_code(self) -> str:
+        """A card click's response_code, as WeCom puts it in the callback: usable once."""
+        code = f"rc-{secrets.token_urlsafe(12)}"
+        self._codes[code] = self._clock()
+        return code
+
     # ---- inspection ---------------------------------------------------------
 
     def messages_for(self, userid: str) -> list[Delivered]:
         """What one member received, oldest first."""
         return [d for d in self.delivered if d.touser == userid]
-
-    def rate_violations(self, per_minute: int = 30) -> list[str]:
-        """Members who received more than `per_minute` messages within some 60 s window."""
-        times: dict[str, list[float]] = defaultdict(list)
-        for d in self.delivered:
-            times[d.touser].append(d.at)
-        violators = []
-        for user, ts in times.items():
-            ts.sort()
-            if any(ts[i + per_minute] - ts[i] < 60 for i in range(len(ts) - per_minute)):
-                violators.append(user)
-        return sorted(violators)
 
     # ---- handlers -----------------------------------------------------------
 
@@ -172,14 +178,18 @@ class WeComStandIn:
         body, failed = await self._authorised(request, "/cgi-bin/message/send")
         if failed is not None:
             return failed
-        members = [m for m in str(body.get("touser", "")).split("|") if m]
+        named = [m for m in str(body.get("touser", "")).split("|") if m]
         msgtype = body.get("msgtype")
         if not isinstance(body.get("agentid"), int):
             return _error(40056)
+        known = await self._known_members()
+        members = [m for m in named if known is None or m.lower() in known]
+        invalid = "|".join(m for m in named if m not in members)
         if not members:
             return _error(81013)
         if msgtype not in MSGTYPES or not isinstance(body.get(msgtype), dict):
             return _error(40008)
+        body = self._cut(body, msgtype)
         now = self._clock()
         # The check compares what was delivered, whatever flags the earlier send carried.
         content = {k: v for k, v in body.items()
@@ -192,7 +202,7 @@ class WeComStandIn:
             sent_at, earlier = self._recent.get(key, (-math.inf, {}))
             if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):
                 # WeCom answers ok but does not deliver the same message again
-                return _answer(0, invaliduser="", **earlier)
+                return _answer(0, invaliduser=invalid, **earlier)
         response_code = ""
         if msgtype == "template_card":
             task_id = body["template_card"].get("task_id")
@@ -201,14 +211,17 @@ class WeComStandIn:
                 return _error(42014)
             self._task_ids.add(task_id)
             response_code = secrets.token_urlsafe(16)
+            self._codes[response_code] = now
         msgid = f"standin-{next(self._msgids)}"
         answer = {"msgid": msgid, **({"response_code": response_code} if response_code else {})}
         self._remember(key, now, answer)
         for member in members:
+            if not self._within_limits(member, now):
+                continue  # WeCom answers ok and drops it, silently
             item = Delivered(member, msgtype, body, now, msgid, response_code)
             self.delivered.append(item)
             self._publish(item)
-        return _answer(0, invaliduser="", **answer)
+        return _answer(0, invaliduser=invalid, **answer)
 
     async def _update_card(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1
@@ -217,8 +230,10 @@ class WeComStandIn:
             return failed
         if not isinstance(body.get("agentid"), int):
             return _error(40056)
-        if not isinstance(body.get("response_code"), str) or not body["response_code"]:
-            return _error(40035, "invalid response_code")
+        code = body.get("response_code")
+        issued = self._codes.pop(code, None) if isinstance(code, str) else None
+        if issued is None or self._clock() >= issued + RESPONSE_CODE_SECONDS:
+            return _error(40035, "invalid response_code")  # unknown, used or expired
         self.card_updates.append(body)
         for userid in body.get("userids", []):
             self._publish(Delivered(str(userid), "update_template_card", body, self._clock()))
@@ -275,6 +290,38 @@ class WeComStandIn:
         return person, _answer(0)
 
     # ---- helpers ------------------------------------------------------------
+
+    async def _known_members(self) -> set[str] | None:
+        """Lower-cased userids of the directory, or None when no directory is wired (all)."""
+        if self.oauth.directory is None and not self.oauth.people:
+            return None
+        people = list(await self.oauth.directory()) if self.oauth.directory is not None else []
+        return {p.userid.lower() for p in [*people, *self.oauth.people] if p.kind == "member"}
+
+    def _cut(self, body: dict[str, Any], msgtype: Any) -> dict[str, Any]:
+        """A text or markdown over TEXT_MAX_BYTES cut as WeCom cuts it, and the cut recorded."""
+        if msgtype not in ("text", "markdown"):
+            return body
+        content = str(body[msgtype].get("content", ""))
+        raw = content.encode("utf-8")
+        if len(raw) <= TEXT_MAX_BYTES:
+            return body
+        self.violations.append(f"cut: {len(raw)}-byte {msgtype} to {body.get('touser')}")
+        cut = raw[:TEXT_MAX_BYTES].decode("utf-8", errors="ignore")
+        return {**body, msgtype: {**body[msgtype], "content": cut}}
+
+    def _within_limits(self, member: str, now: float) -> bool:
+        """Count a message to `member`; False (recorded as a violation) past a member limit."""
+        sends = self._member_sends[member]
+        longest = max(window for window, _ in PER_MEMBER_LIMITS)
+        while sends and sends[0] <= now - longest:
+            sends.popleft()
+        for window, limit in PER_MEMBER_LIMITS:
+            if sum(1 for t in sends if t > now - window) >= limit:
+                self.violations.append(f"dropped: over {limit} in {window:.0f} s to {member}")
+                return False
+        sends.append(now)
+        return True
 
     async def _authorised(self, request: web.Request,
                           path: str) -> tuple[dict[str, Any], web.StreamResponse | None]:
