@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,9 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from models.messages import ButtonCard, Outgoing
+from models.messages import ButtonCard, Markdown, Outgoing, Text
 from models.messaging import OutboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
+from models.rules.textparts import split_text
 
 BATCH = 500
 
@@ -36,7 +38,7 @@ class OutboxRepo:
 
         Written in batches of multi-row INSERTs (a truancy run queues thousands), in order.
         """
-        rows = [self._values(out, now) for out in messages]
+        rows = [self._values(part, now) for out in messages for part in _parts(out)]
         added = 0
         for start in range(0, len(rows), BATCH):
             added += len(await insert_ignoring_duplicates_many(
@@ -124,3 +126,15 @@ class OutboxRepo:
         await self._session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id)
             .values(status="dead", last_error=error[:200]))
+
+
+def _parts(out: Outgoing) -> list[Outgoing]:
+    """A text too long for WeCom as numbered parts (keyed ones keyed per part), else itself."""
+    if not isinstance(out.reply, Text | Markdown):
+        return [out]
+    parts = split_text(out.reply.content)
+    if len(parts) == 1:
+        return [out]
+    return [Outgoing(out.touser, dataclasses.replace(out.reply, content=part),
+                     f"{out.key[:110]}#{i}" if out.key else None)
+            for i, part in enumerate(parts, 1)]
