@@ -15,10 +15,12 @@ from bot.config import OutboxConfig
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from models.clock import Clock
 from models.db import Database
-from models.messages import CardUpdate, reply_from_payload
+from models.messages import ButtonCard, CardUpdate, Text, reply_from_payload
 from models.repos.outbox import Claimed, OutboxRepo
 
 log = logging.getLogger("qingjia.outbox")
+
+TASK_ID_USED = 42014  # a card's task_id WeCom has seen: on a retry, the first send arrived
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,20 @@ class OutboxWorker:
         reply = reply_from_payload(row.kind, row.payload)
         if isinstance(reply, CardUpdate) and not reply.response_code:
             code = await self._card_code(reply.task_id)
-            if code is None:
+            if code is None and not reply.fallback:
                 return _Result(row.id, row.attempts, WeComError(0, "card has no response code",
                                                                 retryable=False))
-            reply = dataclasses.replace(reply, response_code=code)
+            # a card we hold no code for (its send's answer was lost) is closed by a text
+            reply = (Text(reply.fallback) if code is None
+                     else dataclasses.replace(reply, response_code=code))
         check = self._config.duplicate_check_seconds if _may_have_arrived(claim) else 0
         try:
             code = await self._client.send(row.touser, reply, duplicate_check_seconds=check)
         except WeComError as exc:
+            if exc.errcode == TASK_ID_USED and isinstance(reply, ButtonCard) \
+                    and _may_have_arrived(claim):
+                log.info("card already delivered outbox=%s touser=%s", row.id, row.touser)
+                return _Result(row.id, row.attempts, None, None)
             log.warning("send failed outbox=%s touser=%s errcode=%s retryable=%s", row.id,
                         row.touser, exc.errcode, exc.retryable)
             return _Result(row.id, row.attempts, exc)

@@ -149,13 +149,15 @@ class CardUpdate(Reply):
     """Replace a card's buttons with a one-line outcome.
 
     `response_code` comes from the click being answered; without one, the outbox uses the code
-    WeCom returned when the card with `task_id` was sent.
+    WeCom returned when the card with `task_id` was sent, or, holding none, sends `fallback`
+    as a text.
     """
 
     kind: ClassVar[str] = "card_update"
     replace_name: str
     response_code: str = ""
     task_id: str = ""
+    fallback: str = ""
 
 
 @dataclass(frozen=True)

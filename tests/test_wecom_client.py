@@ -349,10 +349,10 @@ async def test_duplicate_check_delivers_once(client: WeComClient, standin: WeCom
 
 async def test_duplicate_task_id_refused(client: WeComClient, standin: WeComStandIn) -> None:
     await client.send("teacher1", CARD)
-    await client.send("teacher1", CARD)  # identical request: swallowed by the duplicate check
-    with pytest.raises(WeComError) as info:
-        await client.send("teacher2", CARD)
-    assert info.value.errcode == 42014 and not info.value.retryable
+    for again in ("teacher1", "teacher2"):  # a used task_id is refused before any duplicate check
+        with pytest.raises(WeComError) as info:
+            await client.send(again, CARD)
+        assert info.value.errcode == 42014 and not info.value.retryable
     assert len(standin.delivered) == 1
 
 

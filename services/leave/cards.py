@@ -36,4 +36,6 @@ async def close_cards(desk: LeaveDesk, leave: Leave, outcome: str, *,
     for card in await desk.leaves.cards(leave.id):
         if card.userid == except_user:
             continue
-        desk.notify.send(card.userid, CardUpdate(outcome, task_id=card.task_id))
+        fallback = f"单号{leave.id}的审批卡片：{outcome}"
+        desk.notify.send(card.userid, CardUpdate(outcome, task_id=card.task_id,
+                                                 fallback=fallback))
