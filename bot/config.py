@@ -121,9 +121,11 @@ class DialogConfig:
 @dataclass(frozen=True)
 class OutboxConfig:
     per_member_per_minute: int = 25
+    per_member_per_hour: int = 900
     lease_seconds: int = 60
-    max_backoff_seconds: int = 300
+    max_backoff_seconds: int = 10
     duplicate_check_seconds: int = 1800
+    pause_probe_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -230,8 +232,10 @@ def parse_config(raw: dict[str, Any]) -> Config:
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(
             per_member_per_minute=r.whole("outbox.per_member_per_minute", 25, lo=1, hi=30),
+            per_member_per_hour=r.whole("outbox.per_member_per_hour", 900, lo=1, hi=1000),
             lease_seconds=r.whole("outbox.lease_seconds", 60, lo=5),
-            max_backoff_seconds=r.whole("outbox.max_backoff_seconds", 300, lo=1),
+            max_backoff_seconds=r.whole("outbox.max_backoff_seconds", 10, lo=1),
+            pause_probe_seconds=r.whole("outbox.pause_probe_seconds", 60, lo=5),
             duplicate_check_seconds=r.whole("outbox.duplicate_check_seconds", 1800, lo=0, hi=14400),
         ),
         gate=GateConfig(

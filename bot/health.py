@@ -1,4 +1,4 @@
-"""`/healthz`: 200 when the database answers, 503 when it does not."""
+"""`/healthz`: 200 when the database answers, 503 when it does not; whether the outbox is paused."""
 
 from __future__ import annotations
 
@@ -18,4 +18,14 @@ async def healthz(request: web.Request) -> web.Response:
         await asyncio.wait_for(request.app[keys.DB].ping(), timeout=3)
     except (SQLAlchemyError, OSError, TimeoutError):
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
-    return web.json_response({"status": "ok", "database": "up"})
+    return web.json_response({"status": "ok", "database": "up", **_outbox(request.app)})
+
+
+def _outbox(app: web.Application) -> dict[str, object]:
+    """The outbox's state: "paused" (with WeCom's errcode and since when) or "sending"."""
+    worker = app.get(keys.OUTBOX_WORKER)
+    pause = worker.health.paused if worker is not None else None
+    if pause is None:
+        return {"outbox": "sending"}
+    return {"outbox": "paused", "outbox_errcode": pause.errcode,
+            "outbox_paused_since": pause.since.isoformat()}

@@ -6,17 +6,21 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
+from bot.outbox_health import CONFIG_ERRCODES, ApiHealth
+from bot.outbox_notices import UNREACHABLE, tell_paused, tell_unreachable
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from models.clock import Clock
 from models.db import Database
 from models.messages import ButtonCard, CardUpdate, Text, reply_from_payload
-from models.repos.outbox import Claimed, OutboxRepo
+from models.repos.outbox import Claimed, OutboxRepo, Pace
+from models.rules.textparts import joined
 
 log = logging.getLogger("qingjia.outbox")
 
@@ -25,8 +29,8 @@ TASK_ID_USED = 42014  # a card's task_id WeCom has seen: on a retry, the first s
 
 @dataclass(frozen=True)
 class _Result:
-    row_id: int
-    attempts: int
+    row_ids: tuple[int, ...]
+    touser: str
     error: WeComError | None
     response_code: str | None = None
 
@@ -42,29 +46,36 @@ class OutboxWorker:
         self._school_id = school_id
         self._clock = clock
         self._batch = batch
+        self.health = ApiHealth(max_backoff_seconds=config.max_backoff_seconds,
+                                probe_seconds=config.pause_probe_seconds)
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
-        """Send what is due now; the number of rows claimed."""
-        async with self._db.unit_of_work() as session:
-            rows = await OutboxRepo(session, self._school_id).claim_due(
-                self._clock(), limit=self._batch,
-                lease=timedelta(seconds=self._config.lease_seconds),
-                per_minute=self._config.per_member_per_minute)
-        if not rows:
+        """Send what is due now; the number of messages tried."""
+        limit = self.health.allowance(self._clock(), self._batch)
+        if not limit:
             return 0
-        results = await asyncio.gather(*(self._send(claim) for claim in rows))
+        async with self._db.unit_of_work() as session:
+            claims = await OutboxRepo(session, self._school_id).claim_due(
+                self._clock(), limit=limit,
+                lease=timedelta(seconds=self._config.lease_seconds),
+                pace=Pace(self._config.per_member_per_minute, self._config.per_member_per_hour))
+        if not claims:
+            return 0
+        results = await asyncio.gather(*(self._send(claim) for claim in claims))
         await self._record(results)
-        return len(rows)
+        return len(claims)
 
     async def _send(self, claim: Claimed) -> _Result:
-        row = claim.row
+        row, ids = claim.row, tuple(r.id for r in claim.rows)
         reply = reply_from_payload(row.kind, row.payload)
+        if claim.gathered:
+            reply = Text(joined([str(r.payload.get("content", "")) for r in claim.rows]))
         if isinstance(reply, CardUpdate) and not reply.response_code:
             code = await self._card_code(reply.task_id)
             if code is None and not reply.fallback:
-                return _Result(row.id, row.attempts, WeComError(0, "card has no response code",
-                                                                retryable=False))
+                return _Result(ids, row.touser, WeComError(0, "card has no response code",
+                                                           retryable=False))
             # a card we hold no code for (its send's answer was lost) is closed by a text
             reply = (Text(reply.fallback) if code is None
                      else dataclasses.replace(reply, response_code=code))
@@ -75,11 +86,11 @@ class OutboxWorker:
             if exc.errcode == TASK_ID_USED and isinstance(reply, ButtonCard) \
                     and _may_have_arrived(claim):
                 log.info("card already delivered outbox=%s touser=%s", row.id, row.touser)
-                return _Result(row.id, row.attempts, None, None)
+                return _Result(ids, row.touser, None, None)
             log.warning("send failed outbox=%s touser=%s errcode=%s retryable=%s", row.id,
                         row.touser, exc.errcode, exc.retryable)
-            return _Result(row.id, row.attempts, exc)
-        return _Result(row.id, row.attempts, None, code)
+            return _Result(ids, row.touser, exc)
+        return _Result(ids, row.touser, None, code)
 
     async def _card_code(self, task_id: str) -> str | None:
         async with self._db.read() as session:
@@ -87,23 +98,39 @@ class OutboxWorker:
 
     async def _record(self, results: Sequence[_Result]) -> None:
         now = self._clock()
+        was_paused = self.health.paused
         async with self._db.unit_of_work() as session:
             repo = OutboxRepo(session, self._school_id)
             for result in results:
-                if result.error is None:
-                    await repo.mark_sent(result.row_id, now, result.response_code)
-                elif result.error.retryable:
-                    await repo.retry_later(result.row_id, now + self._backoff(result.attempts),
-                                           str(result.error))
-                else:
-                    await repo.give_up(result.row_id, str(result.error))
+                for index, row_id in enumerate(result.row_ids):
+                    await self._record_one(repo, now, row_id, result, gathered=index > 0)
+            if any(r.error is None for r in results) and self.health.succeeded():
+                released = await repo.release_retries(now)
+                log.warning("wecom answers again: outbox resumed, %d waiting sent now", released)
+            elif self.health.paused is not None and was_paused is None:
+                await self._announce_pause(session, self.health.paused.errcode)
+            for result in results:
+                if result.error is not None and result.error.errcode == UNREACHABLE:
+                    await tell_unreachable(session, self._school_id, result.touser, now)
         sent = sum(1 for r in results if r.error is None)
         log.info("outbox batch sent=%d failed=%d", sent, len(results) - sent)
 
-    def _backoff(self, attempts: int) -> timedelta:
-        """Exponential with jitter, capped: 1 s, 2 s, 4 s … up to the configured maximum."""
-        base = min(self._config.max_backoff_seconds, 2 ** max(0, attempts - 1))
-        return timedelta(seconds=base * random.uniform(0.8, 1.2))
+    async def _record_one(self, repo: OutboxRepo, now: datetime, row_id: int,
+                          result: _Result, *, gathered: bool) -> None:
+        error = result.error
+        if error is None:
+            await repo.mark_sent(row_id, now, result.response_code, gathered=gathered)
+        elif error.retryable or error.errcode in CONFIG_ERRCODES:
+            await repo.retry_later(row_id, self.health.failed(now, error.errcode), str(error))
+        else:
+            await repo.give_up(row_id, str(error))
+
+    async def _announce_pause(self, session: AsyncSession, errcode: int) -> None:
+        """Once a pause: the log, and the 管理员 (who read it when sending works again)."""
+        log.error("outbox paused: WeCom refuses our configuration (errcode %s); messages are "
+                  "kept and a probe is sent every %s s", errcode,
+                  self._config.pause_probe_seconds)
+        await tell_paused(session, self._school_id, errcode, self._clock())
 
     async def run_forever(self, idle_poll_seconds: float = 1.0) -> None:
         while True:

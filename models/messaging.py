@@ -43,7 +43,7 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))  # text | markdown | template_card | card_update
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | dead
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sent/gathered/dead
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(index=True)

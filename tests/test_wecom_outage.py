@@ -64,15 +64,15 @@ async def test_a_minute_of_outage_then_every_message_once_in_order(
         expiries += 1
         fetches_before = standin.token_fetches
         claims: list[int] = []
-        while clock() < outage_started + timedelta(seconds=OUTAGE_SECONDS):
+        while clock() + timedelta(seconds=2) < outage_started + timedelta(seconds=OUTAGE_SECONDS):
             clock.advance(seconds=2)
             if claimed := await outbox.run_once():
                 claims.append(claimed)
         rounds = len(claims)
         outage_fetches = standin.token_fetches - fetches_before
         assert len(standin.delivered) == 1, "nothing gets through an outage"
-        assert rounds >= 5 and max(claims) == len(MEMBERS)
-        # Up to five sends at a time need the token: one fetch serves them all.
+        # Back-off by the API's health: while it fails, one message at a time probes it.
+        assert rounds >= 5 and max(claims) == 1
         assert 1 <= outage_fetches <= rounds
 
         # Recovery; the token expires twice more while the backlog is being sent.

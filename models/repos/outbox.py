@@ -14,18 +14,34 @@ from sqlalchemy.orm import aliased
 from models.messages import ButtonCard, Markdown, Outgoing, Text
 from models.messaging import OutboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
-from models.rules.textparts import split_text
+from models.rules.textparts import gather, split_text
 
 BATCH = 500
+GATHER_MAX = 50
+MINUTE, HOUR = timedelta(seconds=60), timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Pace:
+    """At most `per_minute` messages in any 60 s and `per_hour` in any hour to one recipient."""
+
+    per_minute: int
+    per_hour: int
 
 
 @dataclass(frozen=True)
 class Claimed:
-    """A row taken for sending, with what its previous attempt left behind."""
+    """A row taken for sending, with what its previous attempt left behind; `gathered` are the
+    recipient's next texts, sent with it as one message (held back by the pace)."""
 
     row: OutboxMessage
     tried_before: bool
     last_error: str | None  # None after a tried row: the sender died without a result
+    gathered: tuple[OutboxMessage, ...] = ()
+
+    @property
+    def rows(self) -> tuple[OutboxMessage, ...]:
+        return (self.row, *self.gathered)
 
 
 class OutboxRepo:
@@ -55,11 +71,12 @@ class OutboxRepo:
                 "response_code": None}
 
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta,
-                        per_minute: int) -> list[Claimed]:
-        """Due rows, at most the oldest pending one per recipient, leased to this worker.
+                        pace: Pace) -> list[Claimed]:
+        """Due rows, the oldest pending one per recipient, leased to this worker.
 
-        A recipient who already got `per_minute` messages in the last minute is skipped and
-        their row moved to when the minute frees up.
+        The pace is counted from this table, so it holds across processes. A recipient at the
+        limit is skipped and their row moved to when a slot frees; one with more texts waiting
+        than slots left gets them gathered into one message.
         """
         earlier = aliased(OutboxMessage)
         blocked = select(earlier.id).where(
@@ -77,26 +94,54 @@ class OutboxRepo:
         claimed = []
         for row in rows:
             times = recent.get(row.touser, [])
-            if len(times) >= per_minute:
-                row.next_attempt_at = times[-per_minute] + timedelta(seconds=60)
+            free_at = _slot_frees(times, now, pace)
+            if free_at is not None:
+                row.next_attempt_at = free_at
                 continue
+            slots = min(pace.per_minute - _within(times, now, MINUTE),
+                        pace.per_hour - _within(times, now, HOUR))
+            gathered = await self._gatherable(row, now, slots)
             claimed.append(Claimed(row, tried_before=row.attempts > 0,
-                                   last_error=row.last_error))
-            row.attempts += 1
-            row.next_attempt_at = now + lease
-            row.last_error = None  # stays None if this worker dies before recording a result
+                                   last_error=row.last_error, gathered=gathered))
+            for taken in (row, *gathered):
+                taken.attempts += 1
+                taken.next_attempt_at = now + lease
+                taken.last_error = None  # stays None if this worker dies before a result
         await self._session.flush()
         return claimed
 
+    async def _gatherable(self, row: OutboxMessage, now: datetime,
+                          slots: int) -> tuple[OutboxMessage, ...]:
+        """The texts after `row` to send with it, when more wait than the pace has slots."""
+        if row.kind != "text":
+            return ()
+        waiting = list(await self._session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.school_id == self._school_id,
+                   OutboxMessage.touser == row.touser, OutboxMessage.status == "pending",
+                   OutboxMessage.id > row.id, OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id).limit(GATHER_MAX)))
+        if len(waiting) < slots:
+            return ()
+        texts = [row]
+        for other in waiting:
+            if other.kind != "text":
+                break
+            texts.append(other)
+        count = gather([str(t.payload.get("content", "")) for t in texts])
+        return tuple(texts[1:count])
+
     async def _recent_sends(self, recipients: set[str],
                             now: datetime) -> dict[str, list[datetime]]:
+        """Each recipient's messages in the last hour, by send time (a gathered row is "gathered",
+        counted in the message that carried it)."""
         if not recipients:
             return {}
         rows = await self._session.execute(
             select(OutboxMessage.touser, OutboxMessage.sent_at)
             .where(OutboxMessage.school_id == self._school_id,
-                   OutboxMessage.touser.in_(recipients),
-                   OutboxMessage.sent_at > now - timedelta(seconds=60))
+                   OutboxMessage.touser.in_(recipients), OutboxMessage.status == "sent",
+                   OutboxMessage.sent_at > now - HOUR)
             .order_by(OutboxMessage.sent_at))
         recent: dict[str, list[datetime]] = {}
         for touser, sent_at in rows:
@@ -104,10 +149,23 @@ class OutboxRepo:
                 recent.setdefault(touser, []).append(sent_at)
         return recent
 
-    async def mark_sent(self, row_id: int, now: datetime, response_code: str | None) -> None:
+    async def release_retries(self, now: datetime) -> int:
+        """Rows waiting out a failure are due now (the API answers again); how many."""
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.school_id == self._school_id,
+                   OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > now,
+                   OutboxMessage.last_error.is_not(None))
+            .values(next_attempt_at=now))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def mark_sent(self, row_id: int, now: datetime, response_code: str | None, *,
+                        gathered: bool = False) -> None:
+        """Delivered; `gathered`: inside another row's message (not counted by the pace)."""
         await self._session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id)
-            .values(status="sent", sent_at=now, last_error=None, response_code=response_code))
+            .values(status="gathered" if gathered else "sent", sent_at=now, last_error=None,
+                    response_code=response_code))
 
     async def card_response_code(self, task_id: str) -> str | None:
         """The code WeCom gave when the card was sent, for updating it later."""
@@ -138,3 +196,17 @@ def _parts(out: Outgoing) -> list[Outgoing]:
     return [Outgoing(out.touser, dataclasses.replace(out.reply, content=part),
                      f"{out.key[:110]}#{i}" if out.key else None)
             for i, part in enumerate(parts, 1)]
+
+
+def _within(times: list[datetime], now: datetime, window: timedelta) -> int:
+    return sum(1 for t in times if t > now - window)
+
+
+def _slot_frees(times: list[datetime], now: datetime, pace: Pace) -> datetime | None:
+    """None when the pace has a slot now, else when the first one frees (times ascending)."""
+    frees = []
+    for limit, window in ((pace.per_minute, MINUTE), (pace.per_hour, HOUR)):
+        inside = [t for t in times if t > now - window]
+        if len(inside) >= limit:
+            frees.append(inside[-limit] + window)
+    return max(frees) if frees else None
