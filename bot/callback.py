@@ -71,10 +71,9 @@ async def receive(request: web.Request) -> web.Response:
         message = parse_message(plain)
     except MalformedCallback as exc:
         raise web.HTTPBadRequest(text="malformed callback") from exc
-    if message is None:
-        return web.Response(text="success")
-    await _record(request, message)
-    return web.Response(text="success")
+    if message is not None:
+        await _record(request, message)
+    return web.Response()  # an empty body: WeCom's documented acknowledgement
 
 
 async def _record(request: web.Request, message: Incoming) -> None:

@@ -19,6 +19,8 @@ OTHER_MSG_TYPES = frozenset({"voice", "video", "location", "link", "file"})
 CARD_EVENT = "template_card_event"
 
 _USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
+# A 上下游 (linked corp) member writes as "corpid/userid"; the whole stays within our 64 chars.
+_LINKED_USERID = re.compile(r"[A-Za-z0-9_-]{1,40}/[A-Za-z0-9_.@-]{1,63}")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -93,19 +95,42 @@ def _agent_id(root: Element) -> int:
     return int(raw)
 
 
+def sender(raw: str) -> str | None:
+    """The sender's userid as we key it (lower case: WeCom ids ignore case), a 上下游 member's
+    "corpid/userid" with the corp id kept; None for what is no sender of ours."""
+    if _USERID.fullmatch(raw):
+        return raw.lower()
+    if len(raw) <= 64 and _LINKED_USERID.fullmatch(raw):
+        corp, _, userid = raw.partition("/")
+        return f"{corp}/{userid.lower()}"
+    return None
+
+
+def _handled(root: Element) -> bool:
+    """Whether we act on this message type (other events, e.g. kf_msg_or_event, are ignored)."""
+    msg_type = _field(root, "MsgType")
+    if msg_type == "event":
+        return _field(root, "Event") == CARD_EVENT
+    return msg_type in ("text", "image") or msg_type in OTHER_MSG_TYPES
+
+
 def parse_message(plain: bytes) -> Incoming | None:
-    """Turn decrypted inner XML into a typed message; None for what we acknowledge and ignore."""
+    """Turn decrypted inner XML into a typed message; None for what we acknowledge and ignore
+    (any event or message type we do not handle, or one without a sender of ours)."""
     root = _parse_xml(plain)
-    userid = _required(root, "FromUserName")
-    if not _USERID.fullmatch(userid):
+    if not _handled(root):
+        return None
+    raw_userid = _field(root, "FromUserName")
+    if not raw_userid:
+        return None
+    userid = sender(raw_userid)
+    if userid is None:
         raise MalformedCallback("bad FromUserName")
     created = _created(root)
     msg_type = _required(root, "MsgType")
     agent_id = _agent_id(root)
 
     if msg_type == "event":
-        if _field(root, "Event") != CARD_EVENT:
-            return None
         task_id, button_key = _required(root, "TaskId"), _required(root, "EventKey")
         response_code = _field(root, "ResponseCode")
         return CardClick(
@@ -135,9 +160,7 @@ def parse_message(plain: bytes) -> Incoming | None:
             pic_url=pic_url,
             msg_id=msg_id,
         )
-    if msg_type in OTHER_MSG_TYPES:
-        msg_id = _required(root, "MsgId")
-        return OtherMessage(
-            userid=userid, agent_id=agent_id, created=created, msg_type=msg_type, msg_id=msg_id
-        )
-    return None
+    msg_id = _required(root, "MsgId")
+    return OtherMessage(
+        userid=userid, agent_id=agent_id, created=created, msg_type=msg_type, msg_id=msg_id
+    )

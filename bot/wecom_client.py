@@ -18,6 +18,7 @@ log = logging.getLogger("qingjia.wecom")
 
 TOKEN_PATH = "/cgi-bin/gettoken"
 SEND_PATH = "/cgi-bin/message/send"
+LINKED_SEND_PATH = "/cgi-bin/linkedcorp/message/send"  # to a 上下游 member, "corpid/userid"
 UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
@@ -119,6 +120,8 @@ class WeComClient:
             body["template_card"] = _button_card(reply)
         else:
             raise TypeError(f"no WeCom message type for {type(reply).__name__}")
+        if "/" in touser:
+            return LINKED_SEND_PATH, {**body, "touser": [touser]}
         if duplicate_check_seconds > 0:
             body["enable_duplicate_check"] = 1
             body["duplicate_check_interval"] = min(duplicate_check_seconds,

@@ -168,7 +168,7 @@ def _read_students(path: Path, problems: list[str], unreadable: set[str]) -> lis
         rows.append(StudentRow(
             row=number, student_no=_nfkc(student_no), name=name, grade=grade,
             class_name=class_name, guardian_name=guardian_name,
-            guardian_userid=_nfkc(guardian_userid),
+            guardian_userid=_nfkc(guardian_userid).lower(),  # WeCom ids ignore case
             guardian_phone=_PHONE_SEPARATORS.sub("", _nfkc(phone)) or None, relation=relation))
     return rows
 
@@ -178,8 +178,8 @@ def _read_staff(path: Path, problems: list[str], unreadable: set[str]) -> list[S
     table = _table(path, STAFF_HEADER, problems, unreadable)
     for number, (name, userid, role, class_cell) in table:
         label = normalise_class_part(class_cell)
-        rows.append(StaffRow(row=number, name=name, userid=_nfkc(userid), role=role, grade=None,
-                             class_name=label or None))
+        rows.append(StaffRow(row=number, name=name, userid=_nfkc(userid).lower(), role=role,
+                             grade=None, class_name=label or None))
     return rows
 
 

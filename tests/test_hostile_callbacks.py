@@ -109,8 +109,9 @@ ATTACKS = {
     "inner not xml": Attack(inner("not xml at all"), 400),
     "inner invalid utf-8": Attack(lambda h: sealed_raw(h, b"<xml>\xff\xfe</xml>"), 400),
     "inner entity expansion": Attack(inner(LAUGHS), 400),
+    # well signed without a sender: acknowledged (200) and ignored, so WeCom does not retry it
     "missing FromUserName": Attack(inner("<xml><CreateTime>{now}</CreateTime>"
-                                         "<MsgType>text</MsgType><MsgId>1</MsgId></xml>"), 400),
+                                         "<MsgType>text</MsgType><MsgId>1</MsgId></xml>"), 200),
     "script as userid": Attack(inner(TEXT.replace("{user}", "&lt;script&gt;").replace(
         "{type}", "text").replace("{content}", "x")), 400),
     "absurd CreateTime": Attack(inner(TEXT.replace("{now}", "99999999999999").format(

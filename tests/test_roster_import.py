@@ -418,3 +418,12 @@ def test_demo_roster_validates() -> None:
     assert li_children and li_children.isdisjoint(teacher_li_class)  # a parent in another class
     zhang = {s.class_label for s in roster.students if s.guardian_userid == "parent_zhang"}
     assert len(zhang) == 2  # one parent, two children in different classes
+
+
+def test_userids_are_read_in_lower_case(tmp_path: Path) -> None:
+    """WeCom userids ignore case: PARENT_ZHANG is parent_zhang, in the roster as at the edge."""
+    sp, tp = write(tmp_path, swap(STUDENTS, 2, "S002,刘洋,初一,(1)班,刘强,Parent_LIU,,父亲"),
+                   swap(STAFF, 0, "李静,Teacher_Li,班主任,初一(1)班"))
+    roster = read_roster(sp, tp)
+    assert roster.students[2].guardian_userid == "parent_liu"
+    assert roster.staff[0].userid == "teacher_li"

@@ -93,6 +93,7 @@ class WeComStandIn:
         return [
             web.get("/cgi-bin/gettoken", self._gettoken),
             web.post("/cgi-bin/message/send", self._send),
+            web.post("/cgi-bin/linkedcorp/message/send", self._send),
             web.post("/cgi-bin/message/update_template_card", self._update_card),
             web.get("/cgi-bin/media/get", self._media_get),
             web.get("/cgi-bin/auth/getuserinfo", self._oauth_user),
@@ -184,15 +185,20 @@ class WeComStandIn:
         return web.Response(status=504, text="Gateway Timeout") if lost else answer
 
     async def _send_answer(self, request: web.Request) -> web.StreamResponse:
-        body, failed = await self._authorised(request, "/cgi-bin/message/send")
+        """message/send (touser "a|b") or linkedcorp/message/send (touser ["corp/user"])."""
+        linked = request.path.startswith("/cgi-bin/linkedcorp/")
+        body, failed = await self._authorised(request, request.path)
         if failed is not None:
             return failed
-        named = [m for m in str(body.get("touser", "")).split("|") if m]
+        touser = body.get("touser", "")
+        named = ([str(m) for m in touser if m] if linked and isinstance(touser, list)
+                 else [m for m in str(touser).split("|") if m])
         msgtype = body.get("msgtype")
         if not isinstance(body.get("agentid"), int):
             return _error(40056)
         known = await self._known_members()
-        members = [m for m in named if known is None or m.lower() in known]
+        members = [m for m in named if ("/" in m) == linked
+                   and (linked or known is None or m.lower() in known)]
         invalid = "|".join(m for m in named if m not in members)
         if not members:
             return _error(81013)
