@@ -82,7 +82,7 @@ from bench._common import Sealer as SharedSealer
 from bot.config import Config, load_config
 from bot.simulator.standin import Delivered, WeComStandIn
 from models.rules.calendar import DayKind, SchoolCalendar
-from tests.harness import prepare_database
+from tests.harness import prepare_database, with_own_wecom
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -243,7 +243,7 @@ def plan_leaves(roster: Roster, calendar: SchoolCalendar, today: date) -> None:
 def write_config(path: Path, *, db_url: str, port: int, api_base: str,
                  extra_school_days: Sequence[date]) -> Config:
     """The example config with this instance's port, the shared database and the stand-in."""
-    text = EXAMPLE_CONFIG.read_text(encoding="utf-8")
+    text = with_own_wecom(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     for key, value in {
         "port": str(port),
         "public_url": json.dumps(f"http://127.0.0.1:{port}"),

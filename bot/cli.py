@@ -16,8 +16,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import StartupError, create_app
 from bot.calendar_report import check_report, warn_at_startup
-from bot.config import Config, ConfigError, load_config, resolve_config_path, staff_roles
+from bot.config import (
+    Config,
+    ConfigError,
+    example_values_in_use,
+    load_config,
+    resolve_config_path,
+    staff_roles,
+)
+from bot.roster_check import unknown_userids
 from bot.school import open_school
+from bot.wecom_client import WeComError
 from models.clock import Clock, utc_now
 from models.db import Database
 from models.migrate import upgrade
@@ -80,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--students", required=True, type=Path)
     imp.add_argument("--staff", required=True, type=Path)
     imp.add_argument("--actor", default="admin", help="who is importing (for the audit log)")
+    imp.add_argument("--check-wecom", action="store_true",
+                     help="first check every userid with WeCom's user/get; exit 3 if some are "
+                          "unknown (nothing is imported then)")
     command("serve", _serve, "run the service for a real WeCom app")
     command("jobs", _jobs, "list the scheduled jobs, their next run and last result")
     run = command("run-job", _run_job, "run one job for one school date now")
@@ -98,13 +110,27 @@ def _migrate(config: Config, args: argparse.Namespace) -> None:
     print("database is up to date")
 
 
-def _import_roster(config: Config, args: argparse.Namespace) -> None:
+def _import_roster(config: Config, args: argparse.Namespace) -> int | None:
     for path in (args.students, args.staff):
         if not path.exists():
             raise CommandError(f"{path}: file not found")
     roster = read_roster(args.students, args.staff, roles=staff_roles(config))
+    if args.check_wecom:
+        if example := example_values_in_use(config):
+            raise CommandError(f"--check-wecom: WeCom is not configured ({', '.join(example)} "
+                               "still the example's)")
+        try:
+            unknown = asyncio.run(unknown_userids(config, roster))
+        except WeComError as exc:
+            raise CommandError(f"--check-wecom: WeCom answered {exc}") from None
+        if unknown:
+            print("WeCom does not know these userids (nothing imported):", file=sys.stderr)
+            for userid in unknown:
+                print(f"  {userid}", file=sys.stderr)
+            return 3
     summary = asyncio.run(_apply(config, roster, actor=f"import:{args.actor}", now=args.clock()))
     print(f"imported: {summary}")
+    return None
 
 
 async def _apply(config: Config, roster: Roster, *, actor: str, now: datetime) -> ImportSummary:
@@ -171,6 +197,9 @@ def _today(config: Config, clock: Clock) -> date:
 
 
 def _serve(config: Config, args: argparse.Namespace) -> None:
+    if example := example_values_in_use(config):
+        raise CommandError(f"refusing to serve with config.example.toml's {', '.join(example)}: "
+                           "anyone could forge or read WeCom callbacks; set your app's own")
     warn_at_startup(config.calendar, _today(config, args.clock))
     web.run_app(create_app(config, clock=args.clock), host=config.server.host,
                 port=config.server.port, access_log=None,

@@ -167,6 +167,18 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
 
 
+# config.example.toml's [wecom] values: published, so never a real school's (a test keeps these
+# in step with the file).
+EXAMPLE_WECOM = {"secret": "demo-secret-change-me", "token": "demotoken",
+                 "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"}
+
+
+def example_values_in_use(config: Config) -> list[str]:
+    """The [wecom] keys that still hold config.example.toml's published values."""
+    return [f"wecom.{key}" for key, value in EXAMPLE_WECOM.items()
+            if getattr(config.wecom, key) == value]
+
+
 def staff_roles(config: Config) -> tuple[str, ...]:
     """The roles staff.csv's 角色 column accepts: the built-in ones and the approvers named."""
     return tuple(dict.fromkeys((*ROLES, *config.approval.roles)))

@@ -22,6 +22,8 @@ LINKED_SEND_PATH = "/cgi-bin/linkedcorp/message/send"  # to a 上下游 member, 
 UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
+USER_GET_PATH = "/cgi-bin/user/get"
+NO_SUCH_USER = frozenset({40003, 60111})  # invalid userid / userid not found
 TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
 RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, rate limit, concurrency limit
 TOKEN_ERRCODES = frozenset({40014, 42001})  # access_token invalid / expired
@@ -101,6 +103,16 @@ class WeComClient:
         data = await self._get(SCHOOL_USER_PATH, {"code": code})
         return SchoolUser(parent_userid=_text(data, "parent_userid"),
                           student_userid=_text(data, "student_userid"))
+
+    async def is_member(self, userid: str) -> bool:
+        """Whether the corp's directory holds `userid` (`user/get`)."""
+        try:
+            await self._get(USER_GET_PATH, {"userid": userid})
+        except WeComError as exc:
+            if exc.errcode in NO_SUCH_USER:
+                return False
+            raise
+        return True
 
     def payload_for(self, touser: str, reply: Reply,
                     duplicate_check_seconds: int) -> tuple[str, dict[str, Any]]:

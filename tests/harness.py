@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
 import secrets
 import tomllib
 from collections.abc import AsyncIterator
@@ -65,6 +66,20 @@ def example_approval(**keys: Any) -> ApprovalConfig:
     raw = tomllib.loads((ROOT / "config.example.toml").read_text(encoding="utf-8"))
     raw["approval"].update(keys)
     return parse_config(raw).approval
+
+
+# A test's own WeCom app: `qingjia serve` refuses the example's published token, key and secret.
+OWN_WECOM = {"secret": "test-secret-of-this-run", "token": "testtoken",
+             "encoding_aes_key": "TestKeyOfThisRun0123456789abcdefghijklmnopq"}
+
+
+def with_own_wecom(config_text: str) -> str:
+    """A config file's text with OWN_WECOM in place of the example's [wecom] values."""
+    for key, value in OWN_WECOM.items():
+        config_text, n = re.subn(rf'^{key} = ".*"$', f'{key} = "{value}"', config_text,
+                                 count=1, flags=re.MULTILINE)
+        assert n == 1, key
+    return config_text
 
 
 IMPORTED_AT = datetime(2026, 8, 25, tzinfo=UTC)  # before the autumn term, before any test's clock

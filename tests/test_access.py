@@ -200,7 +200,7 @@ ROWS: list[Row] = [
     # ---- HTTP endpoints ----------------------------------------------------------------------
     Row(WECOM, "GET /wecom/callback", "signed URL check", "200 echo-4711"),
     Row(ANYONE, "GET /wecom/callback", "bad signature", "403"),
-    Row(WECOM, "POST /wecom/callback", "signed message", "200 success", (("inbox", "+1"),)),
+    Row(WECOM, "POST /wecom/callback", "signed message", "200", (("inbox", "+1"),)),
     Row(ANYONE, "POST /wecom/callback", "bad signature", "403"),
     Row(ANYONE, "POST /wecom/callback", "replayed: stale timestamp", "403"),
     Row(ANYONE, "POST /wecom/callback", "sealed for another corp", "403"),

@@ -10,7 +10,7 @@ import pytest
 from bot import cli
 from tests.calendars import EXAMPLE, forget_years_after
 from tests.conftest import local
-from tests.harness import FakeClock
+from tests.harness import FakeClock, with_own_wecom
 
 NOW = FakeClock(local(2026, 12, 1, 17, 0))
 # Dates invented for the tests: the shape of a declaration, not the State Council's schedule.
@@ -22,7 +22,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example config with a database in tmp_path; the package knows no year after 2026."""
     forget_years_after(monkeypatch, 2026)
     path = tmp_path / "config.toml"
-    path.write_text(EXAMPLE.replace('url = "sqlite+aiosqlite:///qingjia.db"',
+    path.write_text(with_own_wecom(EXAMPLE).replace('url = "sqlite+aiosqlite:///qingjia.db"',
                                     f'url = "sqlite+aiosqlite:///{tmp_path}/school.db"'),
                     encoding="utf-8")
     return path

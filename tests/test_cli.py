@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from sqlalchemy import func, select
 
 from bot import cli
+from bot.config import example_values_in_use, load_config
+from bot.simulator.oauth import Person
+from bot.simulator.standin import WeComStandIn
 from models.db import Database
 from models.roster import Student
 from tests.conftest import local
-from tests.harness import DEMO_ROSTER, ROOT, FakeClock
+from tests.harness import DEMO_ROSTER, OWN_WECOM, ROOT, FakeClock, with_own_wecom
 
 NOW = FakeClock(local(2026, 12, 1, 17, 0))  # the operator types at 17:00 on a Tuesday
 
@@ -28,7 +36,7 @@ def main(argv: list[str]) -> int:
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with a config.toml whose database is a file in that folder."""
-    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = with_own_wecom((ROOT / "config.example.toml").read_text(encoding="utf-8"))
     text = text.replace('url = "sqlite+aiosqlite:///qingjia.db"',
                         f'url = "sqlite+aiosqlite:///{tmp_path}/school.db"')
     (tmp_path / "config.toml").write_text(text, encoding="utf-8")
@@ -127,3 +135,68 @@ def test_jobs_and_run_job(workdir: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["run-job", "nope"]) == 1
     assert "no job 'nope'" in one_line_error(capsys)
     assert main(["run-job", "truancy", "--date", "12/01"]) == 2  # argparse's usage error
+
+
+def test_serve_refuses_the_examples_wecom_values(
+        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "config.toml").write_text(
+        (ROOT / "config.example.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["serve"]) == 1
+    err = one_line_error(capsys)
+    assert "wecom.secret" in err and "wecom.token" in err and "wecom.encoding_aes_key" in err
+
+
+def test_example_values_kept_in_step_with_the_file() -> None:
+    example = load_config(ROOT / "config.example.toml")
+    assert example_values_in_use(example) == [
+        "wecom.secret", "wecom.token", "wecom.encoding_aes_key"]
+
+
+@contextlib.contextmanager
+def standin_serving(known: list[str]) -> Iterator[str]:
+    """The WeCom stand-in on 127.0.0.1 in a thread of its own (the command runs its own loop);
+    its directory holds `known`. Yields its base URL."""
+    standin = WeComStandIn("ww0000000000demo", OWN_WECOM["secret"], clock=lambda: 1.7e9)
+    standin.oauth.people.extend(Person(u, u, "member") for u in known)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    runner = web.AppRunner(standin.app())
+
+    async def start() -> str:
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = runner.addresses[0][:2]
+        return f"http://{host}:{port}"
+
+    try:
+        yield asyncio.run_coroutine_threadsafe(start(), loop).result(10)
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def test_import_roster_checks_the_ids_with_wecom(
+        workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate"]) == 0
+    everyone = ["parent_zhang", "parent_lin", "parent_liu", "parent_huang", "teacher_li",
+                "parent_wu", "teacher_wang", "office_zhao", "principal_chen", "guard_sun",
+                "admin_zhou"]
+    files = ["--students", str(DEMO_ROSTER / "students.csv"),
+             "--staff", str(DEMO_ROSTER / "staff.csv"), "--check-wecom"]
+    with standin_serving([u for u in everyone if u not in ("parent_liu", "guard_sun")]) as url:
+        config = workdir / "config.toml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            'api_base = "https://qyapi.weixin.qq.com"', f'api_base = "{url}"'), encoding="utf-8")
+        capsys.readouterr()
+        assert main(["import-roster", *files]) == 3
+        err = capsys.readouterr().err
+        assert [line.strip() for line in err.splitlines()[1:]] == ["parent_liu", "guard_sun"]
+        assert students_in(workdir) == 0
+    with standin_serving(everyone) as url:
+        config.write_text(re.sub(r'api_base = ".*"', f'api_base = "{url}"',
+                                 config.read_text(encoding="utf-8")), encoding="utf-8")
+        assert main(["import-roster", *files]) == 0
+        assert students_in(workdir) == 6

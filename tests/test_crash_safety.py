@@ -31,7 +31,7 @@ from bot.config import Config, load_config
 from bot.simulator.standin import WeComStandIn
 from models.db import Database
 from models.messaging import InboxMessage, OutboxMessage
-from tests.harness import ROOT, prepare_database
+from tests.harness import ROOT, prepare_database, with_own_wecom
 
 CRASHES = 5
 BURST = 50
@@ -53,7 +53,7 @@ def _free_port() -> int:
 def write_config(path: Path, *, db_url: str, port: int, api_base: str) -> Config:
     """The example config with our port, database and stand-in; short leases so a crash's
     claimed rows come back within the test's wait."""
-    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    text = with_own_wecom((ROOT / "config.example.toml").read_text(encoding="utf-8"))
     for key, value in {
         "port": str(port),
         "public_url": json.dumps(f"http://127.0.0.1:{port}"),

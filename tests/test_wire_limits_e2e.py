@@ -23,3 +23,13 @@ async def test_a_long_list_arrives_whole_in_numbered_parts(harness: Harness) -> 
                                                     for i in range(1, len(parts) + 1)]
     whole = "\n".join(p.split("\n", 1)[1] for p in parts)
     assert whole.count(REASON) == 4  # every reason whole: nothing was cut
+
+
+async def test_an_unreachable_member_is_told_to_the_admin_once(harness: Harness) -> None:
+    harness.standin.absent.add("parent_liu")  # not in the app's visible range
+    for _ in range(2):
+        assert await harness.say("parent_liu", "帮助") == 200
+        await harness.drain()
+    assert harness.texts_for("parent_liu") == []
+    [notice] = [t for t in harness.texts_for("admin_zhou") if "parent_liu" in t]
+    assert "刘强" in notice and "可见范围" in notice

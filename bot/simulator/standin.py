@@ -77,6 +77,7 @@ class WeComStandIn:
         self._task_ids: set[str] = set()
         self._codes: dict[str, float] = {}  # response_code -> issued at (usable once)
         self._member_sends: dict[str, deque[float]] = defaultdict(deque)
+        self.absent: set[str] = set()  # lower-cased userids the directory does not hold
         self.violations: list[str] = []  # texts cut and messages dropped past the member limits
         self._recent: dict[str, tuple[float, dict[str, str]]] = {}  # request -> (until, answer)
         self._pending: deque[str] = deque()
@@ -96,6 +97,7 @@ class WeComStandIn:
             web.post("/cgi-bin/linkedcorp/message/send", self._send),
             web.post("/cgi-bin/message/update_template_card", self._update_card),
             web.get("/cgi-bin/media/get", self._media_get),
+            web.get("/cgi-bin/user/get", self._user_get),
             web.get("/cgi-bin/auth/getuserinfo", self._oauth_user),
             web.get("/cgi-bin/school/getuserinfo", self._school_user),
             *self.oauth.routes(),
@@ -269,6 +271,20 @@ class WeComStandIn:
         return web.Response(body=PNG, content_type="image/png", headers={
             "Content-Disposition": f'attachment; filename="{safe}.png"'})
 
+    async def _user_get(self, request: web.Request) -> web.StreamResponse:
+        """A member of the directory by userid (case-insensitive), or 60111."""
+        self.calls += 1
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return failed
+        if code := self._token_error(token):
+            return _error(code)
+        userid = request.query.get("userid", "")
+        known = await self._known_members()
+        if not userid or (known is not None and userid.lower() not in known):
+            return _error(60111)
+        return _answer(0, userid=userid.lower(), name=userid)
+
     async def _oauth_user(self, request: web.Request) -> web.StreamResponse:
         """A member's userid, or a non-member's openid (a 家校 parent is not a member)."""
         person, failed = await self._redeemed(request)
@@ -312,7 +328,8 @@ class WeComStandIn:
         if self.oauth.directory is None and not self.oauth.people:
             return None
         people = list(await self.oauth.directory()) if self.oauth.directory is not None else []
-        return {p.userid.lower() for p in [*people, *self.oauth.people] if p.kind == "member"}
+        return {p.userid.lower() for p in [*people, *self.oauth.people]
+                if p.kind == "member"} - self.absent
 
     def _cut(self, body: dict[str, Any], msgtype: Any) -> dict[str, Any]:
         """A text or markdown over TEXT_MAX_BYTES cut as WeCom cuts it, and the cut recorded."""
