@@ -82,7 +82,7 @@ from bench._common import Sealer as SharedSealer
 from bot.config import Config, load_config
 from bot.simulator.standin import Delivered, WeComStandIn
 from models.rules.calendar import DayKind, SchoolCalendar
-from tests.harness import prepare_database, with_own_wecom
+from tests.harness import OWN_WECOM, prepare_database, with_own_wecom
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -353,7 +353,8 @@ class Instance:
 @contextlib.asynccontextmanager
 async def standin_server(config: Config) -> AsyncIterator[tuple[WeComStandIn, str]]:
     """The WeCom stand-in on a free localhost port, in this process's event loop."""
-    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
+    # the instances' config holds our own secret (serve refuses the example's)
+    standin = WeComStandIn(config.wecom.corp_id, OWN_WECOM["secret"])
     sock = listening_socket()
     runner = web.AppRunner(standin.app(), access_log=None)
     await runner.setup()

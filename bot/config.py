@@ -129,6 +129,11 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    message_days: int = 30
+
+
+@dataclass(frozen=True)
 class GateConfig:
     max_wrong_codes: int = 5
     wrong_code_window_minutes: int = 10
@@ -165,6 +170,7 @@ class Config:
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     web: WebConfig = field(default_factory=WebConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
 
 
 # config.example.toml's [wecom] values: published, so never a real school's (a test keeps these
@@ -256,6 +262,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             lock_minutes=r.whole("gate.lock_minutes", 15, lo=1),
         ),
         web=WebConfig(session_hours=r.whole("web.session_hours", 24, lo=1, hi=24 * 7)),
+        retention=RetentionConfig(message_days=r.whole("retention.message_days", 30, lo=1)),
     )
 
 

@@ -9,9 +9,11 @@ import logging
 from handlers.engine import Dispatcher
 from models.clock import Clock
 from models.db import Database
+from models.logsafe import without_data
 from models.messages import incoming_from_payload
 from models.repos.inbox import InboxRepo
 from models.repos.outbox import OutboxRepo
+from models.rules.masking import mask_payload
 
 log = logging.getLogger("qingjia.inbox")
 
@@ -47,11 +49,14 @@ class InboxWorker:
                     outgoing = await self._dispatcher.handle(session, message, now)
                 error = None
             except Exception as exc:  # a handler bug must not lose the message or go silent
-                log.exception("handler failed inbox=%s user=%s", row.id, row.userid)
+                log.error("handler failed inbox=%s user=%s %s", row.id, row.userid,
+                          without_data(exc))
                 outgoing = self._dispatcher.failed(row.userid)
                 error = type(exc).__name__
             await OutboxRepo(session, self._school_id).add(outgoing, now)
-            await inbox.finish(row.id, now, error=error)
+            masked = mask_payload(row.payload)
+            await inbox.finish(row.id, now, error=error,
+                               payload=masked if masked != row.payload else None)
         log.info("handled inbox=%s user=%s replies=%d", row.id, row.userid, len(outgoing))
         if outgoing and self._on_outgoing is not None:
             self._on_outgoing.set()
@@ -63,8 +68,8 @@ class InboxWorker:
             self.wakeup.clear()
             try:
                 handled = await self.run_once()
-            except Exception:
-                log.exception("inbox worker error; retrying")
+            except Exception as exc:
+                log.error("inbox worker error; retrying: %s", without_data(exc))
                 handled = False
                 await asyncio.sleep(idle_poll_seconds)
             if not handled:

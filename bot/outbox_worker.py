@@ -9,6 +9,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,8 +19,10 @@ from bot.outbox_notices import UNREACHABLE, tell_paused, tell_unreachable
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from models.clock import Clock
 from models.db import Database
+from models.logsafe import without_data
 from models.messages import ButtonCard, CardUpdate, Text, reply_from_payload
 from models.repos.outbox import Claimed, OutboxRepo, Pace
+from models.rules.masking import mask_payload
 from models.rules.textparts import joined
 
 log = logging.getLogger("qingjia.outbox")
@@ -33,6 +36,7 @@ class _Result:
     touser: str
     error: WeComError | None
     response_code: str | None = None
+    masked: tuple[dict[str, Any] | None, ...] = ()  # per row: its payload once sent, if changed
 
 
 class OutboxWorker:
@@ -86,11 +90,11 @@ class OutboxWorker:
             if exc.errcode == TASK_ID_USED and isinstance(reply, ButtonCard) \
                     and _may_have_arrived(claim):
                 log.info("card already delivered outbox=%s touser=%s", row.id, row.touser)
-                return _Result(ids, row.touser, None, None)
+                return _Result(ids, row.touser, None, None, _masked(claim))
             log.warning("send failed outbox=%s touser=%s errcode=%s retryable=%s", row.id,
                         row.touser, exc.errcode, exc.retryable)
             return _Result(ids, row.touser, exc)
-        return _Result(ids, row.touser, None, code)
+        return _Result(ids, row.touser, None, code, _masked(claim))
 
     async def _card_code(self, task_id: str) -> str | None:
         async with self._db.read() as session:
@@ -103,7 +107,7 @@ class OutboxWorker:
             repo = OutboxRepo(session, self._school_id)
             for result in results:
                 for index, row_id in enumerate(result.row_ids):
-                    await self._record_one(repo, now, row_id, result, gathered=index > 0)
+                    await self._record_one(repo, now, row_id, result, index)
             if any(r.error is None for r in results) and self.health.succeeded():
                 released = await repo.release_retries(now)
                 log.warning("wecom answers again: outbox resumed, %d waiting sent now", released)
@@ -116,10 +120,12 @@ class OutboxWorker:
         log.info("outbox batch sent=%d failed=%d", sent, len(results) - sent)
 
     async def _record_one(self, repo: OutboxRepo, now: datetime, row_id: int,
-                          result: _Result, *, gathered: bool) -> None:
+                          result: _Result, index: int) -> None:
         error = result.error
         if error is None:
-            await repo.mark_sent(row_id, now, result.response_code, gathered=gathered)
+            masked = result.masked[index] if index < len(result.masked) else None
+            await repo.mark_sent(row_id, now, result.response_code, gathered=index > 0,
+                                 payload=masked)
         elif error.retryable or error.errcode in CONFIG_ERRCODES:
             await repo.retry_later(row_id, self.health.failed(now, error.errcode), str(error))
         else:
@@ -137,12 +143,21 @@ class OutboxWorker:
             self.wakeup.clear()
             try:
                 claimed = await self.run_once()
-            except Exception:
-                log.exception("outbox worker error; retrying")
+            except Exception as exc:
+                log.error("outbox worker error; retrying: %s", without_data(exc))
                 claimed = 0
             if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+
+
+def _masked(claim: Claimed) -> tuple[dict[str, Any] | None, ...]:
+    """Each claimed row's payload with its codes masked, or None where nothing changes."""
+    out = []
+    for row in claim.rows:
+        masked = mask_payload(row.payload)
+        out.append(masked if masked != row.payload else None)
+    return tuple(out)
 
 
 def _may_have_arrived(claim: Claimed) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# aiosqlite's debug lines quote every statement's values (names, reasons, codes): never shown.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
 class Database:
@@ -26,7 +29,8 @@ class Database:
                  busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # hide_parameters: an error's text never carries a statement's values (names, reasons)
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
             kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -74,6 +78,17 @@ class Database:
                                 signed=True)
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
 
+    async def compact(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so text that was masked
+        or deleted is in neither (with secure_delete on). PostgreSQL: nothing to do here."""
+        if not self.is_sqlite:
+            return
+        async with self.engine.connect() as conn:  # no BEGIN: a checkpoint runs outside one
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.read_engine is not self.engine:
@@ -91,6 +106,7 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str, busy_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")  # a 200 means the row is on disk
+        cursor.execute("PRAGMA secure_delete=ON")  # masked or purged text leaves no trace
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -15,6 +15,7 @@ from bot.config import Config
 from models.attendance import JobRun
 from models.clock import Clock
 from models.db import Database
+from models.logsafe import without_data
 from models.messages import Notifier
 from models.repos.jobs import JobRunRepo
 from models.repos.outbox import OutboxRepo
@@ -49,6 +50,7 @@ class Job:
     work: JobWork
     every_minutes: int = 0  # for periodic jobs
     school_days_only: bool = True
+    compact_after: bool = False  # then clear the database's write-ahead log (what was deleted)
 
 
 class JobRunner:
@@ -87,9 +89,11 @@ class JobRunner:
                     ctx.notify.messages, now)
                 await runs.finish(name, key, self._clock(), ctx.counts)
         except Exception as exc:
-            log.exception("job failed job=%s date=%s", name, day)
+            log.error("job failed job=%s date=%s %s", name, day, without_data(exc))
             await self._record_failure(name, key, now, exc)
             raise
+        if job.compact_after:
+            await self._db.compact()
         seconds = time.perf_counter() - started
         log.info("job done job=%s date=%s seconds=%.3f counts=%s", name, day, seconds, ctx.counts)
         if ctx.counts.get("notices") and self._on_outgoing:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import json
 import re
@@ -31,7 +32,8 @@ from bot.config import Config, load_config
 from bot.simulator.standin import WeComStandIn
 from models.db import Database
 from models.messaging import InboxMessage, OutboxMessage
-from tests.harness import ROOT, prepare_database, with_own_wecom
+from models.rules.textparts import joined
+from tests.harness import OWN_WECOM, ROOT, prepare_database, with_own_wecom
 
 CRASHES = 5
 BURST = 50
@@ -212,8 +214,10 @@ async def standin_api(config: Config) -> AsyncIterator[tuple[WeComStandIn, str]]
 async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -> None:
     await prepare_database(db_url)
     port = _free_port()
-    # The stand-in needs the corp id and secret first; the example config has them.
-    base = load_config(ROOT / "config.example.toml")
+    # The stand-in needs the corp id and secret first: the example's corp id, our own secret.
+    example = load_config(ROOT / "config.example.toml")
+    base = dataclasses.replace(example, wecom=dataclasses.replace(
+        example.wecom, secret=OWN_WECOM["secret"]))
     async with standin_api(base) as (standin, api_base):
         config_path = tmp_path / "config.toml"
         config = write_config(config_path, db_url=db_url, port=port, api_base=api_base)
@@ -249,7 +253,7 @@ async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -
         replies: Counter[tuple[str, str]] = Counter()
         for out in outbox:
             content = out.payload.get("content", "")
-            if (m := _NUMBER.search(content)) and out.status == "sent":
+            if (m := _NUMBER.search(content)) and out.status in ("sent", "gathered"):
                 replies[(out.touser, m.group(1))] += 1
         expected: Counter[tuple[str, str]] = Counter(
             (row.userid, row.payload["content"].split()[-1]) for row in inbox)
@@ -258,12 +262,11 @@ async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -
         # What WeCom delivered, per (member, content), against the rows marked sent.
         delivered = Counter((d.touser, d.body[d.msgtype].get("content", ""))
                             for d in standin.delivered if d.msgtype in ("text", "markdown"))
-        sent_rows = Counter((row.touser, row.payload.get("content", ""))
-                            for row in outbox if row.status == "sent" and row.kind == "text")
+        sent_rows = Counter(sent_messages(outbox))
         duplicates = sum(max(0, n - sent_rows[k]) for k, n in delivered.items())
         undelivered = sum(max(0, n - delivered[k]) for k, n in sent_rows.items())
         pending = [(row.id, row.status, row.attempts, row.last_error) for row in outbox
-                   if row.status != "sent"]
+                   if row.status not in ("sent", "gathered")]
         retried = sum(1 for row in outbox if row.attempts > 1)
         send_calls = sum(1 for path, _ in standin.requests if path.endswith("/message/send"))
 
@@ -287,6 +290,17 @@ async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -
         assert pending == [], f"outbox rows not sent: {pending[:5]}"
         assert duplicates == 0, "a member received a message twice"
         assert undelivered == 0, "a row marked sent never reached the member"
+
+
+def sent_messages(outbox: list[OutboxMessage]) -> list[tuple[str, str]]:
+    """(member, text) of each text message sent: a row and the rows gathered into it (same
+    member and send time), joined as the outbox joins them."""
+    groups: dict[tuple[str, object], list[OutboxMessage]] = {}
+    for row in sorted(outbox, key=lambda r: r.id):
+        if row.kind == "text" and row.status in ("sent", "gathered"):
+            groups.setdefault((row.touser, row.sent_at), []).append(row)
+    return [(touser, joined([str(r.payload.get("content", "")) for r in rows]))
+            for (touser, _), rows in groups.items()]
 
 
 async def test_sigkill_mid_burst_five_times_on_sqlite(sqlite_url: str, tmp_path: Path) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.messages import Incoming
@@ -47,8 +48,20 @@ class InboxRepo:
         )
         return bool(await self._session.scalar(select(earlier)))
 
-    async def finish(self, row_id: int, now: datetime, *, error: str | None = None) -> None:
+    async def finish(self, row_id: int, now: datetime, *, error: str | None = None,
+                     payload: dict[str, Any] | None = None) -> None:
+        """Handled (or failed); `payload`, when given, replaces the stored one (codes masked)."""
+        values: dict[str, Any] = {"status": "failed" if error else "done", "handled_at": now,
+                                  "error": error}
+        if payload is not None:
+            values["payload"] = payload
         await self._session.execute(
-            update(InboxMessage).where(InboxMessage.id == row_id)
-            .values(status="failed" if error else "done", handled_at=now, error=error)
-        )
+            update(InboxMessage).where(InboxMessage.id == row_id).values(**values))
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Delete callbacks handled before `cutoff` (WeCom retries within minutes); how many."""
+        result = await self._session.execute(
+            delete(InboxMessage).where(
+                InboxMessage.school_id == self._school_id, InboxMessage.status != "pending",
+                InboxMessage.handled_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)

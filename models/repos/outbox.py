@@ -6,8 +6,9 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -160,12 +161,15 @@ class OutboxRepo:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def mark_sent(self, row_id: int, now: datetime, response_code: str | None, *,
-                        gathered: bool = False) -> None:
-        """Delivered; `gathered`: inside another row's message (not counted by the pace)."""
+                        gathered: bool = False, payload: dict[str, Any] | None = None) -> None:
+        """Delivered; `gathered`: inside another row's message (not counted by the pace);
+        `payload`, when given, replaces the stored one (codes masked once sent)."""
+        values: dict[str, Any] = {"status": "gathered" if gathered else "sent", "sent_at": now,
+                                  "last_error": None, "response_code": response_code}
+        if payload is not None:
+            values["payload"] = payload
         await self._session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id)
-            .values(status="gathered" if gathered else "sent", sent_at=now, last_error=None,
-                    response_code=response_code))
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
     async def card_response_code(self, task_id: str) -> str | None:
         """The code WeCom gave when the card was sent, for updating it later."""
@@ -178,6 +182,15 @@ class OutboxRepo:
         await self._session.execute(
             update(OutboxMessage).where(OutboxMessage.id == row_id)
             .values(next_attempt_at=at, last_error=error[:200]))
+
+    async def purge_before(self, cutoff: datetime) -> int:
+        """Delete messages sent (or given up) before `cutoff`; how many."""
+        result = await self._session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.school_id == self._school_id,
+                OutboxMessage.status != "pending", OutboxMessage.created_at < cutoff,
+                (OutboxMessage.sent_at < cutoff) | OutboxMessage.sent_at.is_(None)))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def give_up(self, row_id: int, error: str) -> None:
         """A message WeCom refuses for good (unknown user…): kept, marked, never retried."""
