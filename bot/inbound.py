@@ -10,13 +10,22 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from models.messages import CardClick, ImageMessage, Incoming, OtherMessage, TextMessage
+from models.messages import (
+    CardClick,
+    DirectoryChange,
+    ImageMessage,
+    Incoming,
+    OtherMessage,
+    TextMessage,
+)
 
 MAX_CONTENT_CHARS = 4096  # WeCom text is at most 2048 bytes; this is a generous cap
 MIN_CREATE_TIME = 946_684_800  # 2000-01-01T00:00:00Z
 MAX_CREATE_TIME = 4_102_444_800  # 2100-01-01T00:00:00Z
 OTHER_MSG_TYPES = frozenset({"voice", "video", "location", "link", "file"})
 CARD_EVENT = "template_card_event"
+CONTACT_EVENT = "change_contact"
+CONTACT_CHANGES = frozenset({"update_user", "delete_user"})
 
 _USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 # A 上下游 (linked corp) member writes as "corpid/userid"; the whole stays within our 64 chars.
@@ -114,10 +123,24 @@ def _handled(root: Element) -> bool:
     return msg_type in ("text", "image") or msg_type in OTHER_MSG_TYPES
 
 
+def _directory_change(root: Element) -> DirectoryChange | None:
+    """A `change_contact` event about a member we act on, else None."""
+    change = _field(root, "ChangeType")
+    userid = sender(_field(root, "UserID"))
+    new_raw = _field(root, "NewUserID")
+    new_userid = sender(new_raw) if new_raw else ""
+    if change not in CONTACT_CHANGES or userid is None or new_userid is None:
+        return None
+    return DirectoryChange(userid=userid, agent_id=_agent_id(root), created=_created(root),
+                           change=change, new_userid=new_userid)
+
+
 def parse_message(plain: bytes) -> Incoming | None:
     """Turn decrypted inner XML into a typed message; None for what we acknowledge and ignore
     (any event or message type we do not handle, or one without a sender of ours)."""
     root = _parse_xml(plain)
+    if _field(root, "MsgType") == "event" and _field(root, "Event") == CONTACT_EVENT:
+        return _directory_change(root)
     if not _handled(root):
         return None
     raw_userid = _field(root, "FromUserName")

@@ -27,10 +27,12 @@ from handlers.dispatcher import (
     normalize_text,
     waiting_steps,
 )
-from models.messages import Incoming, Notifier, Outgoing, Reply, Text
+from models.messages import DirectoryChange, Incoming, Notifier, Outgoing, Reply, Text
 from models.repos.dialogs import DialogRepo
+from models.repos.directory import DirectoryRepo
 from models.repos.ladder import LadderRepo
 from models.repos.roster import RosterRepo
+from services.directory import remove_member, rename_member
 from services.leave.desk import LeaveDesk
 
 log = logging.getLogger("qingjia.dispatch")
@@ -53,6 +55,8 @@ class Dispatcher:
         The caller holds the sender's lock (see InboxWorker), so the dialog read here cannot
         change under us.
         """
+        if isinstance(message, DirectoryChange):
+            return await self._directory_change(session, message, now)
         roster = RosterRepo(session, self.school_id)
         roles = await roster.roles_of(message.userid)
         if not roles:
@@ -83,6 +87,19 @@ class Dispatcher:
                 and (match is None or match.handler.waiting_for is None)):
             replies.append(Text(waiting.ask_again(dialog.data)))  # a command ran mid-dialog
         return [Outgoing(user.userid, r) for r in replies] + notifier.messages
+
+    async def _directory_change(self, session: AsyncSession, message: DirectoryChange,
+                                now: datetime) -> list[Outgoing]:
+        """WeCom's directory renamed or deleted a member: no reply, notices only."""
+        notifier = Notifier()
+        desk = LeaveDesk.open(session, self.school_id, self.config, notifier, now)
+        directory = DirectoryRepo(session, self.school_id)
+        log.info("directory change=%s user=%s", message.change, message.userid)
+        if message.change == "delete_user":
+            await remove_member(desk, directory, message.userid)
+        elif message.new_userid:
+            await rename_member(desk, directory, message.userid, message.new_userid)
+        return notifier.messages
 
     def failed(self, userid: str) -> list[Outgoing]:
         """What the sender is told when handling their message failed (the message is kept)."""

@@ -79,8 +79,24 @@ class CardClick(Incoming):
         return f"evt:{self.userid}:{int(self.created.timestamp())}:{self.task_id}:{self.button_key}"
 
 
+@dataclass(frozen=True)
+class DirectoryChange(Incoming):
+    """WeCom's directory changed a member (`change_contact`): `update_user` (maybe with a new
+    userid) or `delete_user`. `userid` is the member concerned, not a sender."""
+
+    kind: ClassVar[str] = "directory"
+    change: str
+    new_userid: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return (f"contact:{self.change}:{self.userid}:{self.new_userid}:"
+                f"{int(self.created.timestamp())}")
+
+
 INCOMING_KINDS: dict[str, type[Incoming]] = {
-    cls.kind: cls for cls in (TextMessage, ImageMessage, OtherMessage, CardClick)
+    cls.kind: cls
+    for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, DirectoryChange)
 }
 
 
