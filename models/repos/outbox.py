@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -92,6 +92,7 @@ class OutboxRepo:
             .with_for_update(skip_locked=True)
         ))
         recent = await self._recent_sends({r.touser for r in rows}, now)
+        waiting = await self._waiting_counts({r.touser for r in rows if r.kind == "text"}, now)
         claimed = []
         for row in rows:
             times = recent.get(row.touser, [])
@@ -101,7 +102,8 @@ class OutboxRepo:
                 continue
             slots = min(pace.per_minute - _within(times, now, MINUTE),
                         pace.per_hour - _within(times, now, HOUR))
-            gathered = await self._gatherable(row, now, slots)
+            gathered = (await self._gatherable(row, now) if waiting.get(row.touser, 0) > slots
+                        else ())
             claimed.append(Claimed(row, tried_before=row.attempts > 0,
                                    last_error=row.last_error, gathered=gathered))
             for taken in (row, *gathered):
@@ -111,19 +113,26 @@ class OutboxRepo:
         await self._session.flush()
         return claimed
 
-    async def _gatherable(self, row: OutboxMessage, now: datetime,
-                          slots: int) -> tuple[OutboxMessage, ...]:
-        """The texts after `row` to send with it, when more wait than the pace has slots."""
-        if row.kind != "text":
-            return ()
+    async def _waiting_counts(self, recipients: set[str], now: datetime) -> dict[str, int]:
+        """How many due messages wait for each recipient (one query for the batch)."""
+        if not recipients:
+            return {}
+        rows = await self._session.execute(
+            select(OutboxMessage.touser, func.count())
+            .where(OutboxMessage.school_id == self._school_id,
+                   OutboxMessage.touser.in_(recipients), OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at <= now)
+            .group_by(OutboxMessage.touser))
+        return {touser: int(count) for touser, count in rows}
+
+    async def _gatherable(self, row: OutboxMessage, now: datetime) -> tuple[OutboxMessage, ...]:
+        """The texts right after `row` that fit with it in one message."""
         waiting = list(await self._session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.school_id == self._school_id,
                    OutboxMessage.touser == row.touser, OutboxMessage.status == "pending",
                    OutboxMessage.id > row.id, OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id).limit(GATHER_MAX)))
-        if len(waiting) < slots:
-            return ()
         texts = [row]
         for other in waiting:
             if other.kind != "text":
