@@ -135,7 +135,7 @@ def test_vector_a_message_decrypts_to_text():
     msg = parse_message(plain)
     assert isinstance(msg, TextMessage)
     assert (msg.userid, msg.content, msg.msg_id, msg.agent_id) == (
-        "ChenJiaShun",
+        "chenjiashun",  # WeCom userids ignore case: we key them in lower case
         "你好",
         "1456453720",
         1000002,

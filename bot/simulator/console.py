@@ -215,7 +215,7 @@ async def _deliver(request: web.Request, inner_xml: str) -> web.Response:
             status = resp.status
     except (aiohttp.ClientError, TimeoutError) as exc:
         return web.json_response({"status": "error", "error": type(exc).__name__}, status=502)
-    if status != 200 or answer != "success":
+    if status != 200 or answer:  # WeCom expects an empty body
         return web.json_response({"status": "error", "error": f"callback answered {status}"},
                                  status=502)
     return web.json_response({"status": "ok"})
