@@ -86,7 +86,9 @@ async def demo(demo_db: str) -> AsyncIterator[Demo]:
     runner, config, url = await start_demo(demo_db)
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
-            yield Demo(runner.app, url, f"http://127.0.0.1:{config.server.port}", http, config)
+            demo = Demo(runner.app, url, f"http://127.0.0.1:{config.server.port}", http, config)
+            yield demo
+            assert demo.standin.violations == [], "WeCom would have cut or dropped messages"
     finally:
         await runner.cleanup()
 
