@@ -55,7 +55,8 @@ def make_config(db_url: str, api_base: str = "http://127.0.0.1:9",
     config = dataclasses.replace(
         config,
         database=dataclasses.replace(config.database, url=db_url),
-        wecom=dataclasses.replace(config.wecom, api_base=api_base, request_timeout_seconds=1.0,
+        # 3 s: long enough for a loaded CI machine, short enough for the tests that make WeCom hang.
+        wecom=dataclasses.replace(config.wecom, api_base=api_base, request_timeout_seconds=3.0,
                                   **(wecom or {})),
     )
     return dataclasses.replace(config, **overrides)
