@@ -114,6 +114,16 @@ class TruancyConfig:
 
 
 @dataclass(frozen=True)
+class DropoutConfig:
+    """控辍保学: a case opens at `suspect_after_days` (疑似辍学; 辍学 is the ladder's
+    [truancy] dropout_after_days) and closes `close_after_days` school days after the return."""
+
+    suspect_after_days: int = 5
+    close_after_days: int = 10
+    ledger_day: int = 25  # the 校长 is reminded to check and send the month's ledger
+
+
+@dataclass(frozen=True)
 class DialogConfig:
     timeout_minutes: int = 30
 
@@ -166,6 +176,7 @@ class Config:
     leave: LeaveConfig = field(default_factory=LeaveConfig)
     attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     truancy: TruancyConfig = field(default_factory=TruancyConfig)
+    dropout: DropoutConfig = field(default_factory=DropoutConfig)
     dialog: DialogConfig = field(default_factory=DialogConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     gate: GateConfig = field(default_factory=GateConfig)
@@ -246,6 +257,11 @@ def parse_config(raw: dict[str, Any]) -> Config:
             term_periods_limit=r.whole("truancy.term_periods_limit", 180, lo=1),
             periods_per_day=r.whole("truancy.periods_per_day", 8, lo=1),
             leave_advisory_weeks=r.number("truancy.leave_advisory_weeks", 6.0, lo=0),
+        ),
+        dropout=DropoutConfig(
+            suspect_after_days=r.whole("dropout.suspect_after_days", 5, lo=1),
+            close_after_days=r.whole("dropout.close_after_days", 10, lo=1),
+            ledger_day=r.whole("dropout.ledger_day", 25, lo=1, hi=28),
         ),
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(

@@ -30,6 +30,7 @@ from handlers.dispatcher import (
 from models.messages import DirectoryChange, Incoming, Notifier, Outgoing, Reply, Text
 from models.repos.dialogs import DialogRepo
 from models.repos.directory import DirectoryRepo
+from models.repos.dropout import DropoutRepo
 from models.repos.ladder import LadderRepo
 from models.repos.roster import RosterRepo
 from services.directory import remove_member, rename_member
@@ -114,6 +115,7 @@ class Dispatcher:
             "notify": notifier, "roster": desk.roster, "now": now, "config": self.config,
             "audit": desk.audit, "desk": desk, "attendance": desk.attendance,
             "ladder": LadderRepo(session, self.school_id),
+            "dropout": DropoutRepo(session, self.school_id),
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,
