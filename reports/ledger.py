@@ -7,7 +7,6 @@ Names of staff are as staff.csv gives them; dates are the school's.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -19,6 +18,7 @@ from models.db import Database
 from models.repos.dropout import DropoutRepo, LedgerLine
 from models.repos.ladder import LadderRepo
 from models.repos.reports import ReportRepo
+from models.rules.dropout import month_bounds
 from reports.common import Destination, ReportError, opened, record_export, stamp
 
 SHEET_TITLE = "控辍保学台账"
@@ -37,11 +37,9 @@ class LedgerExport:
 def month_range(month: str) -> tuple[date, date]:
     """"2026-12" → (2026-12-01, 2026-12-31); ReportError for anything else."""
     try:
-        year, number = (int(part) for part in month.split("-"))
-        first = date(year, number, 1)
+        return month_bounds(month)
     except ValueError as exc:
         raise ReportError(f"--month: not a month like 2026-12: {month!r}") from exc
-    return first, first.replace(day=calendar.monthrange(year, number)[1])
 
 
 async def export_ledger(db: Database, config: Config, school_id: int, month: str,

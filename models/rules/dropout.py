@@ -8,6 +8,7 @@ still be brought back. A case is 在劝 while the child is away, 已返校 from 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 
@@ -57,3 +58,10 @@ def progress(last_truant: date, present: list[date], limits: Thresholds) -> Prog
 def in_month(opened_on: date, closed_on: date | None, first: date, last: date) -> bool:
     """Whether a case was open at some time in [first, last]: the ledger lists it that month."""
     return opened_on <= last and (closed_on is None or closed_on >= first)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """"2026-12" → (2026-12-01, 2026-12-31); ValueError for anything that is not a month."""
+    year, number = (int(part) for part in month.split("-"))
+    first = date(year, number, 1)
+    return first, first.replace(day=calendar.monthrange(year, number)[1])
