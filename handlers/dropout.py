@@ -26,9 +26,11 @@ MAX_SUSPENSION = timedelta(days=2 * 366)
 _DATE = r"(\d{4})(?:-|年)(\d{1,2})(?:-|月)(\d{1,2})日?"
 
 
-async def find_student(desk: LeaveDesk, user: User, name: str) -> Student | str:
-    """The one student `name` (or 学籍号) means for this user, or what to tell them."""
-    if user.roles & OFFICE:
+async def find_student(desk: LeaveDesk, user: User, name: str,
+                       school_wide: frozenset[str] = OFFICE) -> Student | str:
+    """The one student `name` (or 学籍号) means for this user, or what to tell them: the whole
+    school for the `school_wide` roles, else the classes the user is 班主任 of."""
+    if user.roles & school_wide:
         found = await desk.roster.students_called(name)
     else:
         classes = [c.id for c in await desk.roster.class_of_teacher(user.userid)]

@@ -34,6 +34,7 @@ from models.repos.dropout import DropoutRepo
 from models.repos.ladder import LadderRepo
 from models.repos.roster import RosterRepo
 from services.directory import remove_member, rename_member
+from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
 
 log = logging.getLogger("qingjia.dispatch")
@@ -116,6 +117,7 @@ class Dispatcher:
             "audit": desk.audit, "desk": desk, "attendance": desk.attendance,
             "ladder": LadderRepo(session, self.school_id),
             "dropout": DropoutRepo(session, self.school_id),
+            "health": HealthDesk.open(session, self.school_id, self.config, notifier, now),
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,

@@ -10,6 +10,7 @@ from scheduler.jobs.approvals import approval_reminder
 from scheduler.jobs.attendance import attendance_office_alert, attendance_reminder
 from scheduler.jobs.calendar import calendar_reminder
 from scheduler.jobs.escalation import escalation
+from scheduler.jobs.health import health_summary, illness_followup
 from scheduler.jobs.ledger import ledger_reminder
 from scheduler.jobs.retention import message_retention
 from scheduler.jobs.truancy import truancy
@@ -40,6 +41,10 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _at("truancy_run"), truancy),
     Job("escalation", "the ladder: 政教处, 家访, 校长, dropout case",
         _after_truancy, escalation),
+    Job("illness-followup", "illness absences of earlier days without a diagnosis: ask the 班主任",
+        lambda config: config.health.followup_at, illness_followup),
+    Job("health-summary", "the day's 因病缺课 report (reports in, absences by symptom) to 校医",
+        lambda config: config.health.summary_at, health_summary),
     Job("approval-reminder", "remind pending approvals, move them one tier up",
         None, approval_reminder, every_minutes=15, school_days_only=False),
     Job("calendar-reminder", "next year's national calendar not declared: tell the 管理员 weekly",
