@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.roster_import import ROLES
 from models.rules.calendar import DeclaredYear, SchoolCalendar, Term
 from models.rules.routing import ApprovalTier, approval_chain
 
-ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; the approval tiers may add more
 NOT_APPROVERS = ("家长", "门卫", "管理员")  # roles with other duties: never a tier's role
 REFUSE = "refuse"  # [approval] beyond_last_tier: leaves longer than the last tier are refused
 # A role is a word of the roster's 角色 column: no spaces or separators, at most 16 characters.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from handlers.context import User
 from handlers.dispatcher import Command, Router
@@ -12,7 +13,9 @@ from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
+from models.rules.symptoms import name_and_symptoms
 from services.dropout import record_step
+from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
 
 router = Router("attendance", roles=frozenset({"班主任"}))
@@ -23,7 +26,8 @@ HALVES = {"上午": "am", "下午": "pm"}
 
 
 @router.on(Command("考勤"))
-async def attendance(args: str, user: User, desk: LeaveDesk, attendance: AttendanceRepo) -> str:
+async def attendance(args: str, user: User, desk: LeaveDesk, attendance: AttendanceRepo,
+                     health: HealthDesk) -> str:
     """Report (or replace) today's attendance for the teacher's class, or show it."""
     today = desk.today
     classes = await desk.roster.class_of_teacher(user.userid)
@@ -44,7 +48,8 @@ async def attendance(args: str, user: User, desk: LeaveDesk, attendance: Attenda
     if words[0] == "全勤" and len(words) == 1:
         absences: list[tuple[int, int, int]] = []
     elif words[0] == "缺勤" and len(words) > 1:
-        parsed = await _absences(words[1:], cls, desk)
+        named = [name_and_symptoms(w) for w in words[1:]]
+        parsed = await _absences([name for name, _ in named], cls, desk)
         if isinstance(parsed, str):
             return parsed
         absences = parsed
@@ -55,10 +60,28 @@ async def attendance(args: str, user: User, desk: LeaveDesk, attendance: Attenda
                       else "attendance_reported", entity="attendance",
                       entity_id=f"{cls.id}:{today}", at=desk.now,
                       after={"absent": [a[0] for a in absences]})
+    ill = await _record_illness(words, absences, cls, user, health, today)
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
+    if ill:
+        summary += f"其中因病{ill}人，已登记症状。"
     shown = await _show(repo, cls, desk)
     return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
+
+
+async def _record_illness(words: list[str], absences: list[tuple[int, int, int]],
+                          cls: SchoolClass, user: User, health: HealthDesk, today: date) -> int:
+    """`张小明(发热、咳嗽)`: the absence is an illness absence with these symptoms (因病缺勤)."""
+    if not absences or words[0] != "缺勤":
+        return 0
+    ids = {s.name: s.id for s in await health.roster.students_in_class(cls.id)}
+    ill = 0
+    for name, symptoms in (name_and_symptoms(w) for w in words[1:]):
+        if symptoms is not None and name in ids:
+            await health.record(ids[name], cls.id, today, symptoms, by=user.userid,
+                                source="attendance")
+            ill += 1
+    return ill
 
 
 def _pick_class(classes: list[SchoolClass],

@@ -17,12 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Config
 from models.health import IllnessAbsence
+from models.leave import Leave
 from models.messages import Notifier
 from models.repos.audit import AuditRepo
 from models.repos.health import HealthRepo
 from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
-from models.rules.symptoms import SYMPTOMS, Sick, clusters
+from models.rules.symptoms import SYMPTOMS, Sick, clusters, read_symptoms
+from services.leave.desk import LeaveDesk
 
 DOCTOR = "校医"
 NOT_SEEN = "未就诊"
@@ -156,3 +158,14 @@ class HealthDesk:
                           entity_id=row.id, at=self.now, before={"answered": before is not None},
                           after={"answered": True})
         return row
+
+
+async def register_sick_leave(desk: LeaveDesk, leave: Leave, by: str) -> None:
+    """An approved 病假 is an illness absence from its first day, symptoms read from its reason."""
+    student = await desk.roster.student(leave.student_id)
+    if student is None:
+        return
+    health = HealthDesk(desk.health, desk.roster, desk.audit, desk.config, desk.notify, desk.now)
+    await health.record(student.id, student.class_id, leave.start_date,
+                        read_symptoms(leave.reason or ""), by=by, source="leave",
+                        last_day=leave.end_date, leave_id=leave.id)

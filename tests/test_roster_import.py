@@ -38,7 +38,7 @@ STAFF = [
     "赵国强,office_zhao,政教处,",
     "孙大勇,guard_sun,门卫,",
 ]
-ROLE_LIST = "班主任/政教处/校长/门卫/管理员"
+ROLE_LIST = "班主任/政教处/校长/门卫/管理员/校医"
 
 
 def write(tmp_path: Path, students: list[str], staff: list[str], *, bom: bool = False,
