@@ -3,9 +3,14 @@ daily summary with the zero report and the missing class, the next morning's fol
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models.health import HealthAlert, IllnessAbsence
+from reports.illness import HEADER, export_illness
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, running
 from tests.test_jobs import job
@@ -87,3 +92,27 @@ async def test_an_approved_sick_leave_is_an_illness_absence_with_its_symptoms(
         [row] = await absences(h)
         assert (row.symptoms, row.source, row.leave_id, str(row.day)) == (
             ["发热", "咳嗽"], "leave", number, "2026-11-26")
+
+
+async def test_the_register_lists_each_absence_with_its_diagnosis(demo_db: str,
+                                                                   tmp_path: Path) -> None:
+    clock = FakeClock(local(2026, 11, 25, 8, 40))
+    async with running(demo_db, clock) as h:
+        await say(h, "teacher_li", "考勤 缺勤 张小明(发热、咳嗽) 刘洋(腹泻)")
+        clock.now = local(2026, 11, 26, 9, 0)
+        await say(h, "teacher_li", "诊断 张小明 流感")
+        out = tmp_path / "illness.xlsx"
+        done = await export_illness(h.db, h.config, 1, date(2026, 11, 1), date(2026, 11, 30), out,
+                                    actor="office_zhao", now=clock())
+        assert done.absences == 2
+        sheet = load_workbook(out).active
+        assert sheet is not None
+        rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+        assert tuple(rows[0]) == HEADER
+        day = datetime(2026, 11, 25)
+        assert rows[1:] == [
+            [1, "G2026070101", "张小明", "初一(1)班", "13800000001", "发热、咳嗽", day, day,
+             "班主任考勤", "流感", "李静", datetime(2026, 11, 26, 9, 0), "李静",
+             datetime(2026, 11, 25, 8, 40)],
+            [2, "G2026070102", "刘洋", "初一(1)班", "13800000003", "腹泻", day, day, "班主任考勤",
+             "待追踪", None, None, "李静", datetime(2026, 11, 25, 8, 40)]]
