@@ -11,6 +11,7 @@ from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
+from models.rules.textbudget import clip
 from services.leave.desk import LeaveDesk
 
 router = Router("attendance", roles=frozenset({"班主任"}))
@@ -83,7 +84,7 @@ async def _absences(words: list[str], cls: SchoolClass,
             continue
         student = students.get(word)
         if student is None:
-            return f"{cls.label}没有叫「{word}」的学生。请核对后重新发送。"
+            return f"{cls.label}没有叫「{clip(word, 60)}」的学生。请核对后重新发送。"
         current = student
         found[student.id] = (student.id, slot(today, "am"), slot(today, "pm"))
     return list(found.values())
@@ -114,7 +115,7 @@ async def home_visit(args: str, user: User, desk: LeaveDesk, ladder: LadderRepo)
     classes = [c.id for c in await desk.roster.class_of_teacher(user.userid)]
     students = await desk.roster.students_named(match.group(1), classes)
     if len(students) != 1:
-        return f"您的班级里没有叫「{match.group(1)}」的学生。"
+        return f"您的班级里没有叫「{clip(match.group(1), 60)}」的学生。"
     visit = await ladder.open_visit(students[0].id)
     if visit is None:
         return f"{students[0].name}目前没有待完成的家访。"

@@ -10,12 +10,14 @@ from handlers.context import User
 from handlers.dispatcher import Command, Router
 from models.leave import Leave
 from models.roster import Student
+from models.rules.textbudget import clip
 from services.leave.closing import close_by_teacher, of_teachers_class
 from services.leave.desk import LeaveDesk
 from services.leave.temporary import END_OF_DAY, open_temporary
 
 router = Router("homeroom", roles=frozenset({"班主任"}))
 
+_PHONED = re.compile(r"\s+已电话(?:联系)?$")  # the 班主任 says they phoned the parent
 _TEMPORARY = re.compile(r"(?P<name>\S+)\s+(?P<reason>.+?)"
                         r"(?:\s*(?:至|到)\s*(?P<h>\d{1,2})(?:[:：点](?P<m>\d{2})?)?分?)?")
 
@@ -26,16 +28,19 @@ async def _own_student(name: str, user: User, desk: LeaveDesk) -> tuple[Student 
     if len(found) == 1:
         return found[0], ""
     if not found:
-        return None, f"您的班级里没有叫「{name}」的学生。"
-    return None, f"您的班级里有{len(found)}名学生叫「{name}」，请联系管理员区分。"
+        return None, f"您的班级里没有叫「{clip(name, 60)}」的学生。"
+    return None, f"您的班级里有{len(found)}名学生叫「{clip(name, 60)}」，请联系管理员区分。"
 
 
 @router.on(Command("临时请假"))
 async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
-    """The parent has been phoned; the pass goes to the 班主任, the parent is told at once."""
-    match = _TEMPORARY.fullmatch(args)
+    """The pass goes to the 班主任, the guardians are told at once (that the 班主任 phoned them
+    only when the command ends with 已电话)."""
+    phoned = _PHONED.search(args)
+    match = _TEMPORARY.fullmatch(_PHONED.sub("", args) if phoned else args)
     if match is None:
-        return "格式：临时请假 学生姓名 事由 [至 16:00]，例如：临时请假 张小明 发烧 至 16:00"
+        return ("格式：临时请假 学生姓名 事由 [至 16:00] [已电话]，"
+                "例如：临时请假 张小明 发烧 至 16:00 已电话")
     student, refusal = await _own_student(match["name"], user, desk)
     if student is None:
         return refusal
@@ -45,7 +50,8 @@ async def temporary_leave(args: str, user: User, desk: LeaveDesk) -> str:
         if hour > 23 or minute > 59:
             return "时间写错了，例如：至 16:00"
         until = time(hour, minute)
-    return await open_temporary(desk, user, student, match["reason"], until)
+    return await open_temporary(desk, user, student, match["reason"], until,
+                                phoned=phoned is not None)
 
 
 @router.on(Command("销假"))
@@ -59,7 +65,7 @@ async def close_leave(args: str, user: User, desk: LeaveDesk) -> str:
     if number is not None and not number[1]:
         leave = await of_teachers_class(desk, user, number[0])
         if leave is None:
-            return f"您的班级没有单号{args}的请假。"
+            return f"您的班级没有单号{clip(args, 30)}的请假。"
     else:
         student, refusal = await _own_student(args, user, desk)
         if student is None:

@@ -373,7 +373,7 @@ async def test_withdrawing_another_familys_leave_reveals_nothing(harness: Harnes
 async def test_temporary_leave_tells_the_parent_and_gives_the_teacher_the_pass(
         harness: Harness) -> None:
     harness.clock.advance(hours=2)  # 10:00
-    reply = await say(harness, "teacher_li", "临时请假 张小明 发烧 至 16:00")
+    reply = await say(harness, "teacher_li", "临时请假 张小明 发烧 至 16:00 已电话")
     code = code_from(reply)
     assert any("电话联系" in t and "16:00" in t for t in harness.texts_for("parent_zhang"))
     assert "有效" in await say(harness, "guard_sun", code)

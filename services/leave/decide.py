@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from models.leave import APPROVED, PENDING, REJECTED, WITHDRAWN, Leave
 from models.messages import CardUpdate, Reply, Text
-from models.rules import passcode
 from services.actor import Actor
 from services.leave import views
 from services.leave.cards import close_cards
 from services.leave.desk import LeaveDesk
-from services.leave.passes import pass_message, pass_values
+from services.leave.passes import fresh_code, pass_message, pass_values
 
 NOT_FOUND = "没有找到您可以办理的单号{id}。请核对单号，或发送「待审批」查看。"
 
@@ -28,7 +27,7 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
                                  "decision_note": note}
     code = None
     if approve:
-        code = passcode.new_code()
+        code = await fresh_code(desk)
         values.update(pass_values(desk, leave, code, holder=leave.submitted_by))
     status = APPROVED if approve else REJECTED
     if not await desk.leaves.transition(leave.id, [PENDING], status=status, **values):

@@ -84,6 +84,10 @@ class LeaveDesk:
                 return index, users
         return leave.tier_index, []
 
+    async def deciders_now(self, leave: Leave, student: Student) -> list[str]:
+        """Who can decide the leave at its current tier: the people a reminder is for."""
+        return (await self.approvers_for(leave, student))[1]
+
     async def may_decide(self, user: Actor, leave: Leave) -> bool:
         """The routed tier or a higher one; a 班主任 only for their own class."""
         student = await self.roster.student(leave.student_id)

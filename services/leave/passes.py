@@ -27,6 +27,23 @@ OFFICE = "政教处"
 # ---- issuing --------------------------------------------------------------------
 
 
+DRAWS = 5  # a new code that matches one already issued is drawn again, up to this many times
+
+
+class NoFreeCode(RuntimeError):
+    """Every draw matched a code already issued: the random source is broken."""
+
+
+async def fresh_code(desk: LeaveDesk) -> str:
+    """A new 放行码 that no leave holds yet (drawn again on a collision)."""
+    key = desk.config.security.derive("pass")
+    for _ in range(DRAWS):
+        code = passcode.new_code()
+        if not await desk.leaves.pass_digest_taken(passcode.code_digest(code, key)):
+            return code
+    raise NoFreeCode(f"{DRAWS} draws of a 放行码 all collided")
+
+
 def pass_values(desk: LeaveDesk, leave: Leave, code: str, *, holder: str) -> dict[str, object]:
     """The columns a pass sets on its leave: the code's digest (never the code), who holds it,
     and the window it is valid in."""
