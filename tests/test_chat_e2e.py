@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness
-from tests.test_leave_e2e import code_from, leave, say, submit
+from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
+from tests.test_leave_e2e import cards_for, code_from, leave, say, submit
 
 
 def scripted_draws(*codes: str) -> Iterator[str]:
@@ -48,3 +49,42 @@ async def test_closing_a_leave_of_a_student_who_never_left_says_closed_not_back(
     assert "已销假" in await say(harness, "teacher_li", "销假 张小明")
     told = harness.last_text("parent_zhang")
     assert "已销假" in told and "返校" not in told
+
+
+async def test_both_guardians_get_the_decision_the_pass_and_the_gate_notices(
+        harness: Harness) -> None:
+    first = await submit(harness, "parent_zhang", "请假 张小明 明天 病假 发烧")
+    await say(harness, "teacher_li", f"批准 {first}")
+    codes = {code_from(harness.last_text(p)) for p in ("parent_zhang", "parent_lin")}
+    assert len(codes) == 1  # the same pass, to each guardian
+    harness.clock.advance(days=1, hours=1)  # Friday 09:00
+    await say(harness, "guard_sun", f"放行 {codes.pop()}")
+    assert all("离校" in harness.last_text(p) for p in ("parent_zhang", "parent_lin"))
+    second = await submit(harness, "parent_lin", "请假 张小明 下周一 事假 有事")
+    await say(harness, "teacher_li", f"驳回 {second} 请当面说明")
+    for parent in ("parent_zhang", "parent_lin"):
+        assert "请当面说明" in harness.last_text(parent)
+
+
+@pytest.fixture
+async def two_homerooms_db(sqlite_url: str, tmp_path: Path) -> str:
+    """The demo school with a second 班主任 for 初一(1)班."""
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    (roster / "students.csv").write_bytes((DEMO_ROSTER / "students.csv").read_bytes())
+    staff = (DEMO_ROSTER / "staff.csv").read_text(encoding="utf-8")
+    (roster / "staff.csv").write_text(staff + "吴芳,teacher_wu,班主任,初一(1)班\n",
+                                      encoding="utf-8")
+    await prepare_database(sqlite_url, roster_dir=roster)
+    return sqlite_url
+
+
+async def test_a_class_with_two_homeroom_teachers_either_decides_both_are_told(
+        two_homerooms_db: str, clock: FakeClock) -> None:
+    async with running(two_homerooms_db, clock) as h:
+        number = await submit(h, "parent_liu", "请假 刘洋 明天 事假 有事")
+        assert cards_for(h, "teacher_li") and cards_for(h, "teacher_wu")
+        assert "已批准" in await say(h, "teacher_wu", f"批准 {number}")
+        assert h.standin.card_updates[-1]["button"]["replace_name"] == "已批准（吴芳）"
+        assert "已由吴芳" in await say(h, "teacher_li", f"批准 {number}")
+        assert (await leave(h, number)).decided_by == "teacher_wu"

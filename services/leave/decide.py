@@ -37,13 +37,15 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
     await close_cards(desk, leave, f"{outcome}（{user.name}）",
                       except_user=user.userid if response_code else None)
     name = await desk.student_name(leave)
+    family = await _family(desk, leave)
     if code is not None:
-        desk.notify.send(leave.submitted_by, pass_message(desk, leave, name, code))
+        for guardian in family:  # the same pass to each: whoever brings the child out
+            desk.notify.send(guardian, pass_message(desk, leave, name, code))
         await _excuse_past_truancy(desk, leave, name, user)
     else:
-        desk.notify.send(leave.submitted_by, f"{name}的请假（单号{leave.id}）未获批准。"
-                                             f"\n驳回理由：{note}\n审批人：{user.name}")
-    await _tell_other_guardians(desk, leave, f"{name}的请假（单号{leave.id}）{outcome}。")
+        for guardian in family:
+            desk.notify.send(guardian, f"{name}的请假（单号{leave.id}）未获批准。"
+                                       f"\n驳回理由：{note}\n审批人：{user.name}")
     replies: list[Reply] = [Text(f"单号{leave.id} {outcome}。{name} {views.when(leave)}")]
     if response_code:
         replies.insert(0, CardUpdate(outcome, response_code=response_code))
@@ -80,7 +82,7 @@ async def _already_decided(desk: LeaveDesk, leave: Leave,
     return replies
 
 
-async def _tell_other_guardians(desk: LeaveDesk, leave: Leave, text: str) -> None:
-    for guardian in await desk.roster.guardians_of(leave.student_id):
-        if guardian != leave.submitted_by:
-            desk.notify.send(guardian, text)
+async def _family(desk: LeaveDesk, leave: Leave) -> list[str]:
+    """Who hears the decision: the one who asked first, then every other guardian."""
+    guardians = await desk.roster.guardians_of(leave.student_id)
+    return [leave.submitted_by, *(g for g in guardians if g != leave.submitted_by)]
