@@ -91,9 +91,9 @@ async def pending(args: str, user: User, desk: LeaveDesk) -> str:
 
 @router.on(Command("查看", "详情"))
 async def details(args: str, user: User, desk: LeaveDesk) -> str:
-    """One leave an approver may decide, with everything recorded about it."""
+    """One leave an approver may decide (or of a 班主任's class), with everything recorded."""
     number = leave_number(args)
-    leave = await desk.decidable(user, number[0]) if number and not number[1] else None
+    leave = await desk.viewable(user, number[0]) if number and not number[1] else None
     if leave is None:
         return NOT_FOUND.format(id=clip(args, 30))
     lines = [views.summary_line(leave, await desk.student_name(leave)), f"  事由：{leave.reason}"]

@@ -88,3 +88,17 @@ async def test_a_class_with_two_homeroom_teachers_either_decides_both_are_told(
         assert h.standin.card_updates[-1]["button"]["replace_name"] == "已批准（吴芳）"
         assert "已由吴芳" in await say(h, "teacher_li", f"批准 {number}")
         assert (await leave(h, number)).decided_by == "teacher_wu"
+
+
+async def test_the_homeroom_teacher_hears_of_a_decision_taken_higher_up(
+        harness: Harness) -> None:
+    number = await submit(harness, "parent_liu", "请假 刘洋 下周一到下周四 事假 探亲")
+    assert cards_for(harness, "office_zhao") and not cards_for(harness, "teacher_li")
+    assert "没有找到" in await say(harness, "teacher_li", f"批准 {number}")
+    await say(harness, "office_zhao", f"批准 {number}")
+    told = harness.last_text("teacher_li")
+    assert f"您班刘洋的请假（单号{number}" in told and "已批准" in told and "赵国强" in told
+    seen = await say(harness, "teacher_li", f"查看 {number}")
+    assert "[已批准]" in seen and "批准（赵国强）" in seen
+    assert "没有找到" in await say(harness, "teacher_wang", f"查看 {number}")
+    assert not any("您班刘洋" in t for t in harness.texts_for("teacher_wang"))

@@ -46,6 +46,7 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
         for guardian in family:
             desk.notify.send(guardian, f"{name}的请假（单号{leave.id}）未获批准。"
                                        f"\n驳回理由：{note}\n审批人：{user.name}")
+    await _tell_homeroom(desk, leave, name, user, outcome)
     replies: list[Reply] = [Text(f"单号{leave.id} {outcome}。{name} {views.when(leave)}")]
     if response_code:
         replies.insert(0, CardUpdate(outcome, response_code=response_code))
@@ -80,6 +81,21 @@ async def _already_decided(desk: LeaveDesk, leave: Leave,
     if response_code:
         replies.insert(0, CardUpdate(state, response_code=response_code))
     return replies
+
+
+async def _tell_homeroom(desk: LeaveDesk, leave: Leave, name: str, decider: Actor,
+                         outcome: str) -> None:
+    """A leave of their class decided by someone else (政教处, 校长): its 班主任 are told."""
+    student = await desk.roster.student(leave.student_id)
+    if student is None:
+        return
+    teachers = await desk.roster.homeroom_teachers(student.class_id)
+    if decider.userid in teachers:  # a fellow 班主任's card already shows the outcome
+        return
+    for teacher in teachers:
+        desk.notify.send(teacher, f"您班{name}的请假（单号{leave.id}，{views.when(leave)}）"
+                                  f"{outcome}，审批人：{decider.name}。"
+                                  f"发送「查看 {leave.id}」可看详情。")
 
 
 async def _family(desk: LeaveDesk, leave: Leave) -> list[str]:

@@ -102,6 +102,20 @@ class LeaveDesk:
                 return True
         return False
 
+    async def viewable(self, user: Actor, leave_id: int) -> Leave | None:
+        """The leave with this 单号 if `user` may decide it or is its student's 班主任 (who
+        follows a leave of their class decided higher up); None reveals nothing more."""
+        leave = await self.leaves.get(leave_id)
+        if leave is None:
+            return None
+        if await self.may_decide(user, leave):
+            return leave
+        student = await self.roster.student(leave.student_id)
+        if student is not None and user.userid in await self.roster.homeroom_teachers(
+                student.class_id):
+            return leave
+        return None
+
     async def decidable(self, user: Actor, leave_id: int) -> Leave | None:
         """The leave with this 单号 if `user` may decide it; None reveals nothing more."""
         leave = await self.leaves.get(leave_id)
