@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from handlers.context import User
+from handlers.context import Dialog, User
 from handlers.dispatcher import Command, Router
+from handlers.which import Chosen, ask_which
 from models.repos.attendance import AttendanceRepo
 from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
@@ -22,8 +24,16 @@ HALVES = {"上午": "am", "下午": "pm"}
 
 
 @router.on(Command("考勤"))
-async def attendance(args: str, user: User, desk: LeaveDesk, attendance: AttendanceRepo) -> str:
+async def attendance(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
+                     attendance: AttendanceRepo) -> str:
     """Report (or replace) today's attendance for the teacher's class, or show it."""
+    return await report(args, user, dialog, desk, attendance, {})
+
+
+async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
+                 attendance: AttendanceRepo, chosen: Chosen) -> str:
+    """考勤 with the students picked so far among namesakes (`chosen`); a name two students
+    share is asked back, and nothing is recorded until every name is clear."""
     today = desk.today
     classes = await desk.roster.class_of_teacher(user.userid)
     words = args.split()
@@ -43,9 +53,12 @@ async def attendance(args: str, user: User, desk: LeaveDesk, attendance: Attenda
     if words[0] == "全勤" and len(words) == 1:
         absences: list[tuple[int, int, int]] = []
     elif words[0] == "缺勤" and len(words) > 1:
-        parsed = await _absences(words[1:], cls, desk)
+        parsed = await _absences(words[1:], cls, desk, chosen)
         if isinstance(parsed, str):
             return parsed
+        if isinstance(parsed, Namesakes):
+            return ask_which(dialog, "考勤", args, parsed.name, parsed.students, chosen,
+                             cls.label)
         absences = parsed
     else:
         return USAGE
@@ -71,20 +84,34 @@ def _pick_class(classes: list[SchoolClass],
     return None, words
 
 
-async def _absences(words: list[str], cls: SchoolClass,
-                    desk: LeaveDesk) -> list[tuple[int, int, int]] | str:
+@dataclass(frozen=True)
+class Namesakes:
+    """A name typed that more than one student of the class has."""
+
+    name: str
+    students: list[Student]
+
+
+async def _absences(words: list[str], cls: SchoolClass, desk: LeaveDesk,
+                    chosen: Chosen) -> list[tuple[int, int, int]] | str | Namesakes:
     """Names, each optionally followed by 上午 / 下午, as (student id, first slot, last slot)."""
     today, found = desk.today, {}
-    students = {s.name: s for s in await desk.roster.students_in_class(cls.id)}
+    students: dict[str, list[Student]] = {}
+    for s in await desk.roster.students_in_class(cls.id):
+        students.setdefault(s.name, []).append(s)
     current: Student | None = None
     for word in words:
         if word in HALVES and current is not None:
             half = slot(today, HALVES[word])  # type: ignore[arg-type]
             found[current.id] = (current.id, half, half)
             continue
-        student = students.get(word)
-        if student is None:
+        named = students.get(word, [])
+        if not named:
             return f"{cls.label}没有叫「{clip(word, 60)}」的学生。请核对后重新发送。"
+        student = named[0] if len(named) == 1 else next(
+            (s for s in named if s.id == chosen.get(word)), None)
+        if student is None:
+            return Namesakes(word, named)
         current = student
         found[student.id] = (student.id, slot(today, "am"), slot(today, "pm"))
     return list(found.values())

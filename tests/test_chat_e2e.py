@@ -8,7 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from models.attendance import Absence, AttendanceReport
+from models.roster import Student
 from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
 from tests.test_leave_e2e import cards_for, code_from, leave, say, submit
 
@@ -102,3 +105,39 @@ async def test_the_homeroom_teacher_hears_of_a_decision_taken_higher_up(
     assert "[已批准]" in seen and "批准（赵国强）" in seen
     assert "没有找到" in await say(harness, "teacher_wang", f"查看 {number}")
     assert not any("您班刘洋" in t for t in harness.texts_for("teacher_wang"))
+
+
+@pytest.fixture
+async def namesakes_db(sqlite_url: str, tmp_path: Path) -> str:
+    """The demo school with two students called 王磊 in 初一(1)班."""
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    students = (DEMO_ROSTER / "students.csv").read_text(encoding="utf-8")
+    (roster / "students.csv").write_text(
+        students + "G2026070112,王磊,初一,(1)班,王军,parent_wang_a,,父亲\n"
+                   "G2026070131,王磊,初一,(1)班,王丽,parent_wang_b,,母亲\n", encoding="utf-8")
+    (roster / "staff.csv").write_bytes((DEMO_ROSTER / "staff.csv").read_bytes())
+    await prepare_database(sqlite_url, roster_dir=roster)
+    return sqlite_url
+
+
+async def test_a_name_two_students_share_is_asked_back_before_anything_is_marked(
+        namesakes_db: str, clock: FakeClock) -> None:
+    async with running(namesakes_db, clock) as h:
+        asked = await say(h, "teacher_li", "考勤 缺勤 王磊 刘洋")
+        assert "王磊(…0112) 还是 王磊(…0131)？" in asked
+        async with h.db.read() as session:
+            assert (await session.scalars(select(AttendanceReport))).all() == []
+        assert "没有对上" in await say(h, "teacher_li", "9999")
+        done = await say(h, "teacher_li", "0131")
+        assert "缺勤2人" in done
+        async with h.db.read() as session:
+            absent = set((await session.scalars(
+                select(Student.student_no).join(Absence, Absence.student_id == Student.id)
+            )).all())
+        assert absent == {"G2026070131", "G2026070102"}
+        h.clock.advance(hours=2)  # 10:00
+        assert "还是" in await say(h, "teacher_li", "临时请假 王磊 发烧 至 16:00")
+        assert h.texts_for("parent_wang_a") == [] and h.texts_for("parent_wang_b") == []
+        code_from(await say(h, "teacher_li", "1"))
+        assert "临时请假" in h.last_text("parent_wang_a") and h.texts_for("parent_wang_b") == []
