@@ -101,6 +101,7 @@ class AttendanceConfig:
     report_cutoff: time = time(9, 0)
     office_alert: time = time(10, 0)
     truancy_run: time = time(16, 30)
+    correct_school_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             report_cutoff=r.clock("attendance.report_cutoff", time(9, 0)),
             office_alert=r.clock("attendance.office_alert", time(10, 0)),
             truancy_run=r.clock("attendance.truancy_run", time(16, 30)),
+            correct_school_days=r.whole("attendance.correct_school_days", 3, lo=1),
         ),
         truancy=TruancyConfig(
             office_after_days=r.whole("truancy.office_after_days", 3, lo=1),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from handlers.context import Dialog, User
 from handlers.dispatcher import Command, Router
@@ -14,6 +15,7 @@ from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
 from models.rules.textbudget import clip
+from services.attendance import correct_truancy
 from services.leave.desk import LeaveDesk
 
 router = Router("attendance", roles=frozenset({"班主任"}))
@@ -34,26 +36,30 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
                  attendance: AttendanceRepo, chosen: Chosen) -> str:
     """考勤 with the students picked so far among namesakes (`chosen`); a name two students
     share is asked back, and nothing is recorded until every name is clear."""
-    today = desk.today
     classes = await desk.roster.class_of_teacher(user.userid)
     words = args.split()
     cls, words = _pick_class(classes, words)
     if cls is None:
         labels = "、".join(c.label for c in classes)
         return f"您是多个班级的班主任（{labels}），请写明班级，例如：考勤 {classes[0].label} 全勤"
+    today, words = _pick_day(desk, words)
+    if today is None:
+        limit = desk.config.attendance.correct_school_days
+        return f"只能上报或更正最近{limit}个上课日（含今天）的考勤。"
     kind = desk.config.calendar.kind(today)
     if kind is DayKind.DAY_OFF and words:
-        return "今天不是上课日，不需要报考勤。"
+        return ("今天不是上课日，不需要报考勤。" if today == desk.today
+                else f"{today.month}月{today.day}日不是上课日，不需要报考勤。")
     # An unknown day is recorded (the teacher knows who is absent) but never judged as 旷课.
     note = (f"\n注意：{not_entered(today.year)}。录入之前不判定旷课。"
             if kind is DayKind.UNKNOWN else "")
     repo = attendance
     if not words:
-        return await _show(repo, cls, desk) + note
+        return await _show(repo, cls, desk, today) + note
     if words[0] == "全勤" and len(words) == 1:
         absences: list[tuple[int, int, int]] = []
     elif words[0] == "缺勤" and len(words) > 1:
-        parsed = await _absences(words[1:], cls, desk, chosen)
+        parsed = await _absences(words[1:], cls, desk, today, chosen)
         if isinstance(parsed, str):
             return parsed
         if isinstance(parsed, Namesakes):
@@ -62,15 +68,60 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
         absences = parsed
     else:
         return USAGE
+    earlier = await repo.report(cls.id, today)
+    before = ([a.student_id for a in await repo.absences(earlier.id)]
+              if earlier is not None else None)
     _, replaced = await repo.save_report(cls.id, today, user.userid, desk.now, absences)
     desk.audit.record(actor=user.userid, action="attendance_replaced" if replaced
                       else "attendance_reported", entity="attendance",
                       entity_id=f"{cls.id}:{today}", at=desk.now,
+                      before={"absent": before} if before is not None else None,
                       after={"absent": [a[0] for a in absences]})
+    if replaced:
+        await correct_truancy(desk, repo, cls, today, absences, user.userid)
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
-    shown = await _show(repo, cls, desk)
+    shown = await _show(repo, cls, desk, today)
     return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
+
+
+_DAY = re.compile(r"(?:(\d{1,2})月(\d{1,2})[日号]?|昨天|前天|今天)")
+
+
+def _pick_day(desk: LeaveDesk, words: list[str]) -> tuple[date | None, list[str]]:
+    """The day a report is for: today, or one named first (昨天, 11月25日) among the last
+    `[attendance] correct_school_days` school days; None for any other day."""
+    today = desk.today
+    if not words or not _DAY.fullmatch(words[0]):
+        return today, words
+    word, rest = words[0], words[1:]
+    if word == "今天":
+        return today, rest
+    match = _DAY.fullmatch(word)
+    assert match is not None
+    if match.group(1):
+        try:
+            day = date(today.year, int(match.group(1)), int(match.group(2)))
+        except ValueError:
+            return None, rest
+        if day > today:  # 12月30日 typed on 1月2日
+            day = day.replace(year=today.year - 1)
+    else:
+        day = today - timedelta(days=1 if word == "昨天" else 2)
+    return (day if day in _recent_school_days(desk) else None), rest
+
+
+def _recent_school_days(desk: LeaveDesk) -> set[date]:
+    """The last N school days up to today (today too, when it is one)."""
+    limit, day = desk.config.attendance.correct_school_days, desk.today
+    found: set[date] = set()
+    for _ in range(limit * 7 + 14):
+        if len(found) >= limit:
+            break
+        if desk.config.calendar.kind(day) is not DayKind.DAY_OFF:
+            found.add(day)
+        day -= timedelta(days=1)
+    return found
 
 
 def _pick_class(classes: list[SchoolClass],
@@ -92,10 +143,10 @@ class Namesakes:
     students: list[Student]
 
 
-async def _absences(words: list[str], cls: SchoolClass, desk: LeaveDesk,
+async def _absences(words: list[str], cls: SchoolClass, desk: LeaveDesk, today: date,
                     chosen: Chosen) -> list[tuple[int, int, int]] | str | Namesakes:
     """Names, each optionally followed by 上午 / 下午, as (student id, first slot, last slot)."""
-    today, found = desk.today, {}
+    found = {}
     students: dict[str, list[Student]] = {}
     for s in await desk.roster.students_in_class(cls.id):
         students.setdefault(s.name, []).append(s)
@@ -117,20 +168,21 @@ async def _absences(words: list[str], cls: SchoolClass, desk: LeaveDesk,
     return list(found.values())
 
 
-async def _show(repo: AttendanceRepo, cls: SchoolClass, desk: LeaveDesk) -> str:
-    report = await repo.report(cls.id, desk.today)
+async def _show(repo: AttendanceRepo, cls: SchoolClass, desk: LeaveDesk, day: date) -> str:
+    when = "今天" if day == desk.today else f"{day.month}月{day.day}日"
+    report = await repo.report(cls.id, day)
     if report is None:
-        return f"{cls.label}今天还没有上报考勤。"
+        return f"{cls.label}{when}还没有上报考勤。"
     names = {s.id: s.name for s in await desk.roster.students_in_class(cls.id)}
     absent = await repo.absences(report.id)
     if not absent:
-        return f"{cls.label}今天：全勤。"
+        return f"{cls.label}{when}：全勤。"
     parts = []
     for a in absent:
         half = "" if a.start_slot != a.end_slot else ("（上午）" if a.start_slot % 2 == 0
                                                       else "（下午）")
         parts.append(names.get(a.student_id, "?") + half)
-    return f"{cls.label}今天缺勤：" + "、".join(parts)
+    return f"{cls.label}{when}缺勤：" + "、".join(parts)
 
 
 @router.on(Command("家访"))
