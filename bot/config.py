@@ -138,7 +138,6 @@ class RetentionConfig:
 class GateConfig:
     max_wrong_codes: int = 5
     wrong_code_window_minutes: int = 10
-    lock_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -261,7 +260,6 @@ def parse_config(raw: dict[str, Any]) -> Config:
         gate=GateConfig(
             max_wrong_codes=r.whole("gate.max_wrong_codes", 5, lo=1),
             wrong_code_window_minutes=r.whole("gate.wrong_code_window_minutes", 10, lo=1),
-            lock_minutes=r.whole("gate.lock_minutes", 15, lo=1),
         ),
         web=WebConfig(session_hours=r.whole("web.session_hours", 24, lo=1, hi=24 * 7)),
         retention=RetentionConfig(message_days=r.whole("retention.message_days", 30, lo=1)),
