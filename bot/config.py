@@ -101,6 +101,7 @@ class AttendanceConfig:
     report_cutoff: time = time(9, 0)
     office_alert: time = time(10, 0)
     truancy_run: time = time(16, 30)
+    correct_school_days: int = 3
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,6 @@ class RetentionConfig:
 class GateConfig:
     max_wrong_codes: int = 5
     wrong_code_window_minutes: int = 10
-    lock_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -262,6 +262,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             report_cutoff=r.clock("attendance.report_cutoff", time(9, 0)),
             office_alert=r.clock("attendance.office_alert", time(10, 0)),
             truancy_run=r.clock("attendance.truancy_run", time(16, 30)),
+            correct_school_days=r.whole("attendance.correct_school_days", 3, lo=1),
         ),
         truancy=TruancyConfig(
             office_after_days=r.whole("truancy.office_after_days", 3, lo=1),
@@ -296,7 +297,6 @@ def parse_config(raw: dict[str, Any]) -> Config:
         gate=GateConfig(
             max_wrong_codes=r.whole("gate.max_wrong_codes", 5, lo=1),
             wrong_code_window_minutes=r.whole("gate.wrong_code_window_minutes", 10, lo=1),
-            lock_minutes=r.whole("gate.lock_minutes", 15, lo=1),
         ),
         web=WebConfig(session_hours=r.whole("web.session_hours", 24, lo=1, hi=24 * 7)),
         retention=RetentionConfig(message_days=r.whole("retention.message_days", 30, lo=1)),

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 from bot.config import Config
-from handlers.args import leave_number
+from handlers.args import leave_number, page_number
 from handlers.context import Dialog, User
 from handlers.dialogs import REJECT_REASON
 from handlers.dispatcher import ButtonPrefix, Command, Router, WaitingFor
 from models.messages import CardClick, Reply, Text
+from models.rules.textbudget import clip, latest_that_fit, paged
 from services.leave import views
 from services.leave.decide import NOT_FOUND, decide
 from services.leave.desk import LeaveDesk
@@ -69,31 +70,36 @@ async def reject_text(args: str, user: User, dialog: Dialog, desk: LeaveDesk) ->
 
 
 @router.on(Command("待审批", "待办"))
-async def pending(user: User, desk: LeaveDesk) -> str:
-    """Pending leaves this approver may decide, oldest first."""
+async def pending(args: str, user: User, desk: LeaveDesk) -> str:
+    """Pending leaves this approver may decide, oldest first, a page at a time (`待审批 2`)."""
+    number = page_number(args)
+    if number is None:
+        return "写法：待审批，或 待审批 2（看第2页）。"
     tiers = [i for i, t in enumerate(desk.config.approval.chain) if t.role in user.roles]
-    lines = []
+    entries = []
     for leave in await desk.leaves.pending_in_tiers(tiers):
         if not await desk.may_decide(user, leave):
             continue
-        lines.append(views.summary_line(leave, await desk.student_name(leave)))
-        lines.append(f"  事由：{leave.reason}")
-    if not lines:
+        entries.append(views.summary_line(leave, await desk.student_name(leave))
+                       + f"\n  事由：{leave.reason}")
+    if not entries:
         return "目前没有待您审批的请假。"
-    return "待审批：\n" + "\n".join(lines) + "\n回复「批准 单号」或「驳回 单号 理由」。"
+    page = paged(entries, number, header="待审批：", command="待审批",
+                 footer="回复「批准 单号」或「驳回 单号 理由」。")
+    return page.text if page else f"待审批没有第{number}页。"
 
 
 @router.on(Command("查看", "详情"))
 async def details(args: str, user: User, desk: LeaveDesk) -> str:
-    """One leave an approver may decide, with everything recorded about it."""
+    """One leave an approver may decide (or of a 班主任's class), with everything recorded."""
     number = leave_number(args)
-    leave = await desk.decidable(user, number[0]) if number and not number[1] else None
+    leave = await desk.viewable(user, number[0]) if number and not number[1] else None
     if leave is None:
-        return NOT_FOUND.format(id=args or "")
+        return NOT_FOUND.format(id=clip(args, 30))
     lines = [views.summary_line(leave, await desk.student_name(leave)), f"  事由：{leave.reason}"]
     if leave.decision_note:
         lines.append(f"  审批意见：{leave.decision_note}")
-    return "\n".join(lines + await views.history(desk, leave))
+    return "\n".join(latest_that_fit(lines, await views.history(desk, leave)))
 
 
 # A command typed while the reason is awaited (考勤 全勤, 批准 18 …) is that command, whichever

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from handlers.context import User
+from handlers.context import Dialog, User
 from handlers.dispatcher import Command, Router
+from handlers.which import Chosen, ask_which
 from models.repos.attendance import AttendanceRepo
 from models.repos.dropout import DropoutRepo
 from models.repos.ladder import LadderRepo
@@ -14,6 +16,8 @@ from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
 from models.rules.symptoms import name_and_symptoms
+from models.rules.textbudget import clip
+from services.attendance import correct_truancy
 from services.dropout import record_step
 from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
@@ -26,62 +30,125 @@ HALVES = {"上午": "am", "下午": "pm"}
 
 
 @router.on(Command("考勤"))
-async def attendance(args: str, user: User, desk: LeaveDesk, attendance: AttendanceRepo,
-                     health: HealthDesk) -> str:
+async def attendance(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
+                     attendance: AttendanceRepo, health: HealthDesk) -> str:
     """Report (or replace) today's attendance for the teacher's class, or show it."""
-    today = desk.today
+    return await report(args, user, dialog, desk, attendance, health, {})
+
+
+async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
+                 attendance: AttendanceRepo, health: HealthDesk, chosen: Chosen) -> str:
+    """考勤 with the students picked so far among namesakes (`chosen`); a name two students
+    share is asked back, and nothing is recorded until every name is clear. `张小明(发热)`
+    registers an illness absence with its symptoms (因病缺勤)."""
     classes = await desk.roster.class_of_teacher(user.userid)
     words = args.split()
     cls, words = _pick_class(classes, words)
     if cls is None:
         labels = "、".join(c.label for c in classes)
         return f"您是多个班级的班主任（{labels}），请写明班级，例如：考勤 {classes[0].label} 全勤"
+    today, words = _pick_day(desk, words)
+    if today is None:
+        limit = desk.config.attendance.correct_school_days
+        return f"只能上报或更正最近{limit}个上课日（含今天）的考勤。"
     kind = desk.config.calendar.kind(today)
     if kind is DayKind.DAY_OFF and words:
-        return "今天不是上课日，不需要报考勤。"
+        return ("今天不是上课日，不需要报考勤。" if today == desk.today
+                else f"{today.month}月{today.day}日不是上课日，不需要报考勤。")
     # An unknown day is recorded (the teacher knows who is absent) but never judged as 旷课.
     note = (f"\n注意：{not_entered(today.year)}。录入之前不判定旷课。"
             if kind is DayKind.UNKNOWN else "")
     repo = attendance
     if not words:
-        return await _show(repo, cls, desk) + note
+        return await _show(repo, cls, desk, today) + note
     if words[0] == "全勤" and len(words) == 1:
         absences: list[tuple[int, int, int]] = []
     elif words[0] == "缺勤" and len(words) > 1:
-        named = [name_and_symptoms(w) for w in words[1:]]
-        parsed = await _absences([name for name, _ in named], cls, desk)
+        names = [name_and_symptoms(w)[0] for w in words[1:]]
+        parsed = await _absences(names, cls, desk, today, chosen)
         if isinstance(parsed, str):
             return parsed
+        if isinstance(parsed, Namesakes):
+            return ask_which(dialog, "考勤", args, parsed.name, parsed.students, chosen,
+                             cls.label)
         absences = parsed
     else:
         return USAGE
+    earlier = await repo.report(cls.id, today)
+    before = ([a.student_id for a in await repo.absences(earlier.id)]
+              if earlier is not None else None)
     _, replaced = await repo.save_report(cls.id, today, user.userid, desk.now, absences)
     desk.audit.record(actor=user.userid, action="attendance_replaced" if replaced
                       else "attendance_reported", entity="attendance",
                       entity_id=f"{cls.id}:{today}", at=desk.now,
+                      before={"absent": before} if before is not None else None,
                       after={"absent": [a[0] for a in absences]})
-    ill = await _record_illness(words, absences, cls, user, health, today)
+    if replaced:
+        await correct_truancy(desk, repo, cls, today, absences, user.userid)
+    ill = await _record_illness(words, cls, user, health, today, chosen) if absences else 0
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
     if ill:
         summary += f"其中因病{ill}人，已登记症状。"
-    shown = await _show(repo, cls, desk)
+    shown = await _show(repo, cls, desk, today)
     return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
 
 
-async def _record_illness(words: list[str], absences: list[tuple[int, int, int]],
-                          cls: SchoolClass, user: User, health: HealthDesk, today: date) -> int:
-    """`张小明(发热、咳嗽)`: the absence is an illness absence with these symptoms (因病缺勤)."""
-    if not absences or words[0] != "缺勤":
-        return 0
-    ids = {s.name: s.id for s in await health.roster.students_in_class(cls.id)}
-    ill = 0
+async def _record_illness(words: list[str], cls: SchoolClass, user: User, health: HealthDesk,
+                          day: date, chosen: Chosen) -> int:
+    """Each `姓名(症状)` of a 缺勤 report: an illness absence of that day with those symptoms."""
+    by_name: dict[str, list[Student]] = {}
+    for s in await health.roster.students_in_class(cls.id):
+        by_name.setdefault(s.name, []).append(s)
+    ill: set[int] = set()
     for name, symptoms in (name_and_symptoms(w) for w in words[1:]):
-        if symptoms is not None and name in ids:
-            await health.record(ids[name], cls.id, today, symptoms, by=user.userid,
+        named = by_name.get(name, [])
+        student = named[0] if len(named) == 1 else next(
+            (s for s in named if s.id == chosen.get(name)), None)
+        if symptoms is not None and student is not None:
+            await health.record(student.id, cls.id, day, symptoms, by=user.userid,
                                 source="attendance")
-            ill += 1
-    return ill
+            ill.add(student.id)
+    return len(ill)
+
+
+_DAY = re.compile(r"(?:(\d{1,2})月(\d{1,2})[日号]?|昨天|前天|今天)")
+
+
+def _pick_day(desk: LeaveDesk, words: list[str]) -> tuple[date | None, list[str]]:
+    """The day a report is for: today, or one named first (昨天, 11月25日) among the last
+    `[attendance] correct_school_days` school days; None for any other day."""
+    today = desk.today
+    if not words or not _DAY.fullmatch(words[0]):
+        return today, words
+    word, rest = words[0], words[1:]
+    if word == "今天":
+        return today, rest
+    match = _DAY.fullmatch(word)
+    assert match is not None
+    if match.group(1):
+        try:
+            day = date(today.year, int(match.group(1)), int(match.group(2)))
+        except ValueError:
+            return None, rest
+        if day > today:  # 12月30日 typed on 1月2日
+            day = day.replace(year=today.year - 1)
+    else:
+        day = today - timedelta(days=1 if word == "昨天" else 2)
+    return (day if day in _recent_school_days(desk) else None), rest
+
+
+def _recent_school_days(desk: LeaveDesk) -> set[date]:
+    """The last N school days up to today (today too, when it is one)."""
+    limit, day = desk.config.attendance.correct_school_days, desk.today
+    found: set[date] = set()
+    for _ in range(limit * 7 + 14):
+        if len(found) >= limit:
+            break
+        if desk.config.calendar.kind(day) is not DayKind.DAY_OFF:
+            found.add(day)
+        day -= timedelta(days=1)
+    return found
 
 
 def _pick_class(classes: list[SchoolClass],
@@ -95,39 +162,54 @@ def _pick_class(classes: list[SchoolClass],
     return None, words
 
 
-async def _absences(words: list[str], cls: SchoolClass,
-                    desk: LeaveDesk) -> list[tuple[int, int, int]] | str:
+@dataclass(frozen=True)
+class Namesakes:
+    """A name typed that more than one student of the class has."""
+
+    name: str
+    students: list[Student]
+
+
+async def _absences(words: list[str], cls: SchoolClass, desk: LeaveDesk, today: date,
+                    chosen: Chosen) -> list[tuple[int, int, int]] | str | Namesakes:
     """Names, each optionally followed by 上午 / 下午, as (student id, first slot, last slot)."""
-    today, found = desk.today, {}
-    students = {s.name: s for s in await desk.roster.students_in_class(cls.id)}
+    found = {}
+    students: dict[str, list[Student]] = {}
+    for s in await desk.roster.students_in_class(cls.id):
+        students.setdefault(s.name, []).append(s)
     current: Student | None = None
     for word in words:
         if word in HALVES and current is not None:
             half = slot(today, HALVES[word])  # type: ignore[arg-type]
             found[current.id] = (current.id, half, half)
             continue
-        student = students.get(word)
+        named = students.get(word, [])
+        if not named:
+            return f"{cls.label}没有叫「{clip(word, 60)}」的学生。请核对后重新发送。"
+        student = named[0] if len(named) == 1 else next(
+            (s for s in named if s.id == chosen.get(word)), None)
         if student is None:
-            return f"{cls.label}没有叫「{word}」的学生。请核对后重新发送。"
+            return Namesakes(word, named)
         current = student
         found[student.id] = (student.id, slot(today, "am"), slot(today, "pm"))
     return list(found.values())
 
 
-async def _show(repo: AttendanceRepo, cls: SchoolClass, desk: LeaveDesk) -> str:
-    report = await repo.report(cls.id, desk.today)
+async def _show(repo: AttendanceRepo, cls: SchoolClass, desk: LeaveDesk, day: date) -> str:
+    when = "今天" if day == desk.today else f"{day.month}月{day.day}日"
+    report = await repo.report(cls.id, day)
     if report is None:
-        return f"{cls.label}今天还没有上报考勤。"
+        return f"{cls.label}{when}还没有上报考勤。"
     names = {s.id: s.name for s in await desk.roster.students_in_class(cls.id)}
     absent = await repo.absences(report.id)
     if not absent:
-        return f"{cls.label}今天：全勤。"
+        return f"{cls.label}{when}：全勤。"
     parts = []
     for a in absent:
         half = "" if a.start_slot != a.end_slot else ("（上午）" if a.start_slot % 2 == 0
                                                       else "（下午）")
         parts.append(names.get(a.student_id, "?") + half)
-    return f"{cls.label}今天缺勤：" + "、".join(parts)
+    return f"{cls.label}{when}缺勤：" + "、".join(parts)
 
 
 @router.on(Command("家访"))
@@ -142,7 +224,7 @@ async def home_visit(args: str, user: User, desk: LeaveDesk, ladder: LadderRepo,
     classes = [c.id for c in await desk.roster.class_of_teacher(user.userid)]
     students = await desk.roster.students_named(match.group(1), classes)
     if len(students) != 1:
-        return f"您的班级里没有叫「{match.group(1)[:20]}」的学生。"
+        return f"您的班级里没有叫「{clip(match.group(1), 60)}」的学生。"
     student, notes = students[0], match.group(2)
     call = re.fullmatch(r"电话\s*(.+)", notes)
     if call is not None:

@@ -90,4 +90,18 @@ REJECT = Conversation(
                     "(approver.reject_text, reject_button)",
     steps=(REJECT_REASON,))
 
-CONVERSATIONS = (LEAVE, REJECT)
+# ---- a 班主任's command naming a student whose name two students share (handlers/teacher.py) ----
+# Nothing is recorded until the answer; then the command runs as first typed, with the student
+# picked (data: command, args, name, ids, numbers, chosen).
+
+WHICH_STUDENT = Step(
+    "which:student",
+    ask="{label}有{n}名学生叫{name}：{options}\n请回复学籍号后几位（例如 {example}）。" + _CANCEL,
+    again="还在等待您选择是哪一位{name}：请回复学籍号后几位。" + _CANCEL)
+WHICH = Conversation(
+    "which", entry="「考勤 缺勤 …」, 「临时请假 …」 or 「销假 …」 naming a student whose name "
+                   "two students of the teacher's classes share (attendance.attendance, "
+                   "teacher.temporary_leave, teacher.close_leave)",
+    steps=(WHICH_STUDENT,))
+
+CONVERSATIONS = (LEAVE, REJECT, WHICH)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.args import leave_number
+from handlers.args import leave_number, page_number
 from handlers.context import Dialog, User
 from handlers.dialogs import (
     LEAVE,
@@ -31,6 +31,7 @@ from models.repos.roster import PARENT
 from models.roster import Student
 from models.rules.dates import DatePhraseError, parse_date_phrase
 from models.rules.schooldays import describe_span
+from models.rules.textbudget import clip, paged
 from services.leave import views
 from services.leave.desk import LeaveDesk
 from services.leave.submit import Draft, Refusal, assess, refuse_as_suspension, submit
@@ -41,6 +42,7 @@ router = Router("parent", roles=frozenset({PARENT}))
 KINDS = ("病假", "事假")
 _KIND_RE = re.compile("|".join(KINDS))
 MAX_REASON = 200
+MY_LEAVES = 50  # the latest leaves 我的请假 pages through
 CONFIRM_WORDS = ("确认", "确定", "是", "好", "提交")
 
 
@@ -55,7 +57,7 @@ async def start(args: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
         draft, problem = read_request(args, children, desk)
     except NotYourChild as exc:
         dialog.end()
-        return f"您名下没有叫「{exc}」的在读学生，无法为其请假。"
+        return f"您名下没有叫「{clip(str(exc), 60)}」的在读学生，无法为其请假。"
     return await advance(draft, dialog, desk, children, user, problem=problem)
 
 
@@ -73,16 +75,19 @@ async def start_from_phrase(text: str, user: User, dialog: Dialog, desk: LeaveDe
 
 
 @router.on(Command("我的请假", "请假记录"))
-async def my_leaves(user: User, desk: LeaveDesk) -> str:
+async def my_leaves(args: str, user: User, desk: LeaveDesk) -> str:
+    """The children's recent leaves with their steps, a page at a time (`我的请假 2`)."""
+    number = page_number(args)
+    if number is None:
+        return "写法：我的请假，或 我的请假 2（看第2页）。"
     children = {c.id: c for c in await desk.roster.children_of(user.userid)}
-    leaves = await desk.leaves.recent_for_students(list(children))
+    leaves = await desk.leaves.recent_for_students(list(children), limit=MY_LEAVES)
     if not leaves:
         return "还没有请假记录。发送「请假」开始办理。"
-    lines = []
-    for leave in leaves:
-        lines.append(views.summary_line(leave, children[leave.student_id].name))
-        lines.extend(await views.history(desk, leave))
-    return "最近的请假：\n" + "\n".join(lines)
+    entries = ["\n".join([views.summary_line(leave, children[leave.student_id].name),
+                          *await views.history(desk, leave)]) for leave in leaves]
+    page = paged(entries, number, header="最近的请假：", footer="", command="我的请假")
+    return page.text if page else f"我的请假没有第{number}页。"
 
 
 @router.on(Command("撤销", "撤回"))

@@ -23,6 +23,7 @@ STAFF_HEADER = ("姓名", "企业微信ID", "角色", "班级")
 # Built in (校医: 因病缺勤 summaries and cluster alerts); config may name more approvers.
 ROLES = ("班主任", "政教处", "校长", "门卫", "管理员", "校医")
 HOMEROOM = "班主任"
+MAX_HOMEROOMS = 2  # a class may have two 班主任 (either decides, both are told)
 MAX_ROWS = 50_000
 
 # Column widths of the roster tables: longer values would fail at insert time, so refuse them here.
@@ -386,7 +387,7 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
 
     seen_role: dict[tuple[str, str, str | None], StaffRow] = {}
     seen_staff: dict[str, StaffRow] = {}
-    homeroom: dict[str, StaffRow] = {}
+    homerooms: dict[str, list[StaffRow]] = {}
     for t in good_staff:
         same = seen_staff.setdefault(t.userid, t)
         if same.name != t.name:
@@ -399,13 +400,16 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
             continue
         if t.role == HOMEROOM:
             cls = t.class_label or ""
-            other = homeroom.setdefault(cls, t)
-            if other is not t:
-                problems.append(f"{tf} 第{t.row}行: 班级「{cls}」已有班主任「{other.name}」"
-                                f"（第{other.row}行），一个班只能有一位班主任")
+            others = homerooms.setdefault(cls, [])
+            if len(others) >= MAX_HOMEROOMS:
+                names = "、".join(f"「{o.name}」（第{o.row}行）" for o in others)
+                problems.append(f"{tf} 第{t.row}行: 班级「{cls}」已有班主任{names}，"
+                                f"一个班最多{MAX_HOMEROOMS}位班主任")
+            else:
+                others.append(t)
 
     for label, row in first_rows.items():
-        if check_homerooms and label not in homeroom:
+        if check_homerooms and label not in homerooms:
             problems.append(f"{tf}: 班级「{label}」没有班主任（{sf} 第{row}行起有该班学生）")
 
     if problems:

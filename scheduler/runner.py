@@ -20,6 +20,7 @@ from models.messages import Notifier
 from models.repos.jobs import JobRunRepo
 from models.repos.outbox import OutboxRepo
 from models.rules.calendar import DayKind
+from models.rules.routing import quiet_until
 
 log = logging.getLogger("qingjia.jobs")
 
@@ -85,8 +86,10 @@ class JobRunner:
                     return None
                 ctx = JobContext(session, self._school_id, self._config, day, now)
                 await job.work(ctx)
+                approval = self._config.approval
                 ctx.counts["notices"] = await OutboxRepo(session, self._school_id).add(
-                    ctx.notify.messages, now)
+                    ctx.notify.messages, now, not_before=quiet_until(
+                        now, approval.quiet_start, approval.quiet_end, self._config.school.tz))
                 await runs.finish(name, key, self._clock(), ctx.counts)
         except Exception as exc:
             log.error("job failed job=%s date=%s %s", name, day, without_data(exc))

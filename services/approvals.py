@@ -40,7 +40,8 @@ async def follow_up_pending(desk: LeaveDesk) -> FollowUp:
 
 
 async def _remind(desk: LeaveDesk, leave: Leave, *, restart: bool) -> int:
-    """Each approver with a card hears again; 1 if the reminder was sent."""
+    """Whoever can decide the leave now hears again (not an earlier tier's approvers, whose
+    cards were closed when it moved up); 1 if the reminder was sent."""
     student = await desk.roster.student(leave.student_id)
     if student is None:
         return 0
@@ -50,8 +51,8 @@ async def _remind(desk: LeaveDesk, leave: Leave, *, restart: bool) -> int:
     if not await desk.leaves.transition(leave.id, [PENDING], **values):
         return 0
     desk.record(SYSTEM, "reminded", leave)
-    for card in await desk.leaves.cards(leave.id):
-        desk.notify.send(card.userid, f"提醒：{student.name}的请假（单号{leave.id}）"
+    for userid in await desk.deciders_now(leave, student):
+        desk.notify.send(userid, f"提醒：{student.name}的请假（单号{leave.id}）"
                                       f"还在等待您审批。回复「批准 {leave.id}」或"
                                       f"「驳回 {leave.id} 理由」。")
     return 1

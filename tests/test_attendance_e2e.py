@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from models.attendance import Truancy
+from models.messaging import AuditEntry
 from tests.conftest import local
 from tests.harness import ROOT, FakeClock, Harness, running
 from tests.test_leave_e2e import say, submit
@@ -135,3 +136,36 @@ async def test_no_attendance_on_a_weekend(demo_db: str, tmp_path: Path) -> None:
     async with running(demo_db, saturday) as h:
         assert "不是上课日" in await say(h, "teacher_li", "考勤 全勤")
 
+
+
+async def test_a_report_corrected_after_the_run_voids_its_truancy(
+        demo_db: str, monday: FakeClock, tmp_path: Path) -> None:
+    config = config_file(tmp_path, demo_db)
+    async with running(demo_db, monday) as h:
+        await say(h, "teacher_li", "考勤 缺勤 刘洋 黄欣怡")
+        monday.advance(hours=8)  # 16:30
+        await evening(h, config)
+        assert "旷课" in h.last_text("parent_liu")
+        monday.advance(minutes=30)  # 17:00: 刘洋 was there after all, 黄欣怡 only the morning
+        reply = await say(h, "teacher_li", "考勤 缺勤 黄欣怡 上午")
+        assert reply.startswith("已更新")
+        assert "11月30日的旷课记录已撤销" in h.last_text("parent_liu")
+        assert "11月30日的旷课记录改为半天" in h.last_text("parent_huang")
+        async with h.db.read() as session:
+            rows = (await session.execute(select(Truancy.days, Truancy.voided_at)
+                                          .order_by(Truancy.student_id))).all()
+            audit = (await session.scalars(select(AuditEntry).where(
+                AuditEntry.action == "truancy_corrected").order_by(AuditEntry.id))).all()
+        assert [(days, voided is not None) for days, voided in rows] == [(1.0, True), (0.5, False)]
+        assert [(a.before, a.after) for a in audit] == [({"days": 1.0}, {"days": 0.0}),
+                                                         ({"days": 1.0}, {"days": 0.5})]
+
+
+async def test_a_teacher_may_report_the_last_school_days_only(demo_db: str,
+                                                               monday: FakeClock) -> None:
+    async with running(demo_db, monday) as h:  # Monday 30 November
+        reply = await say(h, "teacher_li", "考勤 11月27日 缺勤 刘洋")  # last Friday
+        assert reply.startswith("已记录初一(1)班11月27日考勤") and "刘洋" in reply
+        assert "11月27日缺勤：刘洋" in await say(h, "teacher_li", "考勤 11月27日")
+        assert "最近3个上课日" in await say(h, "teacher_li", "考勤 11月20日 全勤")
+        assert "还没有上报" in await say(h, "teacher_li", "考勤")  # today untouched

@@ -64,6 +64,22 @@ async def test_a_pending_leave_is_reminded_then_moved_up_but_not_at_night(demo_d
         assert row is not None and row.tier_index == 1 and row.status == "pending"
 
 
+async def test_after_a_move_up_only_who_can_decide_now_is_reminded(demo_db: str) -> None:
+    clock = FakeClock(local(2026, 11, 26, 8, 0))
+    async with running(demo_db, clock) as h:
+        number = await submit(h, "parent_zhang", "请假 张小明 下周一 事假 有事")
+        clock.advance(hours=4, minutes=1)
+        await job(h, "approval-reminder")  # the 班主任 reminded at tier 0
+        clock.advance(hours=20)  # the next morning: moved up to 政教处
+        await job(h, "approval-reminder")
+        assert cards_for(h, "office_zhao")[-1]["main_title"]["title"] == f"请假审批 单号{number}"
+        teacher_before = len(h.texts_for("teacher_li"))
+        clock.advance(hours=4, minutes=1)
+        await job(h, "approval-reminder")
+        assert f"单号{number}）还在等待您审批" in h.last_text("office_zhao")
+        assert h.texts_for("teacher_li")[teacher_before:] == []  # can no longer decide
+
+
 def school_days_from(start: date, count: int, h: Harness) -> list[date]:
     days, day = [], start
     while len(days) < count:

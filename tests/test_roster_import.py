@@ -78,9 +78,14 @@ CASES = [
         STUDENTS, [*STAFF, "吴老师,teacher_wu,班主任,初二(1)班"], [],
         id="班主任 of a class without students is allowed"),
     pytest.param(
-        STUDENTS, [*STAFF, "吴老师,teacher_wu,班主任,初一(1)班"],
-        ["staff.csv 第6行: 班级「初一(1)班」已有班主任「李静」（第2行），一个班只能有一位班主任"],
+        STUDENTS, [*STAFF, "吴老师,teacher_wu,班主任,初一(1)班"], [],
         id="class with two 班主任"),
+    pytest.param(
+        STUDENTS,
+        [*STAFF, "吴老师,teacher_wu,班主任,初一(1)班", "郑老师,teacher_zheng,班主任,初一(1)班"],
+        ["staff.csv 第7行: 班级「初一(1)班」已有班主任「李静」（第2行）、「吴老师」（第6行），"
+         "一个班最多2位班主任"],
+        id="class with three 班主任"),
     pytest.param(
         STUDENTS, swap(STAFF, 2, "赵国强,office_zhao,老师,"),
         [f"staff.csv 第4行: 角色「老师」不是 {ROLE_LIST} 之一"],
@@ -196,10 +201,12 @@ CASES = [
     pytest.param(
         [swap(STUDENTS, 2, "S002,刘洋,初一,(1)班,刘强,parent_liu,138,父亲")[2],
          "S009,黄欣怡,初三,(9)班,黄磊,parent_huang,,父亲"],
-        [*STAFF, "吴老师,teacher_wu,老师,", "吴老师,teacher_wu,班主任,初一(1)班"],
+        [*STAFF, "吴老师,teacher_wu,老师,", "吴老师,teacher_wu,班主任,初一(1)班",
+         "郑老师,teacher_zheng,班主任,初一(1)班"],
         ["students.csv 第2行: 家长手机「138」应为以1开头的11位数字",
          f"staff.csv 第6行: 角色「老师」不是 {ROLE_LIST} 之一",
-         "staff.csv 第7行: 班级「初一(1)班」已有班主任「李静」（第2行），一个班只能有一位班主任",
+         "staff.csv 第8行: 班级「初一(1)班」已有班主任「李静」（第2行）、「吴老师」（第7行），"
+         "一个班最多2位班主任",
          "staff.csv: 班级「初三(9)班」没有班主任（students.csv 第3行起有该班学生）"],
         id="every problem is listed, not just the first"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,6 @@ from models.rules.passcode import (
     check_pass,
     code_digest,
     format_code,
-    guard_locked,
     new_code,
     normalize_code,
 )
@@ -122,33 +121,3 @@ def test_an_unknown_status_is_a_bug() -> None:
 
 
 T0 = at(8, 10)
-MINUTE = timedelta(minutes=1)
-
-
-def minutes(*offsets: float) -> list[datetime]:
-    return [T0 + m * MINUTE for m in offsets]
-
-
-# 5 wrong codes within 10 minutes lock the guard's code checks for 15 minutes
-@pytest.mark.parametrize(("wrong", "now", "locked_until"), [
-    ([], T0, None),
-    (minutes(0, 1, 2, 3), T0 + 4 * MINUTE, None),  # 4 wrong: still fine
-    (minutes(0, 1, 2, 3, 4), T0 + 4 * MINUTE, T0 + 19 * MINUTE),  # the 5th locks
-    (minutes(0, 1, 2, 3, 4), T0 + 18 * MINUTE, T0 + 19 * MINUTE),
-    (minutes(0, 1, 2, 3, 4), T0 + 19 * MINUTE, None),  # the lock is over
-    (minutes(0, 2.5, 5, 7.5, 10), T0 + 10 * MINUTE, T0 + 25 * MINUTE),  # exactly 10 minutes
-    (minutes(0, 3, 6, 9, 12), T0 + 12 * MINUTE, None),  # spread over 12 minutes
-    (minutes(4, 0, 3, 1, 2), T0 + 5 * MINUTE, T0 + 19 * MINUTE),  # order does not matter
-    (minutes(0, 1, 2, 3, 4, 10), T0 + 11 * MINUTE, T0 + 25 * MINUTE),  # hammering extends it
-    (minutes(0, 1, 2, 3, 4, 30), T0 + 31 * MINUTE, None),  # one more, later, alone
-    (minutes(0, 1, 2, 3, 60), T0 + 2 * MINUTE, None),  # attempts after now are ignored
-])
-def test_guard_lock(wrong: list[datetime], now: datetime, locked_until: datetime | None) -> None:
-    assert guard_locked(wrong, now, max_wrong=5, window=10 * MINUTE,
-                        lock=15 * MINUTE) == locked_until
-
-
-def test_one_wrong_code_may_lock_if_so_configured() -> None:
-    assert guard_locked([T0], T0, max_wrong=1, window=MINUTE, lock=MINUTE) == T0 + MINUTE
-    with pytest.raises(ValueError):
-        guard_locked([T0], T0, max_wrong=0, window=MINUTE, lock=MINUTE)

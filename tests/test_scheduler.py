@@ -113,3 +113,22 @@ async def test_a_crash_mid_run_leaves_nothing_half_done(demo_db: str) -> None:
     assert await runs(db, "truancy") == [("2026-11-30", "done", 2)]
     assert await count(db, Truancy) == 1
     await db.dispose()
+
+
+async def test_a_late_start_sends_no_stale_reminder_and_nothing_in_quiet_hours(
+        demo_db: str) -> None:
+    clock = FakeClock(local(2026, 11, 30, 23, 53))  # Monday, started late at night
+    db = Database(demo_db)
+    runner = runner_for(db, demo_db, clock)
+    await report_absent(db, clock)  # 初一(2)班 has no report: it would be reminded
+    await runner.run_due()
+    assert [k for k, _, _ in await runs(db, "attendance-reminder")] == ["2026-11-30"]
+    async with db.read() as session:
+        queued = (await session.execute(
+            select(OutboxMessage.payload, OutboxMessage.next_attempt_at))).all()
+    texts = [str(payload) for payload, _ in queued]
+    assert not any("考勤还没有上报" in t for t in texts)
+    assert any("旷课" in t for t in texts)  # the truancy run did its work; its notices wait
+    morning = local(2026, 12, 1, 7, 0)
+    assert queued and all(at >= morning for _, at in queued)
+    await db.dispose()

@@ -52,6 +52,30 @@ class AttendanceRepo:
                               for s, a, b in absences)
         return report.id, replaced
 
+    async def correct_truancy(self, day: date, absent: dict[int, tuple[int, int]],
+                              student_ids: Sequence[int],
+                              now: datetime) -> list[tuple[int, float, float]]:
+        """A corrected report: 旷课 recorded on `day` for `student_ids` (a class) that the new
+        report no longer supports is voided (not absent any more) or cut to half a day (absent
+        half the day). `absent`: student id → (first, last slot) as now reported. Returns
+        (student id, days before, days now) for each record changed."""
+        rows = await self._session.execute(
+            select(Truancy.id, Truancy.student_id, Truancy.days)
+            .where(Truancy.school_id == self._school_id, Truancy.day == day,
+                   Truancy.student_id.in_(tuple(student_ids)), Truancy.voided_at.is_(None)))
+        changed = []
+        for truancy_id, student_id, days in list(rows):
+            slots = absent.get(student_id)
+            now_days = 0.0 if slots is None else min(float(days),
+                                                     (slots[1] - slots[0] + 1) / 2)
+            if now_days == float(days):
+                continue
+            values = {"voided_at": now} if now_days == 0 else {"days": now_days}
+            await self._session.execute(update(Truancy).where(Truancy.id == truancy_id)
+                                        .values(**values))
+            changed.append((student_id, float(days), now_days))
+        return changed
+
     async def report(self, class_id: int, day: date) -> AttendanceReport | None:
         return await self._session.scalar(
             select(AttendanceReport).where(AttendanceReport.class_id == class_id,

@@ -85,6 +85,11 @@ class LeaveRepo:
         return await self._session.scalar(
             select(Leave).where(Leave.school_id == self._school_id, Leave.pass_digest == digest))
 
+    async def pass_digest_taken(self, digest: str) -> bool:
+        """Whether any leave (of any school: the column is unique) holds this code's digest."""
+        found = await self._session.scalar(select(Leave.id).where(Leave.pass_digest == digest))
+        return found is not None
+
     async def recent_for_students(self, student_ids: Sequence[int], limit: int = 10) -> list[Leave]:
         rows = await self._session.scalars(
             select(Leave).where(Leave.school_id == self._school_id,

@@ -50,12 +50,17 @@ class OutboxRepo:
         self._session = session
         self._school_id = school_id
 
-    async def add(self, messages: Iterable[Outgoing], now: datetime) -> int:
+    async def add(self, messages: Iterable[Outgoing], now: datetime, *,
+                  not_before: datetime | None = None) -> int:
         """Queue messages in the current unit of work; keyed ones at most once. Returns added.
+        `not_before`: none is sent before then (a job's notices wait out quiet hours).
 
         Written in batches of multi-row INSERTs (a truancy run queues thousands), in order.
         """
         rows = [self._values(part, now) for out in messages for part in _parts(out)]
+        if not_before is not None and not_before > now:
+            for row in rows:
+                row["next_attempt_at"] = not_before
         added = 0
         for start in range(0, len(rows), BATCH):
             added += len(await insert_ignoring_duplicates_many(

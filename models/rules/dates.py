@@ -33,6 +33,7 @@ from typing import Literal
 
 from models.rules.calendar import DayKind, SchoolCalendar, not_entered
 from models.rules.cn_numbers import replace_cn_numbers
+from models.rules.textbudget import clip
 
 Half = Literal["am", "pm"]
 EXAMPLES = "明天、后天到周五、12月3日上午、从12月1号到3号"
@@ -99,13 +100,14 @@ class _Parser:
         self.calendar = calendar
 
     def fail(self, why: str = "") -> DatePhraseError:
-        return DatePhraseError(f"「{self.orig}」{why}" if why else f"没看懂「{self.orig}」")
+        orig = clip(self.orig)
+        return DatePhraseError(f"「{orig}」{why}" if why else f"没看懂「{orig}」")
 
     def parse(self) -> DateSpan:
         s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", self.orig))
         s = re.sub(r"(?:请假|的假|假)$", "", re.sub(r"^(?:请假|请)?从?", "", s))
         if not s:
-            raise DatePhraseError("没有写日期" if not self.orig else f"没看懂「{self.orig}」")
+            raise DatePhraseError("没有写日期" if not self.orig else f"没看懂「{clip(self.orig)}」")
         try:
             s = replace_cn_numbers(s)
         except ValueError as exc:
@@ -169,9 +171,9 @@ class _Parser:
         if (mark in ("下午", "晚上") and 1 <= hour < 12) or (mark == "中午" and 1 <= hour <= 3):
             hour += 12
         if hour > 23 or minute > 59 or (mark in ("上午", "早上") and hour > 12):
-            raise self.fail(f"：没有「{token}」这个时间")
+            raise self.fail(f"：没有「{clip(token, 60)}」这个时间")
         if mark is None and not 6 <= hour < 22:
-            raise self.fail(f"：「{token}」是上午还是下午？请写明，例如：下午2点到4点")
+            raise self.fail(f"：「{clip(token, 60)}」是上午还是下午？请写明，例如：下午2点到4点")
         return time(hour, minute)
 
     def _point(self, part: str, start: date | None) -> tuple[date, Half | None]:

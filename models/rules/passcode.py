@@ -7,9 +7,8 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -86,20 +85,3 @@ def check_pass(now: datetime, valid_from: datetime, valid_until: datetime, statu
     else:
         reason = "valid"
     return PassCheck(ok=reason == "valid", reason=reason)
-
-
-def guard_locked(wrong_attempts: Sequence[datetime], now: datetime, max_wrong: int,
-                 window: timedelta, lock: timedelta) -> datetime | None:
-    """When a guard's lock on code checks ends, or None if not locked now.
-
-    A lock starts at the wrong attempt that makes `max_wrong` of them within `window` and lasts
-    `lock`. Wrong attempts recorded during a lock can start a new, later lock (hammering keeps
-    it locked). Attempts after `now` are ignored.
-    """
-    if max_wrong < 1:
-        raise ValueError("max_wrong must be at least 1")
-    times = sorted(t for t in wrong_attempts if t <= now)
-    ends = [times[i] + lock for i in range(max_wrong - 1, len(times))
-            if times[i] - times[i - max_wrong + 1] <= window]
-    latest = max(ends, default=None)
-    return latest if latest is not None and now < latest else None

@@ -125,6 +125,15 @@ def pending_action(submitted_at: datetime, now: datetime, reminded: bool, tier_i
     return NOTHING
 
 
+def quiet_until(now: datetime, quiet_start: time, quiet_end: time, tz: tzinfo) -> datetime | None:
+    """When the quiet hours `now` is in end (quiet_end, local), or None outside them."""
+    local = now.astimezone(tz)
+    if not in_quiet_hours(local.time(), quiet_start, quiet_end):
+        return None
+    day = local.date() if local.time() < quiet_end else local.date() + timedelta(days=1)
+    return datetime.combine(day, quiet_end, tz)
+
+
 def in_quiet_hours(local: time, quiet_start: time, quiet_end: time) -> bool:
     """Whether a local wall-clock time is in [quiet_start, quiet_end), which may span midnight."""
     if quiet_start == quiet_end:

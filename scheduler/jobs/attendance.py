@@ -9,10 +9,14 @@ from scheduler.runner import JobContext
 
 
 def _fresh(ctx: JobContext) -> bool:
-    """Reminders only make sense on the day itself: a caught-up past day sends none."""
-    today = ctx.now.astimezone(ctx.config.school.tz).date()
-    if ctx.day != today or ctx.config.calendar.kind(ctx.day) is not DayKind.SCHOOL_DAY:
+    """Reminders only make sense while the school day lasts: a past day, or today once the
+    truancy run's time has come (a start-up catch-up at 23:50), sends none."""
+    local = ctx.now.astimezone(ctx.config.school.tz)
+    if ctx.day != local.date() or ctx.config.calendar.kind(ctx.day) is not DayKind.SCHOOL_DAY:
         ctx.counts["skipped"] = "not today's school day"
+        return False
+    if local.time() >= ctx.config.attendance.truancy_run:
+        ctx.counts["skipped"] = "the school day is over"
         return False
     return True
 

@@ -39,7 +39,12 @@ async def close(desk: LeaveDesk, leave: Leave, actor: Actor, *, via: str) -> boo
         return False
     desk.record(actor.userid, "returned", leave, before=APPROVED, note=via)
     name = await desk.student_name(leave)
-    text = f"{name}已于{views.clock(desk.now, desk.tz)}返校，请假（单号{leave.id}）已销假。"
+    at = views.clock(desk.now, desk.tz)
+    # 返校 only for a student who was away (out through the gate, or on leave since an earlier
+    # day); one who never left (a pass not used today) is only 已销假
+    away = leave.exited_at is not None or leave.start_date < desk.today
+    text = (f"{name}已于{at}返校，请假（单号{leave.id}）已销假。" if away
+            else f"{name}的请假（单号{leave.id}）已销假（{at}）。")
     for userid in await desk.family_and_teachers(leave):
         if userid != actor.userid:
             desk.notify.send(userid, text)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from models.leave import APPROVED, PENDING, REJECTED, WITHDRAWN, Leave
 from models.messages import CardUpdate, Reply, Text
-from models.rules import passcode
 from services.actor import Actor
 from services.health import register_sick_leave
 from services.leave import views
 from services.leave.cards import close_cards
 from services.leave.desk import LeaveDesk
-from services.leave.passes import pass_message, pass_values
+from services.leave.passes import fresh_code, pass_message, pass_values
 
 NOT_FOUND = "没有找到您可以办理的单号{id}。请核对单号，或发送「待审批」查看。"
 
@@ -29,7 +28,7 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
                                  "decision_note": note}
     code = None
     if approve:
-        code = passcode.new_code()
+        code = await fresh_code(desk)
         values.update(pass_values(desk, leave, code, holder=leave.submitted_by))
     status = APPROVED if approve else REJECTED
     if not await desk.leaves.transition(leave.id, [PENDING], status=status, **values):
@@ -39,15 +38,18 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
     await close_cards(desk, leave, f"{outcome}（{user.name}）",
                       except_user=user.userid if response_code else None)
     name = await desk.student_name(leave)
+    family = await _family(desk, leave)
     if code is not None:
-        desk.notify.send(leave.submitted_by, pass_message(desk, leave, name, code))
+        for guardian in family:  # the same pass to each: whoever brings the child out
+            desk.notify.send(guardian, pass_message(desk, leave, name, code))
         await _excuse_past_truancy(desk, leave, name, user)
         if leave.kind == "病假":
             await register_sick_leave(desk, leave, user.userid)
     else:
-        desk.notify.send(leave.submitted_by, f"{name}的请假（单号{leave.id}）未获批准。"
-                                             f"\n驳回理由：{note}\n审批人：{user.name}")
-    await _tell_other_guardians(desk, leave, f"{name}的请假（单号{leave.id}）{outcome}。")
+        for guardian in family:
+            desk.notify.send(guardian, f"{name}的请假（单号{leave.id}）未获批准。"
+                                       f"\n驳回理由：{note}\n审批人：{user.name}")
+    await _tell_homeroom(desk, leave, name, user, outcome)
     replies: list[Reply] = [Text(f"单号{leave.id} {outcome}。{name} {views.when(leave)}")]
     if response_code:
         replies.insert(0, CardUpdate(outcome, response_code=response_code))
@@ -84,7 +86,22 @@ async def _already_decided(desk: LeaveDesk, leave: Leave,
     return replies
 
 
-async def _tell_other_guardians(desk: LeaveDesk, leave: Leave, text: str) -> None:
-    for guardian in await desk.roster.guardians_of(leave.student_id):
-        if guardian != leave.submitted_by:
-            desk.notify.send(guardian, text)
+async def _tell_homeroom(desk: LeaveDesk, leave: Leave, name: str, decider: Actor,
+                         outcome: str) -> None:
+    """A leave of their class decided by someone else (政教处, 校长): its 班主任 are told."""
+    student = await desk.roster.student(leave.student_id)
+    if student is None:
+        return
+    teachers = await desk.roster.homeroom_teachers(student.class_id)
+    if decider.userid in teachers:  # a fellow 班主任's card already shows the outcome
+        return
+    for teacher in teachers:
+        desk.notify.send(teacher, f"您班{name}的请假（单号{leave.id}，{views.when(leave)}）"
+                                  f"{outcome}，审批人：{decider.name}。"
+                                  f"发送「查看 {leave.id}」可看详情。")
+
+
+async def _family(desk: LeaveDesk, leave: Leave) -> list[str]:
+    """Who hears the decision: the one who asked first, then every other guardian."""
+    guardians = await desk.roster.guardians_of(leave.student_id)
+    return [leave.submitted_by, *(g for g in guardians if g != leave.submitted_by)]

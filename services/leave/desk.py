@@ -86,6 +86,10 @@ class LeaveDesk:
                 return index, users
         return leave.tier_index, []
 
+    async def deciders_now(self, leave: Leave, student: Student) -> list[str]:
+        """Who can decide the leave at its current tier: the people a reminder is for."""
+        return (await self.approvers_for(leave, student))[1]
+
     async def may_decide(self, user: Actor, leave: Leave) -> bool:
         """The routed tier or a higher one; a 班主任 only for their own class."""
         student = await self.roster.student(leave.student_id)
@@ -99,6 +103,20 @@ class LeaveDesk:
             if user.userid in await self.roster.homeroom_teachers(student.class_id):
                 return True
         return False
+
+    async def viewable(self, user: Actor, leave_id: int) -> Leave | None:
+        """The leave with this 单号 if `user` may decide it or is its student's 班主任 (who
+        follows a leave of their class decided higher up); None reveals nothing more."""
+        leave = await self.leaves.get(leave_id)
+        if leave is None:
+            return None
+        if await self.may_decide(user, leave):
+            return leave
+        student = await self.roster.student(leave.student_id)
+        if student is not None and user.userid in await self.roster.homeroom_teachers(
+                student.class_id):
+            return leave
+        return None
 
     async def decidable(self, user: Actor, leave_id: int) -> Leave | None:
         """The leave with this 单号 if `user` may decide it; None reveals nothing more."""

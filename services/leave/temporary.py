@@ -10,22 +10,22 @@ from datetime import time
 
 from models.leave import APPROVED, TEMPORARY, Leave
 from models.roster import Student
-from models.rules import passcode
 from models.rules.dates import DateSpan, Half
 from models.rules.schooldays import CalendarUnknown, count_school_days
 from models.rules.slots import slot
 from services.actor import Actor
 from services.leave.desk import LeaveDesk
-from services.leave.passes import pass_message, pass_values
+from services.leave.passes import fresh_code, pass_message, pass_values
 
 END_OF_DAY = time(23, 59)
 MAX_REASON = 200
 
 
 async def open_temporary(desk: LeaveDesk, teacher: Actor, student: Student, reason: str,
-                         until: time = END_OF_DAY) -> str:
+                         until: time = END_OF_DAY, *, phoned: bool = False) -> str:
     """From now until `until` today; refused if it is past or the child already has a leave
-    covering today. The 班主任's answer: the pass, or why not."""
+    covering today. `phoned`: the 班主任 wrote that they called the parent (已电话); the
+    guardians are told so only then. The 班主任's answer: the pass, or why not."""
     local = desk.now.astimezone(desk.tz)
     if until <= local.time():
         return f"结束时间{until:%H:%M}已经过了，请写一个之后的时间。"
@@ -44,7 +44,7 @@ async def open_temporary(desk: LeaveDesk, teacher: Actor, student: Student, reas
         days = count_school_days(span, replace(
             calendar, make_up_days=calendar.make_up_days | {local.date()}))
         note = f"\n注意：{exc}。今天按上课日记录。"
-    code = passcode.new_code()
+    code = await fresh_code(desk)
     reason = reason.strip()[:MAX_REASON]
     assert span.window is not None
     leave = await desk.leaves.add(Leave(
@@ -52,12 +52,14 @@ async def open_temporary(desk: LeaveDesk, teacher: Actor, student: Student, reas
         start_slot=slots[0], end_slot=slots[1], window_start=span.window[0],
         window_end=until, days=days, routing_days=days, reason=reason, status=APPROVED,
         tier_index=0, tier_since=desk.now, submitted_by=teacher.userid, submitted_at=desk.now,
-        parent_phoned=True, decided_by=teacher.userid, decided_at=desk.now))
+        parent_phoned=phoned, decided_by=teacher.userid, decided_at=desk.now))
     await desk.leaves.transition(leave.id, [APPROVED],
                                  **pass_values(desk, leave, code, holder=teacher.userid))
-    desk.record(teacher.userid, "opened", leave, note="parent phoned")
+    desk.record(teacher.userid, "opened", leave, note="parent phoned" if phoned else None)
+    opening = (f"班主任{teacher.name}已与您电话联系：" if phoned
+               else f"班主任{teacher.name}为孩子办理了在校临时请假：")
     for guardian in await desk.roster.guardians_of(student.id):
-        desk.notify.send(guardian, f"班主任{teacher.name}已与您电话联系：{student.name}"
+        desk.notify.send(guardian, f"{opening}{student.name}"
                                    f"因「{reason}」在校临时请假，{until:%H:%M}前可离校"
                                    f"（单号{leave.id}）。"
                                    "离校和返校时会再通知您。")
