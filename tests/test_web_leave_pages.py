@@ -57,9 +57,9 @@ async def test_a_parent_asks_for_leave_with_the_chats_words(harness: Harness) ->
 
 
 async def test_dates_from_the_calendar(harness: Harness) -> None:
-    status, echo = await echo_of(harness, "parent_zhang", child=str(await _child(harness, "张小红")),
-                                 start="2026-11-30", end="2026-12-01", kind="事假",
-                                 reason="家中有事")
+    child = str(await _child(harness, "张小红"))
+    status, echo = await echo_of(harness, "parent_zhang", child=child, start="2026-11-30",
+                                 end="2026-12-01", kind="事假", reason="家中有事")
     assert status == 200
     assert "张小红" in echo and "11月30日" in echo and "12月1日" in echo and "共2个上课日" in echo
 

@@ -181,15 +181,16 @@ async def refuse_as_suspension(desk: LeaveDesk, student: Student, routing_days: 
     return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")
 
 
-def echo(desk: LeaveDesk, draft: Draft, student: Student, found: Assessment) -> list[tuple[str, str]]:
+def echo(desk: LeaveDesk, draft: Draft, student: Student,
+         found: Assessment) -> list[tuple[str, str]]:
     """What the parent checks before 确认, as (label, value) rows: chat and the page show these."""
     span = draft.span
     assert span is not None and draft.kind is not None and draft.reason is not None
-    rows = [("学生", student.name), ("时间", describe_span(span, found.days)),
+    rows: list[tuple[str, str]] = [("学生", student.name), ("时间", describe_span(span, found.days)),
             ("类型", draft.kind), ("事由", draft.reason)]
     if draft.media_id:
         rows.append(("证明", "已上传诊断书"))
-    rows.append(("审批", found.route.role))
+    rows.append(("审批", found.route.role or ""))
     return rows
 
 
@@ -213,5 +214,6 @@ async def confirm(desk: LeaveDesk, draft: Draft, parent: Actor) -> tuple[Leave |
         return None, await refuse_as_suspension(desk, student, found.routing_days, parent)
     leave = await submit(desk, draft, student, found, parent)
     tier_role = desk.config.approval.chain[leave.tier_index].role
-    return leave, (f"已提交请假，单号{leave.id}。\n{student.name} {leave.kind} {views.when(leave)}\n"
+    return leave, (f"已提交请假，单号{leave.id}。\n"
+                   f"{student.name} {leave.kind} {views.when(leave)}\n"
                    f"等待{tier_role}审批，结果会第一时间通知您。")
