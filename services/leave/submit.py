@@ -186,8 +186,9 @@ def echo(desk: LeaveDesk, draft: Draft, student: Student,
     """What the parent checks before 确认, as (label, value) rows: chat and the page show these."""
     span = draft.span
     assert span is not None and draft.kind is not None and draft.reason is not None
-    rows: list[tuple[str, str]] = [("学生", student.name), ("时间", describe_span(span, found.days)),
-            ("类型", draft.kind), ("事由", draft.reason)]
+    rows: list[tuple[str, str]] = [
+        ("学生", student.name), ("时间", describe_span(span, found.days)),
+        ("类型", draft.kind), ("事由", draft.reason)]
     if draft.media_id:
         rows.append(("证明", "已上传诊断书"))
     rows.append(("审批", found.route.role or ""))
