@@ -11,6 +11,7 @@ from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
+from services.attendance import save_attendance
 from services.leave.desk import LeaveDesk
 
 router = Router("attendance", roles=frozenset({"班主任"}))
@@ -48,11 +49,7 @@ async def attendance(args: str, user: User, desk: LeaveDesk, attendance: Attenda
         absences = parsed
     else:
         return USAGE
-    _, replaced = await repo.save_report(cls.id, today, user.userid, desk.now, absences)
-    desk.audit.record(actor=user.userid, action="attendance_replaced" if replaced
-                      else "attendance_reported", entity="attendance",
-                      entity_id=f"{cls.id}:{today}", at=desk.now,
-                      after={"absent": [a[0] for a in absences]})
+    replaced = await save_attendance(desk, user, cls.id, absences)
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
     shown = await _show(repo, cls, desk)
