@@ -25,7 +25,7 @@ async def test_the_class_at_a_glance(harness: Harness) -> None:
 
 
 async def test_attendance_from_the_page_is_the_chats(harness: Harness) -> None:
-    status, text = await page(harness, "teacher_li", PAGE)
+    _, text = await page(harness, "teacher_li", PAGE)
     class_id = (await student_id(harness.db, "刘洋"))[1]
     huang, _ = await student_id(harness.db, "黄欣怡")
     zhang, _ = await student_id(harness.db, "张小明")
@@ -55,7 +55,7 @@ async def test_close_a_leave_from_the_page(harness: Harness) -> None:
     assert resp.status == 403
 
     harness.client.session.cookie_jar.clear()
-    status, text = await page(harness, "teacher_li", PAGE)
+    _, text = await page(harness, "teacher_li", PAGE)
     resp = await post_form(harness, f"{PAGE}/close/{leave.id}", {"csrf": csrf_of(text)})
     text = await resp.text()
     assert f"已销假：刘洋 单号{leave.id}" in text
