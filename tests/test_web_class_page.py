@@ -45,7 +45,7 @@ async def test_close_a_leave_from_the_page(harness: Harness) -> None:
     async with harness.db.read() as session:
         leave = await session.scalar(select(Leave))
     assert leave is not None
-    status, text = await page(harness, "teacher_wang", PAGE)  # another class's 班主任
+    _, text = await page(harness, "teacher_wang", PAGE)  # another class's 班主任
     assert "刘洋" not in text
     resp = await post_form(harness, f"{PAGE}/close/{leave.id}", {"csrf": csrf_of(text)})
     assert resp.status == 403 and "刘洋" not in await resp.text()
