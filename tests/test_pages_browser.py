@@ -18,7 +18,7 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
 )
 
 
-def test_a_parent_asks_for_leave_then_withdraws_it(browser: Any, site: LiveSite) -> None:
+def test_a_parent_asks_for_leave_then_withdraws_it(browser: Any, site: LiveSite) -> None:  # noqa: F811
     browser.get(site.url + "/h5/leave/new")
     choose(browser, "刘强")
     dates = wait(browser, lambda d: d.find_element("id", "dates"))
@@ -42,7 +42,7 @@ def test_a_parent_asks_for_leave_then_withdraws_it(browser: Any, site: LiveSite)
     assert not browser.find_elements("xpath", "//button[text()='撤销']")
 
 
-def test_the_guard_lets_out_once(browser: Any, site: LiveSite) -> None:
+def test_the_guard_lets_out_once(browser: Any, site: LiveSite) -> None:  # noqa: F811
     _, code = approved_pass(site)
     browser.get(site.url + "/h5/gate")
     choose(browser, "孙大勇")
@@ -64,7 +64,7 @@ def test_the_guard_lets_out_once(browser: Any, site: LiveSite) -> None:
     assert browser.find_element("xpath", "//button[text()='返校']").is_displayed()
 
 
-def test_the_teacher_reports_attendance(browser: Any, site: LiveSite) -> None:
+def test_the_teacher_reports_attendance(browser: Any, site: LiveSite) -> None:  # noqa: F811
     browser.get(site.url + "/h5/class")
     choose(browser, "李静")
     wait(browser, lambda d: "未上报" in text_of(d))
@@ -80,7 +80,7 @@ def test_the_teacher_reports_attendance(browser: Any, site: LiveSite) -> None:
     assert "黄欣怡（" in text_of(browser)
 
 
-def test_a_page_refuses_who_does_not_own_it(browser: Any, site: LiveSite) -> None:
+def test_a_page_refuses_who_does_not_own_it(browser: Any, site: LiveSite) -> None:  # noqa: F811
     for path, name, words in (("/h5/class", "张伟", "仅供班主任"),
                               ("/h5/gate", "李静", "仅供门卫"),
                               ("/h5/leave/new", "孙大勇", "没有您名下的在读学生")):

@@ -4,11 +4,17 @@ same echo as chat, 确认; my leaves (/h5/leaves) with the timeline and 撤销. 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+from yarl import URL
 
+from bot.config import StorageConfig
 from models.leave import Leave
-from tests.harness import Harness
+from models.messaging import AuditEntry
+from tests.harness import FakeClock, Harness, running
 from tests.pages import csrf_of, hidden_fields, page, post_form
 
 NEW, MINE = "/h5/leave/new", "/h5/leaves"
@@ -129,3 +135,66 @@ async def _child(h: Harness, name: str) -> int:
     from tests.harness import student_id
 
     return (await student_id(h.db, name))[0]
+
+
+# ---- the hospital note photo ---------------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+LONG_SICK = {"dates": "11月30日到12月3日", "kind": "病假", "reason": "肺炎住院"}
+
+
+@pytest.fixture
+async def uploads(demo_db: str, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running(demo_db, clock, storage=StorageConfig(tmp_path / "store")) as h:
+        yield h
+
+
+async def ask_with_photo(h: Harness, photo: tuple[str, bytes, str] | None) -> tuple[int, str]:
+    _, form = await page(h, "parent_liu", NEW)
+    resp = await post_form(h, NEW, {"csrf": csrf_of(form), "step": "check", **LONG_SICK},
+                           files={"photo": photo} if photo else None)
+    return resp.status, await resp.text()
+
+
+async def test_a_long_sick_leave_needs_the_photo_and_only_approvers_see_it(
+        uploads: Harness, tmp_path: Path) -> None:
+    h = uploads
+    status, text = await ask_with_photo(h, None)
+    assert status == 400 and "请上传县级以上医院的诊断证明照片" in text
+    status, echo = await ask_with_photo(h, ("note.png", PNG, "image/png"))
+    assert status == 200 and "已上传诊断书" in echo and "note.png" not in echo
+    await post_form(h, NEW, {**hidden_fields(echo), "step": "confirm"})
+    [leave] = await leaves_in_db(h)
+    assert leave.evidence_media_id and leave.evidence_media_id.startswith("upload:")
+    [stored] = (tmp_path / "store" / "evidence").iterdir()
+    assert stored.read_bytes() == PNG and stored.suffix == ".png"
+    await h.drain()
+    approvers = sorted({d.touser for d in h.standin.delivered if d.msgtype == "template_card"})
+    assert approvers
+    link = next(t for t in h.texts_for(approvers[0]) if "诊断书照片" in t)
+    path = URL(link.split("：", 1)[1]).path
+    assert path == f"/h5/evidence/{leave.id}"
+
+    resp = await h.client.get(path)  # the parent who uploaded it is no approver
+    assert resp.status == 403
+    for who in ("teacher_wang", approvers[0]):
+        h.client.session.cookie_jar.clear()
+        resp = await h.sign_in(who, path)
+        if who == "teacher_wang":
+            assert resp.status == 403
+    assert resp.status == 200 and resp.content_type == "image/png" and await resp.read() == PNG
+    async with h.db.read() as session:
+        viewed = list(await session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "evidence_viewed")))
+    assert [(v.actor, v.entity_id) for v in viewed] == [(approvers[0], str(leave.id))]
+
+
+@pytest.mark.parametrize(("photo", "problem"), [
+    (("note.jpg", b"just text, not a picture", "image/jpeg"), "只能是 JPEG、PNG、GIF 或 WebP"),
+    (("big.png", PNG + b"\x00" * (10 * 1024 * 1024), "image/png"), "不能超过 10 MB"),
+])
+async def test_a_bad_photo_is_refused(uploads: Harness, tmp_path: Path,
+                                      photo: tuple[str, bytes, str], problem: str) -> None:
+    status, text = await ask_with_photo(uploads, photo)
+    assert status == 400 and problem in text
+    assert not (tmp_path / "store").exists() and not await leaves_in_db(uploads)

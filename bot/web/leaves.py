@@ -14,13 +14,17 @@ from datetime import date
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
+from bot import keys
 from bot.web.desk import open_desk, reading_desk
+from bot.web.evidence import kept, store_photo
 from bot.web.render import message, render
 from bot.web.viewer import viewer_of
 from models.roster import Student
 from models.rules.dates import DatePhraseError, DateSpan, parse_date_phrase
+from models.rules.evidence import TYPES
 from services.leave import views
 from services.leave.desk import LeaveDesk
 from services.leave.submit import (
@@ -40,7 +44,7 @@ log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
 
 NEW, MINE = "/h5/leave/new", "/h5/leaves"
-FIELDS = ("child", "dates", "start", "end", "kind", "reason")
+FIELDS = ("child", "dates", "start", "end", "kind", "reason", "evidence")
 NO_CHILDREN = "名册中没有您名下的在读学生，请联系班主任。"
 
 
@@ -54,6 +58,7 @@ class Answers:
     end: str = ""
     kind: str = ""
     reason: str = ""
+    evidence: str = ""  # an uploaded hospital note, once stored (bot/web/evidence.py)
 
     @classmethod
     def of(cls, form: MultiDictProxy[Any]) -> Answers:
@@ -78,11 +83,22 @@ async def post_leave(request: web.Request) -> web.Response:
     form = await request.post()
     answers = Answers.of(form)
     viewer = viewer_of(request)
+    config = request.app[keys.CONFIG]
+    photo_problem = ""
+    upload = form.get("photo")
+    if isinstance(upload, FileField) and upload.filename:
+        stored, photo_problem = await store_photo(config, upload)
+        answers.evidence = stored or answers.evidence
+        if stored:
+            log.info("web evidence uploaded userid=%s", viewer.userid)
+    if answers.evidence and not kept(config, answers.evidence):
+        answers.evidence = ""
     async with open_desk(request) as desk:
         children = await desk.roster.children_of(viewer.userid)
         if not children:
             return message(request, 403, "无法请假", NO_CHILDREN, link=("/h5/", "返回首页"))
         draft, errors = read_answers(answers, children, desk)
+        errors += [photo_problem] if photo_problem else []
         if errors:
             return _form(request, desk, children, answers, errors, status=400)
         student = next(c for c in children if c.id == draft.student_id)
@@ -93,6 +109,11 @@ async def post_leave(request: web.Request) -> web.Response:
         if found.route.refused:
             text = await refuse_as_suspension(desk, student, found.routing_days, viewer)
             return message(request, 200, "不能按请假办理", text, link=(MINE, "我的请假"))
+        if found.needs_photo and not draft.media_id:
+            limit = f"{desk.config.leave.sick_note_after_days:g}"
+            return _form(request, desk, children, answers,
+                         [f"病假超过{limit}个上课日，请上传县级以上医院的诊断证明照片。"],
+                         status=400, needs_photo=True)
         if form.get("step") != "confirm":
             return render(request, "leave_echo.html", rows=echo(desk, draft, student, found),
                           note=echo_note(desk, found).strip(), hidden=answers.hidden(),
@@ -133,6 +154,7 @@ def read_answers(answers: Answers, children: list[Student],
         errors.append("请填写事由。")
     else:
         draft.reason = answers.reason[:MAX_REASON]
+    draft.media_id = answers.evidence or None
     return draft, errors
 
 
@@ -155,8 +177,9 @@ def _span(answers: Answers, desk: LeaveDesk) -> DateSpan | None:
 
 
 def _form(request: web.Request, desk: LeaveDesk, children: list[Student], answers: Answers,
-          errors: list[str], *, status: int = 200) -> web.Response:
+          errors: list[str], *, status: int = 200, needs_photo: bool = False) -> web.Response:
     return render(request, "leave_new.html", status=status, action=NEW, answers=answers,
+                  needs_photo=needs_photo, photo_types=",".join(TYPES.values()),
                   errors=errors, kinds=KINDS, children=[(str(c.id), c.name) for c in children],
                   today=desk.today.isoformat(), max_reason=MAX_REASON)
 
