@@ -4,6 +4,8 @@ none scrolls sideways. Not run without chromium (one line says so; under CI=true
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import Any
 
 from tests.browser import LiveSite, no_sideways_scroll
@@ -16,6 +18,10 @@ from tests.test_browser import (  # noqa: F401 (fixtures)
     text_of,
     wait,
 )
+
+# a 1 × 1 PNG
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAE"
+                       "hQGAhKmMIQAAAABJRU5ErkJggg==")
 
 
 def test_a_parent_asks_for_leave_then_withdraws_it(browser: Any, site: LiveSite) -> None:  # noqa: F811
@@ -89,3 +95,30 @@ def test_a_page_refuses_who_does_not_own_it(browser: Any, site: LiveSite) -> Non
         choose(browser, name)
         wait(browser, lambda d, w=words: w in text_of(d))
         assert no_sideways_scroll(browser)
+
+
+def test_a_hospital_note_is_uploaded_and_its_approver_sees_it(
+        browser: Any, site: LiveSite, tmp_path: Path) -> None:  # noqa: F811
+    photo = tmp_path / "note.png"
+    photo.write_bytes(PNG)
+    browser.get(site.url + "/h5/leave/new")
+    choose(browser, "刘强")
+    wait(browser, lambda d: d.find_element("id", "dates")).send_keys("11月30日到12月3日")
+    browser.find_element("css selector", "input[name=kind][value='病假']").click()
+    browser.find_element("id", "reason").send_keys("肺炎住院")
+    browser.find_element("css selector", "form.form button[type=submit]").click()
+    wait(browser, lambda d: "诊断证明照片" in text_of(d))
+    assert no_sideways_scroll(browser)
+    browser.find_element("id", "photo").send_keys(str(photo))
+    browser.find_element("css selector", "form.form button[type=submit]").click()
+    wait(browser, lambda d: "请核对" in text_of(d))
+    assert "已上传诊断书" in text_of(browser)
+    browser.find_element("xpath", "//button[text()='确认提交']").click()
+    wait(browser, lambda d: "已提交请假" in text_of(d))
+    site.run(site.harness.drain())
+    link = next(t for t in site.harness.texts_for("office_zhao") if "诊断书照片" in t)
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get(link.split("：", 1)[1])
+    choose(browser, "赵国强")
+    image = wait(browser, lambda d: d.find_element("tag name", "img"))
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == 1
