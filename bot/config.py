@@ -168,6 +168,11 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class StorageConfig:
+    dir: Path = Path("uploads")
+
+
+@dataclass(frozen=True)
 class SecurityConfig:
     secret_key: str
 
@@ -195,6 +200,7 @@ class Config:
     gate: GateConfig = field(default_factory=GateConfig)
     web: WebConfig = field(default_factory=WebConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
 
 
 # config.example.toml's [wecom] values: published, so never a real school's (a test keeps these
@@ -300,6 +306,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         ),
         web=WebConfig(session_hours=r.whole("web.session_hours", 24, lo=1, hi=24 * 7)),
         retention=RetentionConfig(message_days=r.whole("retention.message_days", 30, lo=1)),
+        storage=StorageConfig(dir=Path(r.text("storage.dir", "uploads"))),
     )
 
 

@@ -23,6 +23,7 @@ UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 USER_GET_PATH = "/cgi-bin/user/get"
+JSAPI_TICKET_PATH = "/cgi-bin/get_jsapi_ticket"  # the corp's ticket for the JS-SDK's signature
 NO_SUCH_USER = frozenset({40003, 60111})  # invalid userid / userid not found
 TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
 RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, rate limit, concurrency limit
@@ -72,6 +73,8 @@ class WeComClient:
         self._refresh_at = 0.0
         self._inflight: asyncio.Task[str] | None = None
         self.token_fetches = 0
+        self._ticket: tuple[str, float] | None = None  # (jsapi_ticket, refresh at)
+        self._ticket_lock = asyncio.Lock()
 
     async def token(self) -> str:
         """The cached access token; one gettoken call serves all waiters when it must be renewed."""
@@ -103,6 +106,20 @@ class WeComClient:
         data = await self._get(SCHOOL_USER_PATH, {"code": code})
         return SchoolUser(parent_userid=_text(data, "parent_userid"),
                           student_userid=_text(data, "student_userid"))
+
+    async def jsapi_ticket(self) -> str:
+        """The corp's jsapi_ticket (`get_jsapi_ticket`), cached until shortly before it expires
+        (WeCom limits how often it may be fetched); one call serves all waiters."""
+        async with self._ticket_lock:
+            if self._ticket is not None and self._clock() < self._ticket[1]:
+                return self._ticket[0]
+            data = await self._get(JSAPI_TICKET_PATH, {})
+            ticket, expires_in = data.get("ticket"), data.get("expires_in", 7200)
+            if not isinstance(ticket, str) or not ticket or not isinstance(expires_in, int):
+                raise self._fail(JSAPI_TICKET_PATH, TRANSPORT_ERRCODE, "no ticket in answer", "",
+                                 retryable=True)
+            self._ticket = (ticket, self._clock() + expires_in - min(self._margin, expires_in / 2))
+            return ticket
 
     async def is_member(self, userid: str) -> bool:
         """Whether the corp's directory holds `userid` (`user/get`)."""

@@ -17,7 +17,7 @@ from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
 from models.rules.symptoms import name_and_symptoms
 from models.rules.textbudget import clip
-from services.attendance import correct_truancy
+from services.attendance import save_attendance
 from services.dropout import record_step
 from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
@@ -74,17 +74,7 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
         absences = parsed
     else:
         return USAGE
-    earlier = await repo.report(cls.id, today)
-    before = ([a.student_id for a in await repo.absences(earlier.id)]
-              if earlier is not None else None)
-    _, replaced = await repo.save_report(cls.id, today, user.userid, desk.now, absences)
-    desk.audit.record(actor=user.userid, action="attendance_replaced" if replaced
-                      else "attendance_reported", entity="attendance",
-                      entity_id=f"{cls.id}:{today}", at=desk.now,
-                      before={"absent": before} if before is not None else None,
-                      after={"absent": [a[0] for a in absences]})
-    if replaced:
-        await correct_truancy(desk, repo, cls, today, absences, user.userid)
+    replaced = await save_attendance(desk, user, cls.id, absences, today)
     ill = await _record_illness(words, cls, user, health, today, chosen) if absences else 0
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"

@@ -30,18 +30,25 @@ from models.messages import ImageMessage, Incoming
 from models.repos.roster import PARENT
 from models.roster import Student
 from models.rules.dates import DatePhraseError, parse_date_phrase
-from models.rules.schooldays import describe_span
 from models.rules.textbudget import clip, paged
 from services.leave import views
 from services.leave.desk import LeaveDesk
-from services.leave.submit import Draft, Refusal, assess, refuse_as_suspension, submit
+from services.leave.submit import (
+    KINDS,
+    MAX_REASON,
+    Draft,
+    Refusal,
+    assess,
+    echo,
+    echo_note,
+    refuse_as_suspension,
+)
+from services.leave.submit import confirm as confirm_draft
 from services.leave.withdraw import withdraw as withdraw_leave
 
 router = Router("parent", roles=frozenset({PARENT}))
 
-KINDS = ("病假", "事假")
 _KIND_RE = re.compile("|".join(KINDS))
-MAX_REASON = 200
 MY_LEAVES = 50  # the latest leaves 我的请假 pages through
 CONFIRM_WORDS = ("确认", "确定", "是", "好", "提交")
 
@@ -159,23 +166,9 @@ async def photo_expected(desk: LeaveDesk) -> str:
 async def confirm(user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     """Submit: re-check (the world may have moved), store, and send the approvers' cards."""
     draft = Draft.load(dialog.data)
-    children = await desk.roster.children_of(user.userid)
-    student = next((c for c in children if c.id == draft.student_id), None)
-    if student is None:
-        dialog.end()
-        return "这个孩子已不在您的名下，无法提交。"
-    try:
-        found = await assess(desk, draft, student.id)
-    except Refusal as exc:
-        dialog.end()
-        return f"{exc}\n请假未提交。"
     dialog.end()
-    if found.route.tier_index is None:  # joined to a leave made since the echo: too long now
-        return await refuse_as_suspension(desk, student, found.routing_days, user)
-    leave = await submit(desk, draft, student, found, user)
-    tier_role = desk.config.approval.chain[leave.tier_index].role
-    return (f"已提交请假，单号{leave.id}。\n{student.name} {leave.kind} {views.when(leave)}\n"
-            f"等待{tier_role}审批，结果会第一时间通知您。")
+    _, answer = await confirm_draft(desk, draft, user)
+    return answer
 
 
 @router.on(WaitingFor(LEAVE_CONFIRM))
@@ -231,12 +224,8 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
         dialog.go(LEAVE_PHOTO, **draft.dump())
         return LEAVE_PHOTO.ask.format(n=f"{desk.config.leave.sick_note_after_days:g}")
     dialog.go(LEAVE_CONFIRM, **draft.dump())
-    assert draft.span is not None
-    evidence = "\n证明：已上传诊断书" if draft.media_id else ""
-    return (f"请核对：\n学生：{student.name}\n时间：{describe_span(draft.span, found.days)}\n"
-            f"类型：{draft.kind}\n事由：{draft.reason}{evidence}\n审批：{found.route.role}\n"
-            f"{views.suspension_note(desk.config, found.routing_days, views.SUSPENSION_ECHO)}"
-            f"{LEAVE_CONFIRM.ask}")
+    rows = "\n".join(f"{label}：{value}" for label, value in echo(desk, draft, student, found))
+    return f"请核对：\n{rows}\n{echo_note(desk, found)}{LEAVE_CONFIRM.ask}"
 
 
 def read_request(text: str, children: list[Student], desk: LeaveDesk) -> tuple[Draft, str | None]:

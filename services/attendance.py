@@ -1,23 +1,43 @@
-"""A corrected attendance report: the 旷课 it no longer supports is voided, the family told."""
+"""考勤: a 班主任's report for one class and day, from chat or the class page: stored, audited
+with before and after, and a correction voids the 旷课 it no longer supports."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from models.repos.attendance import AttendanceRepo
-from models.roster import SchoolClass
+from services.actor import Actor
 from services.leave.desk import LeaveDesk
 
 
-async def correct_truancy(desk: LeaveDesk, repo: AttendanceRepo, cls: SchoolClass, day: date,
+async def save_attendance(desk: LeaveDesk, teacher: Actor, class_id: int,
+                          absences: Sequence[tuple[int, int, int]],
+                          day: date | None = None) -> bool:
+    """Store (or replace) the report of `day` (default today); absences are (student id, first
+    slot, last slot). True when it replaced an earlier report (then 旷课 is corrected)."""
+    day = day or desk.today
+    repo = desk.attendance
+    earlier = await repo.report(class_id, day)
+    before = [a.student_id for a in await repo.absences(earlier.id)] if earlier else None
+    _, replaced = await repo.save_report(class_id, day, teacher.userid, desk.now, absences)
+    desk.audit.record(actor=teacher.userid, action="attendance_replaced" if replaced
+                      else "attendance_reported", entity="attendance",
+                      entity_id=f"{class_id}:{day}", at=desk.now,
+                      before={"absent": before} if before is not None else None,
+                      after={"absent": [a[0] for a in absences]})
+    if replaced:
+        await correct_truancy(desk, class_id, day, absences, teacher.userid)
+    return replaced
+
+
+async def correct_truancy(desk: LeaveDesk, class_id: int, day: date,
                           absences: Sequence[tuple[int, int, int]], actor: str) -> int:
-    """After a report of `cls` for `day` was replaced: each 旷课 the new report does not support
-    is voided or cut to half a day, with an audit record (before and after) and a word to the
-    student's guardians. Returns how many records changed."""
-    students = {s.id: s for s in await desk.roster.students_in_class(cls.id)}
+    """After a report of the class for `day` was replaced: each 旷课 the new report does not
+    support is voided or cut to half a day, with an audit record (before and after) and a word
+    to the student's guardians. Returns how many records changed."""
+    students = {s.id: s for s in await desk.roster.students_in_class(class_id)}
     absent = {s: (a, b) for s, a, b in absences}
-    changed = await repo.correct_truancy(day, absent, list(students), desk.now)
+    changed = await desk.attendance.correct_truancy(day, absent, list(students), desk.now)
     for student_id, before, after in changed:
         desk.audit.record(actor=actor, action="truancy_corrected", entity="truancy",
                           entity_id=f"{student_id}:{day}", at=desk.now,

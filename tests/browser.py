@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import keys
+from bot.config import StorageConfig
 from bot.simulator.console import STATE
 from bot.simulator.demo import demo_app
 from tests.harness import FakeClock, Harness, make_config
@@ -59,8 +60,9 @@ class LiveSite:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         base = make_config(db_url)
+        uploads = Path(db_url.split(":///", 1)[1]).parent / "uploads"  # next to the database
         self._config = dataclasses.replace(base, server=dataclasses.replace(
-            base.server, port=self.port, public_url=self.url))
+            base.server, port=self.port, public_url=self.url), storage=StorageConfig(uploads))
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._client: TestClient[Any, Any] | None = None

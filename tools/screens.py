@@ -36,6 +36,7 @@ from tests.console_scenario import TODAY, build_november  # noqa: E402
 from tests.harness import FakeClock  # noqa: E402
 
 LINK = re.compile(r"查看放行码：(\S+)")
+CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
 # (file name, path, who signs in): the console as 政教处 (赵国强), 班主任 (李静), 管理员 (周敏).
 CONSOLE = (
     ("admin-today", "/admin/", "赵国强"),
@@ -111,6 +112,7 @@ def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) ->
         _choose(driver, name)
         _until(driver, lambda: driver.find_elements("css selector", ".menu"))
         _whole_page(driver, out / f"{page}-{width}.png")
+    _shoot_phone_pages(driver, site, out, width)
     fresh_start(driver)
     driver.get(site.url + "/")
     _until(driver, lambda: driver.find_elements("css selector", ".person"))
@@ -119,6 +121,43 @@ def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) ->
     driver.find_element("css selector", ".person[data-userid='parent_wu']").click()
     _until(driver, lambda: driver.find_elements("css selector", ".bubble a"))
     shot("console")
+
+
+def _shoot_phone_pages(driver: Any, site: LiveSite, out: Path, width: int) -> None:
+    """The parent's form and echo and leaves, the guard's verdict, the 班主任's class today."""
+    code = CODE.search(site.harness.last_text("parent_wu"))
+    assert code, "no code in the approval message"
+    fresh_start(driver)
+    driver.get(site.url + "/h5/leave/new")
+    _choose(driver, "吴秀英")
+    _until(driver, lambda: driver.find_elements("id", "dates"))
+    driver.find_element("id", "dates").send_keys("12月10日到11日")
+    driver.find_element("css selector", "input[name=kind][value='事假']").click()
+    driver.find_element("id", "reason").send_keys("回老家参加婚礼")
+    _whole_page(driver, out / f"leave-new-{width}.png")
+    driver.find_element("css selector", "form.form button[type=submit]").click()
+    _until(driver, lambda: "请核对" in driver.title)
+    _whole_page(driver, out / f"leave-echo-{width}.png")
+    driver.get(site.url + "/h5/leaves")
+    _until(driver, lambda: driver.find_elements("css selector", ".leave"))
+    _whole_page(driver, out / f"leaves-{width}.png")
+    fresh_start(driver)
+    driver.get(site.url + "/h5/gate")
+    _choose(driver, "孙大勇")
+    _until(driver, lambda: driver.find_elements("id", "code"))
+    driver.find_element("id", "code").send_keys(code.group(1))
+    driver.find_element("xpath", "//button[text()='核验']").click()
+    _until(driver, lambda: driver.find_elements("id", "verdict"))
+    _whole_page(driver, out / f"gate-{width}.png")
+    driver.find_element("id", "code").send_keys("AAAA-BBBB")
+    driver.find_element("xpath", "//button[text()='核验']").click()
+    _until(driver, lambda: driver.find_elements("id", "answer"))
+    _whole_page(driver, out / f"gate-wrong-{width}.png")
+    fresh_start(driver)
+    driver.get(site.url + "/h5/class")
+    _choose(driver, "王海燕")
+    _until(driver, lambda: driver.find_elements("css selector", ".class-today"))
+    _whole_page(driver, out / f"class-{width}.png")
 
 
 def _whole_page(driver: Any, path: Path) -> None:

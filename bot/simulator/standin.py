@@ -73,6 +73,7 @@ class WeComStandIn:
         self.subscribers: list[asyncio.Queue[Delivered]] = []
         self.token_fetches = 0
         self.calls = 0
+        self.jsapi_tickets: list[str] = []  # every jsapi_ticket issued, oldest first
         self._tokens: dict[str, float] = {}  # token -> expires at (by the clock)
         self._task_ids: set[str] = set()
         self._codes: dict[str, float] = {}  # response_code -> issued at (usable once)
@@ -98,6 +99,7 @@ class WeComStandIn:
             web.post("/cgi-bin/message/update_template_card", self._update_card),
             web.get("/cgi-bin/media/get", self._media_get),
             web.get("/cgi-bin/user/get", self._user_get),
+            web.get("/cgi-bin/get_jsapi_ticket", self._jsapi_ticket),
             web.get("/cgi-bin/auth/getuserinfo", self._oauth_user),
             web.get("/cgi-bin/school/getuserinfo", self._school_user),
             *self.oauth.routes(),
@@ -284,6 +286,17 @@ class WeComStandIn:
         if not userid or (known is not None and userid.lower() not in known):
             return _error(60111)
         return _answer(0, userid=userid.lower(), name=userid)
+
+    async def _jsapi_ticket(self, request: web.Request) -> web.StreamResponse:
+        """The corp's jsapi_ticket for the JS-SDK's config signature (valid 7200 s)."""
+        self.calls += 1
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return failed
+        if code := self._token_error(token):
+            return _error(code)
+        self.jsapi_tickets.append(secrets.token_urlsafe(24))
+        return _answer(0, ticket=self.jsapi_tickets[-1], expires_in=7200)
 
     async def _oauth_user(self, request: web.Request) -> web.StreamResponse:
         """A member's userid, or a non-member's openid (a 家校 parent is not a member)."""

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import home, pass_page, signin
+from bot.web import class_page, evidence, gate_page, home, leaves, pass_page, signin
 from bot.web.console import setup_console
 from bot.web.gate import web_gate
 from bot.web.render import setup_templates
 
-ROUTES = (signin.routes, home.routes, pass_page.routes)
+ROUTES = (signin.routes, home.routes, pass_page.routes, leaves.routes,
+          gate_page.routes, class_page.routes, evidence.routes)
 
 
 def setup_web(app: web.Application) -> None:

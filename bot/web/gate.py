@@ -6,7 +6,8 @@
 Every unsafe request (POST, …) on these paths needs the session and its CSRF token (a form
 field `csrf`, or the `X-CSRF-Token` header) and, when the browser sends one, our own Origin.
 A body is at most `[server] max_body_bytes` (64 KiB), except on the routes LARGE_BODIES names,
-for the role it names (the roster upload: files of up to 16 MiB, for the 管理员 only).
+for the role it names (the roster upload: files of up to 16 MiB, for the 管理员 only; the leave
+form with its photo: up to 10 MB and the form, for 家长).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ CSP = ("default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self';
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 STAFF_ONLY = "管理后台仅供学校教职工使用。"
 ROSTER_UPLOAD = "/admin/manage/roster"
-LARGE_BODIES = {ROSTER_UPLOAD: (16 * 1024 * 1024, "管理员")}  # path → (bytes, role)
+LEAVE_FORM = "/h5/leave/new"  # with a hospital note photo of up to 10 MB
+LARGE_BODIES = {ROSTER_UPLOAD: (16 * 1024 * 1024, "管理员"),  # path → (bytes, role)
+                LEAVE_FORM: (10 * 1024 * 1024 + 256 * 1024, "家长")}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

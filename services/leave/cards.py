@@ -7,6 +7,7 @@ import secrets
 from models.leave import Leave
 from models.messages import CardUpdate, Image
 from models.roster import Student
+from models.rules.evidence import uploaded_name
 from services.leave import views
 from services.leave.desk import LeaveDesk
 
@@ -25,7 +26,10 @@ async def send_cards(desk: LeaveDesk, leave: Leave, student: Student) -> list[st
         desk.leaves.add_card(leave.id, userid, task_id)
         desk.notify.send(userid, views.approval_card(leave, student.name, label, task_id,
                                                      note=note))
-        if leave.evidence_media_id:
+        if uploaded_name(leave.evidence_media_id):
+            desk.notify.send(userid, f"单号{leave.id}的诊断书照片：{desk.config.server.public_url}"
+                                     f"{views.evidence_path(leave.id)}")
+        elif leave.evidence_media_id:
             desk.notify.send(userid, Image(leave.evidence_media_id))
     return approvers
 

@@ -7,6 +7,7 @@ never locking a guard out), `describe` (who, class, window, approver, whether it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from models.leave import APPROVED, Leave
@@ -18,9 +19,9 @@ from services.leave import views
 from services.leave.closing import close
 from services.leave.desk import LeaveDesk
 
-REASONS = {"valid": "✅ 有效，可以放行", "not_yet": "⛔ 还未到请假时间", "expired": "⛔ 已过期",
-           "withdrawn": "⛔ 家长已撤销", "used": "⛔ 已使用过（已离校或已销假）",
-           "rejected": "⛔ 未获批准"}
+VERDICTS = {"valid": "有效，可以放行", "not_yet": "还未到请假时间", "expired": "已过期",
+            "withdrawn": "家长已撤销", "used": "已使用过（已离校或已销假）", "rejected": "未获批准"}
+REASONS = {k: ("✅ " if k == "valid" else "⛔ ") + v for k, v in VERDICTS.items()}
 ASK_CODE = "请发送放行码，例如：核验 5RXQ-83VK"
 WRONG = "⛔ 放行码无效，请核对后重试。"
 OFFICE = "政教处"
@@ -105,16 +106,38 @@ def verdict(desk: LeaveDesk, leave: Leave) -> passcode.PassCheck:
                                leave.exited_at)
 
 
-async def describe(desk: LeaveDesk, leave: Leave) -> str:
-    """What the guard is shown: the verdict, student and class, window, kind, approver."""
+@dataclass(frozen=True)
+class PassFacts:
+    """What the guard is shown of a pass, as values: the chat's text and the gate page's panel."""
+
+    check: passcode.PassCheck
+    leave_id: int
+    student: str
+    class_label: str
+    valid_from: str
+    valid_until: str
+    kind: str
+    approver: str
+    exited: bool  # used to leave, not yet back: 返校 closes it
+
+
+async def facts(desk: LeaveDesk, leave: Leave) -> PassFacts:
     student = await desk.roster.student(leave.student_id)
     label = await desk.student_label(student) if student else ""
     approver = await desk.roster.display_name(leave.decided_by or "") or ""
-    found = verdict(desk, leave)
-    return (f"{REASONS[found.reason]}\n学生：{student.name if student else ''}（{label}）\n"
-            f"时间：{views.stamp(leave.valid_from or desk.now, desk.tz)} 至 "
-            f"{views.valid_until(leave, desk.now, desk.tz)}\n类型：{leave.kind}　审批：{approver}\n"
-            f"单号：{leave.id}" + ("\n放行请发送：放行 放行码" if found.ok else ""))
+    return PassFacts(verdict(desk, leave), leave.id, student.name if student else "", label,
+                     views.stamp(leave.valid_from or desk.now, desk.tz),
+                     views.valid_until(leave, desk.now, desk.tz), leave.kind, approver,
+                     leave.exited_at is not None and leave.status == APPROVED)
+
+
+async def describe(desk: LeaveDesk, leave: Leave) -> str:
+    """What the guard is shown: the verdict, student and class, window, kind, approver."""
+    found = await facts(desk, leave)
+    return (f"{REASONS[found.check.reason]}\n学生：{found.student}（{found.class_label}）\n"
+            f"时间：{found.valid_from} 至 {found.valid_until}\n"
+            f"类型：{found.kind}　审批：{found.approver}\n"
+            f"单号：{found.leave_id}" + ("\n放行请发送：放行 放行码" if found.check.ok else ""))
 
 
 async def let_out(desk: LeaveDesk, leave: Leave, guard: Actor) -> str:

@@ -13,12 +13,20 @@ from models.leave import PENDING, SICK, Leave
 from models.roster import Student
 from models.rules.dates import DateSpan
 from models.rules.routing import Route, route_for
-from models.rules.schooldays import CalendarUnknown, count_school_days, only_non_school_days_between
+from models.rules.schooldays import (
+    CalendarUnknown,
+    count_school_days,
+    describe_span,
+    only_non_school_days_between,
+)
 from models.rules.slots import span_slots
 from services.actor import Actor
+from services.leave import views
 from services.leave.cards import send_cards
 from services.leave.desk import LeaveDesk
 
+KINDS = ("病假", "事假")
+MAX_REASON = 200
 SUSPENSION = ("按学校规定，连续请假超过{n}个上课日不能按请假办理，需要办理休学手续："
               "由家长持县级以上医院证明提出书面申请，经学校审查后报教育主管部门批准。"
               "班主任已收到通知，会与您联系。")
@@ -171,3 +179,42 @@ async def refuse_as_suspension(desk: LeaveDesk, student: Student, routing_days: 
         desk.notify.send(teacher, f"家长{parent.name}为{student.name}申请连续{routing_days:g}个"
                                   "上课日的假，超过请假上限，已告知家长休学手续，请与家长联系。")
     return SUSPENSION.format(n=f"{desk.config.approval.tiers[-1].max_days:g}")
+
+
+def echo(desk: LeaveDesk, draft: Draft, student: Student,
+         found: Assessment) -> list[tuple[str, str]]:
+    """What the parent checks before 确认, as (label, value) rows: chat and the page show these."""
+    span = draft.span
+    assert span is not None and draft.kind is not None and draft.reason is not None
+    rows: list[tuple[str, str]] = [
+        ("学生", student.name), ("时间", describe_span(span, found.days)),
+        ("类型", draft.kind), ("事由", draft.reason)]
+    if draft.media_id:
+        rows.append(("证明", "已上传诊断书"))
+    rows.append(("审批", found.route.role or ""))
+    return rows
+
+
+def echo_note(desk: LeaveDesk, found: Assessment) -> str:
+    """The line on 休学 under the echo of a leave longer than the last tier ("" otherwise)."""
+    return views.suspension_note(desk.config, found.routing_days, views.SUSPENSION_ECHO)
+
+
+async def confirm(desk: LeaveDesk, draft: Draft, parent: Actor) -> tuple[Leave | None, str]:
+    """确认: re-check the draft (the world may have moved), store it and send the approvers'
+    cards. The leave (None when refused) and the parent's answer."""
+    children = await desk.roster.children_of(parent.userid)
+    student = next((c for c in children if c.id == draft.student_id), None)
+    if student is None:
+        return None, "这个孩子已不在您的名下，无法提交。"
+    try:
+        found = await assess(desk, draft, student.id)
+    except Refusal as exc:
+        return None, f"{exc}\n请假未提交。"
+    if found.route.tier_index is None:  # joined to a leave made since the echo: too long now
+        return None, await refuse_as_suspension(desk, student, found.routing_days, parent)
+    leave = await submit(desk, draft, student, found, parent)
+    tier_role = desk.config.approval.chain[leave.tier_index].role
+    return leave, (f"已提交请假，单号{leave.id}。\n"
+                   f"{student.name} {leave.kind} {views.when(leave)}\n"
+                   f"等待{tier_role}审批，结果会第一时间通知您。")

@@ -9,6 +9,7 @@ from models.leave import Leave
 from models.messages import Button, ButtonCard
 from models.messaging import AuditEntry
 from models.rules.dates import DateSpan
+from models.rules.evidence import uploaded_name
 from models.rules.schooldays import describe_span
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "�
                 "withdrawn": "已撤销", "returned": "已销假"}
 ACTION_NAMES = {"submitted": "提交", "routed": "送审", "reminded": "催办", "moved_up": "转上级审批",
                 "approved": "批准", "rejected": "驳回", "withdrawn": "撤销", "exited": "离校",
-                "returned": "返校销假", "opened": "办理临时请假"}
+                "returned": "返校销假", "opened": "办理临时请假", "evidence_viewed": "查看诊断书"}
 APPROVE, REJECT = "approve:", "reject:"
 # Leaves longer than the last tier (篇三 §四.1: 因伤病需长期治疗; 一学期内病事假累计超过六周).
 SUSPENSION_CARD = ("超过{n}个上课日：如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"
@@ -63,10 +64,16 @@ def valid_until(leave: Leave, now: datetime, tz: tzinfo) -> str:
     return stamp(until - timedelta(minutes=1), tz)
 
 
+def evidence_path(leave_id: int) -> str:
+    """The page of a leave's uploaded hospital note (its approvers only: bot/web/evidence.py)."""
+    return f"/h5/evidence/{leave_id}"
+
+
 def approval_card(leave: Leave, student: str, class_label: str, task_id: str, *,
                   note: str = "") -> ButtonCard:
     """The approver's card: everything needed to decide, a note if any, and the two buttons."""
-    evidence = "已上传诊断书（见下图）" if leave.evidence_media_id else "家长证明"
+    evidence = ("家长证明" if not leave.evidence_media_id else "已上传诊断书（见链接）"
+                if uploaded_name(leave.evidence_media_id) else "已上传诊断书（见下图）")
     return ButtonCard(
         task_id=task_id,
         title=f"请假审批 单号{leave.id}",
