@@ -73,7 +73,8 @@ def _workers(run: bool):  # type: ignore[no-untyped-def]
         async with aiohttp.ClientSession(timeout=timeout) as http:
             client = WeComClient(http, config.wecom)
             app[keys.WECOM] = client
-            outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock)
+            outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock,
+                                  public_url=config.server.public_url)
             dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
             inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,
                                 on_outgoing=outbox.wakeup)

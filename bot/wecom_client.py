@@ -13,6 +13,7 @@ import aiohttp
 
 from bot.config import WeComConfig
 from models.messages import ButtonCard, CardUpdate, Image, Markdown, Reply, Text
+from models.rules.channel import SchoolNotice
 
 log = logging.getLogger("qingjia.wecom")
 
@@ -23,6 +24,8 @@ UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 USER_GET_PATH = "/cgi-bin/user/get"
+SCHOOL_NOTICE_PATH = "/cgi-bin/externalcontact/message/send"  # 学校通知 to 家校 parents
+NOT_REACHABLE = 81013  # no recipient WeCom can deliver to (also: a parent it lists as invalid)
 NO_SUCH_USER = frozenset({40003, 60111})  # invalid userid / userid not found
 TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
 RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, rate limit, concurrency limit
@@ -92,6 +95,38 @@ class WeComClient:
         data = await self._post(path, body, touser)
         code = data.get("response_code")
         return code if isinstance(code, str) and code else None
+
+    async def send_school_notice(self, parent_userid: str, notice: SchoolNotice, *,
+                                 duplicate_check_seconds: int = 1800) -> None:
+        """Deliver one 学校通知 to a 家校 parent (`externalcontact/message/send`).
+
+        WeCom answers ok and lists the parents it could not reach (`invalid_parent_userid`:
+        not in the 家校通讯录, or outside the app's allowed scope); that is a failure here.
+        """
+        body = self.school_notice_payload(parent_userid, notice, duplicate_check_seconds)
+        data = await self._post(SCHOOL_NOTICE_PATH, body, parent_userid)
+        invalid = data.get("invalid_parent_userid") or []
+        if isinstance(invalid, list) and any(str(p).lower() == parent_userid.lower()
+                                             for p in invalid):
+            raise self._fail(SCHOOL_NOTICE_PATH, NOT_REACHABLE, "invalid_parent_userid",
+                             parent_userid, retryable=False)
+
+    def school_notice_payload(self, parent_userid: str, notice: SchoolNotice,
+                              duplicate_check_seconds: int) -> dict[str, Any]:
+        """The JSON body of one 学校通知 to one parent (pure)."""
+        body: dict[str, Any] = {"to_parent_userid": [parent_userid], "msgtype": notice.kind,
+                                "agentid": self._config.agent_id}
+        if notice.kind == "text":
+            body["text"] = {"content": notice.content}
+        else:
+            body["news"] = {"articles": [{"title": notice.title,
+                                          "description": notice.description,
+                                          "url": notice.url}]}
+        if duplicate_check_seconds > 0:
+            body["enable_duplicate_check"] = 1
+            body["duplicate_check_interval"] = min(duplicate_check_seconds,
+                                                   MAX_DUPLICATE_CHECK_SECONDS)
+        return body
 
     async def oauth_user(self, code: str) -> OAuthUser:
         """Who signed in by WeCom OAuth (`auth/getuserinfo`): a member's userid or an openid."""

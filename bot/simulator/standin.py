@@ -26,6 +26,7 @@ PER_MEMBER_LIMITS = ((60.0, 30), (3600.0, 1000))  # (window seconds, messages) t
 RESPONSE_CODE_SECONDS = 72 * 3600  # a card's response_code: usable once, within 72 h
 HANG_SECONDS = 30.0  # longer than any client timeout; cancelled when the client hangs up
 MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
+SCHOOL_NOTICE_MAX_PARENTS = 1000  # externalcontact/message/send: to_parent_userid
 # "lost": the next template card's send does its work, then its answer is lost (a timeout)
 FAIL_MODES = ("http502", "errcode-1", "45009", "45033", "hang", "42001", "lost")  # or "<errcode>"
 MSGTYPES = frozenset({"text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
@@ -53,6 +54,7 @@ class Delivered:
     at: float
     msgid: str = ""
     response_code: str = ""  # set for template cards, as the real send API answers it
+    channel: str = "企业微信"  # "家校": a 学校通知 to a parent in the 家校通讯录 (to_parent_userid)
 
 
 class WeComStandIn:
@@ -78,6 +80,8 @@ class WeComStandIn:
         self._codes: dict[str, float] = {}  # response_code -> issued at (usable once)
         self._member_sends: dict[str, deque[float]] = defaultdict(deque)
         self.absent: set[str] = set()  # lower-cased userids the directory does not hold
+        # lower-cased parent_userids in the 家校通讯录 but outside the app's allowed scope
+        self.out_of_scope: set[str] = set()
         self.violations: list[str] = []  # texts cut and messages dropped past the member limits
         self._recent: dict[str, tuple[float, dict[str, str]]] = {}  # request -> (until, answer)
         self._pending: deque[str] = deque()
@@ -95,6 +99,7 @@ class WeComStandIn:
             web.get("/cgi-bin/gettoken", self._gettoken),
             web.post("/cgi-bin/message/send", self._send),
             web.post("/cgi-bin/linkedcorp/message/send", self._send),
+            web.post("/cgi-bin/externalcontact/message/send", self._school_notice),
             web.post("/cgi-bin/message/update_template_card", self._update_card),
             web.get("/cgi-bin/media/get", self._media_get),
             web.get("/cgi-bin/user/get", self._user_get),
@@ -160,7 +165,11 @@ class WeComStandIn:
 
     def messages_for(self, userid: str) -> list[Delivered]:
         """What one member received, oldest first."""
-        return [d for d in self.delivered if d.touser == userid]
+        return [d for d in self.delivered if d.touser == userid and d.channel != "家校"]
+
+    def notices_for(self, parent_userid: str) -> list[Delivered]:
+        """The 学校通知 one 家校 parent received, oldest first."""
+        return [d for d in self.delivered if d.touser == parent_userid and d.channel == "家校"]
 
     # ---- handlers -----------------------------------------------------------
 
@@ -240,6 +249,91 @@ class WeComStandIn:
             self.delivered.append(item)
             self._publish(item)
         return _answer(0, invaliduser=invalid, **answer)
+
+    async def _school_notice(self, request: web.Request) -> web.StreamResponse:
+        """发送「学校通知」: to 家校 parents (`to_parent_userid`, at most 1,000), text or news only
+        (the types this app sends; no cards on this channel). Parents WeCom cannot reach (not in
+        the 家校通讯录, or outside the app's allowed scope) come back in `invalid_parent_userid`;
+        when nobody is left, 81013."""
+        self.calls += 1
+        body, failed = await self._authorised(request, request.path)
+        if failed is not None:
+            return failed
+        if not isinstance(body.get("agentid"), int):
+            return _error(40056)
+        named = body.get("to_parent_userid")
+        if not isinstance(named, list) or not all(isinstance(p, str) and p for p in named):
+            return _error(40035, "invalid to_parent_userid")
+        if len(named) > SCHOOL_NOTICE_MAX_PARENTS:
+            return _error(40035, "to_parent_userid exceeds 1000")
+        for other in ("to_student_userid", "to_party", "to_external_user"):
+            if body.get(other):
+                return _error(40035, f"{other} not expected from this app")
+        if body.get("toall"):
+            return _error(40035, "toall not expected from this app")
+        msgtype = body.get("msgtype")
+        if msgtype not in ("text", "news") or not isinstance(body.get(msgtype), dict):
+            return _error(40008)
+        if (problem := self._school_notice_problem(body, msgtype)) is not None:
+            return _error(40035, problem)
+        parents = await self._known_parents()
+        valid = [p for p in named if p.lower() in parents]
+        invalid = [p for p in named if p not in valid]
+        if not valid:
+            return _answer(81013, ERRMSG[81013], invalid_parent_userid=invalid,
+                           invalid_student_userid=[], invalid_party=[])
+        now = self._clock()
+        content = {k: v for k, v in body.items()
+                   if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        key = "school:" + json.dumps(content, sort_keys=True, ensure_ascii=False)
+        interval = body.get("duplicate_check_interval", 1800)
+        if not isinstance(interval, int | float):
+            return _error(40035, "invalid duplicate_check_interval")
+        extra = {"invalid_parent_userid": invalid, "invalid_student_userid": [],
+                 "invalid_party": []}
+        if body.get("enable_duplicate_check") == 1:
+            sent_at, _ = self._recent.get(key, (-math.inf, {}))
+            if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):
+                return _answer(0, **extra)
+        self._remember(key, now, {})
+        msgid = f"standin-{next(self._msgids)}"
+        for parent in valid:
+            if not self._within_limits(f"家校:{parent}", now):
+                continue
+            item = Delivered(parent, msgtype, body, now, msgid, channel="家校")
+            self.delivered.append(item)
+            self._publish(item)
+        return _answer(0, **extra)
+
+    def _school_notice_problem(self, body: dict[str, Any], msgtype: str) -> str | None:
+        """What breaks 学校通知's documented limits; a text over 2,048 bytes is cut (recorded)."""
+        if msgtype == "text":
+            content = body["text"].get("content")
+            if not isinstance(content, str) or not content:
+                return "text.content missing"
+            if len(content.encode("utf-8")) > TEXT_MAX_BYTES:
+                self.violations.append(f"cut: {len(content.encode())}-byte 学校通知 text")
+            return None
+        articles = body["news"].get("articles")
+        if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+            return "news.articles must hold 1 to 8 articles"
+        for article in articles:
+            if not isinstance(article, dict):
+                return "news.articles: not an object"
+            for field, limit, required in (("title", 128, True), ("description", 512, False),
+                                           ("url", 2048, False), ("picurl", 2048, False)):
+                value = article.get(field, "")
+                if not isinstance(value, str) or (required and not value):
+                    return f"news.articles.{field} missing"
+                if len(value.encode("utf-8")) > limit:
+                    self.violations.append(f"cut: 学校通知 news {field} over {limit} bytes")
+        return None
+
+    async def _known_parents(self) -> set[str]:
+        """Lower-cased parent_userids this app may reach: the 家校通讯录 within its scope."""
+        people = list(await self.oauth.directory()) if self.oauth.directory is not None else []
+        return {p.userid.lower() for p in [*people, *self.oauth.people]
+                if p.kind == "parent"} - self.absent - self.out_of_scope
 
     async def _update_card(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1
