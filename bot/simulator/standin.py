@@ -289,8 +289,8 @@ class WeComStandIn:
         interval = body.get("duplicate_check_interval", 1800)
         if not isinstance(interval, int | float):
             return _error(40035, "invalid duplicate_check_interval")
-        extra = {"invalid_parent_userid": invalid, "invalid_student_userid": [],
-                 "invalid_party": []}
+        extra: dict[str, Any] = {"invalid_parent_userid": invalid,
+                                 "invalid_student_userid": [], "invalid_party": []}
         if body.get("enable_duplicate_check") == 1:
             sent_at, _ = self._recent.get(key, (-math.inf, {}))
             if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):
