@@ -25,6 +25,8 @@ OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 USER_GET_PATH = "/cgi-bin/user/get"
 SCHOOL_NOTICE_PATH = "/cgi-bin/externalcontact/message/send"  # 学校通知 to 家校 parents
+SCHOOL_DEPARTMENTS_PATH = "/cgi-bin/school/department/list"  # the 家校通讯录's classes, grades…
+SCHOOL_STUDENTS_PATH = "/cgi-bin/school/user/list"  # a department's students and their parents
 NOT_REACHABLE = 81013  # no recipient WeCom can deliver to (also: a parent it lists as invalid)
 NO_SUCH_USER = frozenset({40003, 60111})  # invalid userid / userid not found
 TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
@@ -127,6 +129,18 @@ class WeComClient:
             body["duplicate_check_interval"] = min(duplicate_check_seconds,
                                                    MAX_DUPLICATE_CHECK_SECONDS)
         return body
+
+    async def school_departments(self) -> list[dict[str, Any]]:
+        """The 家校通讯录's departments (school, campus, stage, grade, class)."""
+        data = await self._get(SCHOOL_DEPARTMENTS_PATH, {})
+        found = data.get("departments")
+        return [d for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+
+    async def school_students(self, department_id: int) -> list[dict[str, Any]]:
+        """One department's students, each with their parents (`school/user/list`)."""
+        data = await self._get(SCHOOL_STUDENTS_PATH, {"department_id": str(department_id)})
+        found = data.get("students")
+        return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
 
     async def oauth_user(self, code: str) -> OAuthUser:
         """Who signed in by WeCom OAuth (`auth/getuserinfo`): a member's userid or an openid."""

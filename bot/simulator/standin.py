@@ -14,7 +14,7 @@ import time
 import zlib
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -40,7 +40,7 @@ ERRMSG = {
     42014: "taskid has existed or empty or exceed max len", 45009: "api freq out of limit",
     45033: "api concurrent out of limit", 47001: "data format error",
     60011: "no privilege to access/modify contact/party/agent", 60111: "userid not found",
-    81013: "user & party & tag all invalid",
+    60123: "invalid party id", 81013: "user & party & tag all invalid",
 }
 
 
@@ -55,6 +55,16 @@ class Delivered:
     msgid: str = ""
     response_code: str = ""  # set for template cards, as the real send API answers it
     channel: str = "企业微信"  # "家校": a 学校通知 to a parent in the 家校通讯录 (to_parent_userid)
+
+
+@dataclass
+class SchoolDirectory:
+    """The 家校通讯录 the stand-in answers with: departments as `school/department/list` gives
+    them (the root, id 1, type 5), and each department's students with their parents."""
+
+    departments: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"id": 1, "name": "学校", "parentid": 0, "type": 5}])
+    students: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class WeComStandIn:
@@ -82,6 +92,8 @@ class WeComStandIn:
         self.absent: set[str] = set()  # lower-cased userids the directory does not hold
         # lower-cased parent_userids in the 家校通讯录 but outside the app's allowed scope
         self.out_of_scope: set[str] = set()
+        # the 家校通讯录 as school/department/list and school/user/list answer it
+        self.school_directory = SchoolDirectory()
         self.violations: list[str] = []  # texts cut and messages dropped past the member limits
         self._recent: dict[str, tuple[float, dict[str, str]]] = {}  # request -> (until, answer)
         self._pending: deque[str] = deque()
@@ -105,6 +117,8 @@ class WeComStandIn:
             web.get("/cgi-bin/user/get", self._user_get),
             web.get("/cgi-bin/auth/getuserinfo", self._oauth_user),
             web.get("/cgi-bin/school/getuserinfo", self._school_user),
+            web.get("/cgi-bin/school/department/list", self._school_departments),
+            web.get("/cgi-bin/school/user/list", self._school_students),
             *self.oauth.routes(),
         ]
 
@@ -320,13 +334,13 @@ class WeComStandIn:
         for article in articles:
             if not isinstance(article, dict):
                 return "news.articles: not an object"
-            for field, limit, required in (("title", 128, True), ("description", 512, False),
-                                           ("url", 2048, False), ("picurl", 2048, False)):
-                value = article.get(field, "")
+            for name, limit, required in (("title", 128, True), ("description", 512, False),
+                                          ("url", 2048, False), ("picurl", 2048, False)):
+                value = article.get(name, "")
                 if not isinstance(value, str) or (required and not value):
-                    return f"news.articles.{field} missing"
+                    return f"news.articles.{name} missing"
                 if len(value.encode("utf-8")) > limit:
-                    self.violations.append(f"cut: 学校通知 news {field} over {limit} bytes")
+                    self.violations.append(f"cut: 学校通知 news {name} over {limit} bytes")
         return None
 
     async def _known_parents(self) -> set[str]:
@@ -334,6 +348,44 @@ class WeComStandIn:
         people = list(await self.oauth.directory()) if self.oauth.directory is not None else []
         return {p.userid.lower() for p in [*people, *self.oauth.people]
                 if p.kind == "parent"} - self.absent - self.out_of_scope
+
+    async def _school_departments(self, request: web.Request) -> web.StreamResponse:
+        """获取部门列表: the whole 家校通讯录, or one department and those below it (`id`)."""
+        if (failed := await self._checked_get(request)) is not None:
+            return failed
+        departments = self.school_directory.departments
+        wanted = request.query.get("id", "")
+        if wanted:
+            if not wanted.isdigit() or all(d["id"] != int(wanted) for d in departments):
+                return _error(60123)
+            keep, grew = {int(wanted)}, True
+            while grew:
+                more = {d["id"] for d in departments if d.get("parentid") in keep} - keep
+                keep |= more
+                grew = bool(more)
+            departments = [d for d in departments if d["id"] in keep]
+        return _answer(0, departments=departments)
+
+    async def _school_students(self, request: web.Request) -> web.StreamResponse:
+        """获取部门学生详情: the students of one department (not of those below it)."""
+        if (failed := await self._checked_get(request)) is not None:
+            return failed
+        wanted = request.query.get("department_id", "")
+        if not wanted:
+            return _error(40035, "department_id missing")
+        if not wanted.isdigit() or all(d["id"] != int(wanted)
+                                       for d in self.school_directory.departments):
+            return _error(60123)
+        return _answer(0, students=self.school_directory.students.get(int(wanted), []))
+
+    async def _checked_get(self, request: web.Request) -> web.StreamResponse | None:
+        self.calls += 1
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return failed
+        if code := self._token_error(token):
+            return _error(code)
+        return None
 
     async def _update_card(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1
