@@ -80,37 +80,45 @@ def roster_from_directory(classes: Sequence[SchoolClassDept],
         number += 1
         rows.append(replace(row, row=number))
 
-    members_of: dict[str, list[StudentRow]] = {}
+    # the directory's parents are 家校 guardians, whatever the roster said of them before
+    family = {str(p.get("parent_userid", "")).lower()
+              for listed_students in students.values() for st in listed_students
+              for p in st.get("parents") or [] if isinstance(p, dict)}
+    members_of: dict[str, list[StudentRow]] = {}  # by 学籍号, lower-cased
+    numbers: dict[str, str] = {}  # 学籍号 as the school writes it, by its lower-cased form
     known_names: dict[str, str] = {}  # a guardian's name as the school already has it
     for s in current.students:
         known_names.setdefault(s.guardian_userid, s.guardian_name)
-        if s.guardian_channel == MEMBER_CHANNEL:
-            members_of.setdefault(s.student_no, []).append(s)
+        numbers.setdefault(s.student_no.lower(), s.student_no)
+        if s.guardian_channel == MEMBER_CHANNEL and s.guardian_userid not in family:
+            members_of.setdefault(s.student_no.lower(), []).append(s)
     for cls in classes:
         for student in students.get(cls.id, ()):
-            student_no = str(student.get("student_userid", "")).lower()
+            userid = str(student.get("student_userid", ""))
+            student_no = numbers.get(userid.lower(), userid)  # WeCom ids ignore case
             name = str(student.get("name", ""))
-            if not student_no or student_no in listed:
+            if not student_no or student_no.lower() in listed:
                 continue
-            listed.add(student_no)
+            listed.add(student_no.lower())
             parents = [p for p in student.get("parents") or [] if isinstance(p, dict)]
             for parent in parents:
                 relation = str(parent.get("relation") or NO_RELATION)
-                userid = str(parent.get("parent_userid", "")).lower()
+                parent_id = str(parent.get("parent_userid", "")).lower()
                 add(StudentRow(
                     row=0, student_no=student_no, name=name, grade=cls.grade,
                     class_name=cls.name,
-                    guardian_name=known_names.get(userid, f"{name}{relation}"[:64]),
-                    guardian_userid=userid,
+                    guardian_name=known_names.get(parent_id, f"{name}{relation}"[:64]),
+                    guardian_userid=parent_id,
                     guardian_phone=str(parent.get("mobile") or "") or None,
                     relation=relation[:16], guardian_channel=FAMILY_CHANNEL))
-            for member in members_of.get(student_no, []):
-                add(replace(member, name=name, grade=cls.grade, class_name=cls.name))
-            if not parents and student_no not in members_of:
+            for member in members_of.get(student_no.lower(), []):
+                add(replace(member, student_no=student_no, name=name, grade=cls.grade,
+                            class_name=cls.name))
+            if not parents and student_no.lower() not in members_of:
                 problems.append(f"{SOURCE}: 学生「{name}」（{student_no}，{cls.grade}{cls.name}）"
                                 "没有家长，请先在家校通讯录中为其添加家长")
-    for student_no, members in members_of.items():
-        if student_no not in listed:
+    for key, members in members_of.items():
+        if key not in listed:
             for member in members:
                 add(member)
     staff = _staff(current.staff, classes)
