@@ -94,9 +94,24 @@ class DirectoryChange(Incoming):
                 f"{int(self.created.timestamp())}")
 
 
+@dataclass(frozen=True)
+class SchoolContactChange(Incoming):
+    """WeCom's 家校通讯录 changed (`change_school_contact`): a student, parent or department
+    (`change`, e.g. update_parent, with its `id`). `userid` is "sys": no sender to answer."""
+
+    kind: ClassVar[str] = "school_contact"
+    change: str
+    id: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"school-contact:{self.change}:{self.id}:{int(self.created.timestamp())}"
+
+
 INCOMING_KINDS: dict[str, type[Incoming]] = {
     cls.kind: cls
-    for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, DirectoryChange)
+    for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, DirectoryChange,
+                SchoolContactChange)
 }
 
 

@@ -187,3 +187,57 @@ def test_the_command_refuses_without_wecom_configured(
     err = capsys.readouterr().err.strip()
     assert err.startswith("qingjia: sync-roster: WeCom is not configured")
     assert "Traceback" not in err
+
+
+# ---- change_school_contact keeps the roster current between syncs ---------------------------
+
+
+def school_change_xml(h: Harness, change: str, ident: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[{h.config.wecom.corp_id}]]></ToUserName>"
+            "<FromUserName><![CDATA[sys]]></FromUserName>"
+            f"<CreateTime>{int(h.clock().timestamp())}</CreateTime>"
+            "<MsgType><![CDATA[event]]></MsgType>"
+            "<Event><![CDATA[change_school_contact]]></Event>"
+            f"<ChangeType><![CDATA[{change}]]></ChangeType><Id><![CDATA[{ident}]]></Id></xml>")
+
+
+async def test_a_change_event_syncs_the_roster(sqlite_url: str) -> None:
+    await prepare_database(sqlite_url)
+    async with running(sqlite_url, FakeClock(START)) as h:
+        directory = demo_school_directory()
+        first = next(d for d in directory.departments if d["type"] == 1)
+        directory.students[first["id"]].append({
+            "student_userid": "G2026070109", "name": "钱多多", "department": [first["id"]],
+            "parents": [{"parent_userid": "qian_mama", "relation": "妈妈"}]})
+        h.standin.school_directory = directory
+        assert await h.post(school_change_xml(h, "create_student", "G2026070109")) == 200
+        assert await h.post(school_change_xml(h, "create_parent", "qian_mama")) == 200
+        await h.drain()
+        async with h.db.read() as session:
+            qian = await session.scalar(select(Guardian).where(Guardian.userid == "qian_mama"))
+            synced = await session.scalar(select(func.count()).select_from(AuditEntry).where(
+                AuditEntry.actor == "sync:家校通讯录", AuditEntry.entity == "student"))
+        assert qian is not None and qian.channel == "家校" and qian.name == "钱多多妈妈"
+        assert synced == 1  # the second event found nothing left to do
+        assert h.texts_for("admin_zhou") == []
+
+
+async def test_a_change_the_roster_cannot_take_reaches_the_admin_once(sqlite_url: str) -> None:
+    await prepare_database(sqlite_url)
+    async with running(sqlite_url, FakeClock(START)) as h:
+        directory = demo_school_directory()
+        first = next(d for d in directory.departments if d["type"] == 1)
+        directory.students[first["id"]].append({
+            "student_userid": "G2026070110", "name": "孙新", "department": [first["id"]],
+            "parents": []})
+        h.standin.school_directory = directory
+        before = await snapshot(h)
+        for _ in range(2):
+            assert await h.post(school_change_xml(h, "create_student", "G2026070110")) == 200
+            await h.drain()
+            h.clock.advance(minutes=1)
+        told = h.texts_for("admin_zhou")
+        assert len(told) == 1, told
+        assert "家校通讯录有变更，但名册未能同步（名册保持不变）" in told[0]
+        assert "学生「孙新」（G2026070110，初一(1)班）没有家长" in told[0]
+        assert await snapshot(h) == before
