@@ -29,6 +29,9 @@ from models.rules.textparts import joined
 
 log = logging.getLogger("qingjia.outbox")
 
+# 学校通知 refused because the app is not among the 家长可使用的应用 (api forbidden, another
+# agent's token): a 家校 parent the app may not reach, not a reason to pause every send.
+SCHOOL_NOT_ALLOWED = frozenset({48002, 301002})
 TASK_ID_USED = 42014  # a card's task_id WeCom has seen: on a retry, the first send arrived
 
 
@@ -121,6 +124,8 @@ class OutboxWorker:
         except WeComError as exc:
             log.warning("school notice failed outbox=%s touser=%s errcode=%s retryable=%s",
                         row.id, row.touser, exc.errcode, exc.retryable)
+            if exc.errcode in SCHOOL_NOT_ALLOWED:  # this API only: members are still reached
+                exc = WeComError(UNREACHABLE, exc.errmsg, retryable=False)
             return _Result(ids, row.touser, exc, family=True)
         return _Result(ids, row.touser, None, None, _masked(claim), family=True)
 

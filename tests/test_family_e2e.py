@@ -286,3 +286,15 @@ async def test_the_standin_refuses_cards_and_chat_to_family_parents(family: Harn
     assert caught.value.errcode == 81013
     _, body = h.standin.requests[-1]
     assert body["msgtype"] == "template_card"
+
+
+async def test_an_app_not_allowed_to_send_school_notices_does_not_stop_the_members(
+        family: Harness) -> None:
+    h = family
+    h.standin.school_notices_allowed = False  # not among the 家长可使用的应用
+    reply = await say(h, "teacher_li", "临时请假 刘洋 发烧 至 16:00")
+    assert "放行码" in reply
+    assert notices(h, "parent_liu") == []
+    admin = [t for t in h.texts_for("admin_zhou") if "parent_liu" in t]
+    assert len(admin) == 1 and "家长可使用的应用" in admin[0]
+    assert h.app[keys.OUTBOX_WORKER].health.paused is None

@@ -92,6 +92,8 @@ class WeComStandIn:
         self.absent: set[str] = set()  # lower-cased userids the directory does not hold
         # lower-cased parent_userids in the 家校通讯录 but outside the app's allowed scope
         self.out_of_scope: set[str] = set()
+        # False: the app is not among the 家长可使用的应用, and 学校通知 answer 48002
+        self.school_notices_allowed = True
         # the 家校通讯录 as school/department/list and school/user/list answer it
         self.school_directory = SchoolDirectory()
         self.violations: list[str] = []  # texts cut and messages dropped past the member limits
@@ -275,6 +277,8 @@ class WeComStandIn:
             return failed
         if not isinstance(body.get("agentid"), int):
             return _error(40056)
+        if not self.school_notices_allowed:
+            return _error(48002, "api forbidden")
         named = body.get("to_parent_userid")
         if not isinstance(named, list) or not all(isinstance(p, str) and p for p in named):
             return _error(40035, "invalid to_parent_userid")
