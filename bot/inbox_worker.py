@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -15,6 +16,7 @@ from models.logsafe import without_data
 from models.messages import SchoolContactChange, incoming_from_payload
 from models.repos.inbox import InboxRepo
 from models.repos.outbox import OutboxRepo
+from models.rules.channel import MEMBER_CHANNEL
 from models.rules.masking import mask_payload
 
 log = logging.getLogger("qingjia.inbox")
@@ -60,6 +62,10 @@ class InboxWorker:
                           without_data(exc))
                 outgoing = self._dispatcher.failed(row.userid)
                 error = type(exc).__name__
+            # what goes back to the sender goes to the member who wrote, by chat
+            outgoing = [dataclasses.replace(o, channel=MEMBER_CHANNEL)
+                        if o.touser == row.userid and o.channel is None else o
+                        for o in outgoing]
             await OutboxRepo(session, self._school_id).add(outgoing, now)
             masked = mask_payload(row.payload)
             await inbox.finish(row.id, now, error=error,

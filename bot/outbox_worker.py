@@ -23,7 +23,7 @@ from models.logsafe import without_data
 from models.messages import ButtonCard, CardUpdate, Text, reply_from_payload
 from models.repos.outbox import Claimed, OutboxRepo, Pace
 from models.repos.roster import RosterRepo
-from models.rules.channel import school_notice
+from models.rules.channel import FAMILY_CHANNEL, school_notice
 from models.rules.masking import mask_payload
 from models.rules.textparts import joined
 
@@ -77,7 +77,7 @@ class OutboxWorker:
         if not claims:
             return 0
         results = await asyncio.gather(*(
-            self._send_school(claim) if claim.row.touser in family else self._send(claim)
+            self._send_school(claim) if _to_family(claim, family) else self._send(claim)
             for claim in claims))
         await self._record(results)
         return len(claims)
@@ -183,6 +183,13 @@ class OutboxWorker:
             if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+
+
+def _to_family(claim: Claimed, family: set[str]) -> bool:
+    """Whether the row goes as 学校通知: to a 家校 parent, unless it was queued for a member
+    (a chat reply: its sender is a member, even one whose userid a 家校 parent_userid equals)."""
+    channel = claim.row.channel
+    return channel == FAMILY_CHANNEL or (channel is None and claim.row.touser in family)
 
 
 def _masked(claim: Claimed) -> tuple[dict[str, Any] | None, ...]:

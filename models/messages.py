@@ -198,6 +198,9 @@ class Outgoing:
     touser: str
     reply: Reply = field(default_factory=lambda: Text(""))
     key: str | None = None  # a job's notice: queued once per key, whatever re-runs happen
+    # 企业微信 for a reply to a chat sender (a member, whoever else has that id); None: the
+    # outbox picks the channel by the roster when it sends (models/rules/channel.py)
+    channel: str | None = None
 
 
 REPLY_KINDS: dict[str, type[Reply]] = {

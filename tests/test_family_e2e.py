@@ -166,6 +166,13 @@ async def test_import_stores_the_channel_per_guardian_and_changes_it_in_place(
             assert await roster.children_of("parent_lin") == []
             assert [c.name for c in await roster.children_of("parent_lin", channel="家校")] \
                 == ["张小明"]
+        # … and a member of that id who writes to the app is answered in chat, as a stranger
+        h.standin.add_member("parent_lin")
+        before = len(h.standin.notices_for("parent_lin"))
+        assert await h.say("parent_lin", "请假") == 200
+        await h.drain()
+        assert "名册" in h.last_text("parent_lin")
+        assert len(h.standin.notices_for("parent_lin")) == before
     await prepare_database(sqlite_url, roster_dir=family_roster(tmp_path / "b"))
     async with running(sqlite_url, FakeClock(START)) as h:
         async with h.db.read() as session:
