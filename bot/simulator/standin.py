@@ -68,8 +68,9 @@ class SchoolDirectory:
 
 
 class WeComStandIn:
-    """Answers gettoken, message/send, update_template_card, media/get and the web sign-in
-    (authorize, auth/getuserinfo, school/getuserinfo) like WeCom does."""
+    """Answers gettoken, message/send, update_template_card, media/get, the web sign-in
+    (authorize, auth/getuserinfo, school/getuserinfo) and 家校沟通 (学校通知 by
+    externalcontact/message/send, school/department/list, school/user/list) like WeCom does."""
 
     def __init__(self, corp_id: str, secret: str, *, clock: Callable[[], float] = time.time,
                  token_ttl: int = 7200, agent_id: int | None = None,

@@ -95,7 +95,7 @@ def _from_text(content: str, base: str) -> SchoolNotice:
     first, rest = (lines[0], lines[1:]) if lines else (DEFAULT_TITLE, [])
     notice = _news(first, "\n".join(rest), link)
     if notice.kind == "text":  # too long for a news item: the whole text with its link
-        return SchoolNotice("text", content=content if link in content else f"{content}\n{link}")
+        return _text(content, "" if link in content else link)
     return notice
 
 
@@ -107,8 +107,15 @@ def _news(title: str, description: str, url: str) -> SchoolNotice:
         title, description = (clause if _size(clause) <= NEWS_TITLE_MAX_BYTES else DEFAULT_TITLE,
                               f"{title}\n{description}".strip())
     if _size(description) > NEWS_DESCRIPTION_MAX_BYTES or _size(url) > NEWS_URL_MAX_BYTES:
-        return SchoolNotice("text", content=f"{title}\n{description}\n{url}".strip())
+        return _text(f"{title}\n{description}".strip(), url)
     return SchoolNotice("news", title=title or DEFAULT_TITLE, description=description, url=url)
+
+
+def _text(content: str, link: str) -> SchoolNotice:
+    """A text with the link on its last line, when both fit in one 学校通知 (the outbox has
+    already split anything longer into parts); else the text alone."""
+    joined = f"{content}\n{link}" if link else content
+    return SchoolNotice("text", content=joined if _size(joined) <= TEXT_MAX_BYTES else content)
 
 
 def _size(text: str) -> int:
