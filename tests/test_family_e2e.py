@@ -229,8 +229,9 @@ async def test_temporary_leave_by_the_homeroom_teacher_reaches_family_parents(
     assert "放行码" in reply
     told = notices(h, "parent_liu")
     assert len(told) == 1 and told[0]["kind"] == "news"
-    assert told[0]["title"] == "班主任李静已与您电话联系"
-    assert told[0]["description"].startswith("班主任李静已与您电话联系：刘洋因「发烧」在校临时请假")
+    first = "班主任李静已与您电话联系：刘洋因「发烧」在校临时请假，16:00前可离校（单号1）。"
+    assert told[0]["title"] == first  # the first sentence; the whole text below it
+    assert told[0]["description"] == first + "离校和返校时会再通知您。"
     assert told[0]["url"].endswith("/h5/leaves")
     async with h.db.read() as session:
         leave = await session.scalar(select(Leave).where(Leave.kind == "临时请假"))

@@ -34,7 +34,8 @@ DEFAULT_TITLE = "学校通知"
 CARD_PAGES: dict[str, str] = {"notice": "/h5/notices/{id}"}
 
 _LEAVE_NO = re.compile(r"单号\s*(\d+)")
-_CLAUSE = re.compile(r"[：:，,。；;！!？?]")
+_SENTENCE = re.compile(r"[。！？!?]")
+_CLAUSE = re.compile(r"[：:，,；;]")
 _URL = re.compile(r"https?://[^\s<>\"'，。）)]+")
 
 
@@ -103,12 +104,21 @@ def _news(title: str, description: str, url: str) -> SchoolNotice:
     """A news item within the limits; a title too long moves into the description (its first
     clause, if short enough, stays as the title); a description too long leaves a text."""
     if _size(title) > NEWS_TITLE_MAX_BYTES:
-        clause = _CLAUSE.split(title, maxsplit=1)[0]
-        title, description = (clause if _size(clause) <= NEWS_TITLE_MAX_BYTES else DEFAULT_TITLE,
-                              f"{title}\n{description}".strip())
+        title, description = _short_title(title), f"{title}\n{description}".strip()
     if _size(description) > NEWS_DESCRIPTION_MAX_BYTES or _size(url) > NEWS_URL_MAX_BYTES:
         return _text(f"{title}\n{description}".strip(), url)
     return SchoolNotice("news", title=title or DEFAULT_TITLE, description=description, url=url)
+
+
+def _short_title(line: str) -> str:
+    """A line's first sentence, else its first clause, if short enough for a title."""
+    for pattern in (_SENTENCE, _CLAUSE):
+        head = pattern.split(line, maxsplit=1)[0]
+        if head and head != line:
+            head += line[len(head)] if pattern is _SENTENCE else ""
+            if _size(head) <= NEWS_TITLE_MAX_BYTES:
+                return head
+    return DEFAULT_TITLE
 
 
 def _text(content: str, link: str) -> SchoolNotice:
