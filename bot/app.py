@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.crypto import WeComCrypto
 from bot.inbox_worker import InboxWorker
 from bot.inbox_writer import InboxWriter
 from bot.outbox_worker import OutboxWorker
+from bot.roster_sync import sync_on_change
 from bot.school import open_school
 from bot.web import setup_web
 from bot.wecom_client import WeComClient
@@ -73,10 +75,16 @@ def _workers(run: bool):  # type: ignore[no-untyped-def]
         async with aiohttp.ClientSession(timeout=timeout) as http:
             client = WeComClient(http, config.wecom)
             app[keys.WECOM] = client
-            outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock)
+            outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock,
+                                  public_url=config.server.public_url)
             dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
+            async def school_contact_changed(now: datetime) -> None:
+                await sync_on_change(db, school_id, client, config, now=now)
+                outbox.wakeup.set()
+
             inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,
-                                on_outgoing=outbox.wakeup)
+                                on_outgoing=outbox.wakeup,
+                                on_school_contact=school_contact_changed)
             runner = JobRunner(db, config, school_id=school_id, clock=clock, jobs=JOBS,
                                on_outgoing=outbox.wakeup.set)
             app[keys.INBOX_WORKER] = inbox

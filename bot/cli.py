@@ -1,4 +1,5 @@
-"""The `qingjia` command: migrate, import-roster, serve, jobs, run-job, calendar check, demo."""
+"""The `qingjia` command: migrate, import-roster, sync-roster, serve, jobs, run-job, calendar
+check, demo."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,8 +27,9 @@ from bot.config import (
     staff_roles,
 )
 from bot.roster_check import unknown_userids
+from bot.roster_sync import sync_roster
 from bot.school import open_school
-from bot.wecom_client import WeComError
+from bot.wecom_client import WeComClient, WeComError
 from models.clock import Clock, utc_now
 from models.db import Database
 from models.migrate import upgrade
@@ -94,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--check-wecom", action="store_true",
                      help="first check every userid with WeCom's user/get; exit 3 if some are "
                           "unknown (nothing is imported then)")
+    sync = command("sync-roster", _sync_roster,
+                   "update students, classes and 家校 parents from WeCom's 家校通讯录")
+    sync.add_argument("--actor", default="admin", help="who is syncing (for the audit log)")
     command("serve", _serve, "run the service for a real WeCom app")
     command("jobs", _jobs, "list the scheduled jobs, their next run and last result")
     run = command("run-job", _run_job, "run one job for one school date now")
@@ -142,6 +148,28 @@ async def _apply(config: Config, roster: Roster, *, actor: str, now: datetime) -
             return await apply_roster(session, school_id, roster, actor=actor, now=now)
     finally:
         await db.dispose()
+
+
+def _sync_roster(config: Config, args: argparse.Namespace) -> None:
+    if example := example_values_in_use(config):
+        raise CommandError(f"sync-roster: WeCom is not configured ({', '.join(example)} "
+                           "still the example's)")
+
+    async def run() -> ImportSummary:
+        db, school_id = await open_school(config, args.clock())
+        try:
+            async with aiohttp.ClientSession() as http:
+                client = WeComClient(http, config.wecom)
+                return await sync_roster(db, school_id, client, config, now=args.clock(),
+                                         actor=f"sync:{args.actor}")
+        finally:
+            await db.dispose()
+
+    try:
+        summary = asyncio.run(run())
+    except WeComError as exc:
+        raise CommandError(f"sync-roster: WeCom answered {exc}") from None
+    print(f"synced from the 家校通讯录: {summary}")
 
 
 def _iso_date(text: str) -> date:

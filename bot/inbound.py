@@ -16,6 +16,7 @@ from models.messages import (
     ImageMessage,
     Incoming,
     OtherMessage,
+    SchoolContactChange,
     TextMessage,
 )
 
@@ -26,6 +27,8 @@ OTHER_MSG_TYPES = frozenset({"voice", "video", "location", "link", "file"})
 CARD_EVENT = "template_card_event"
 CONTACT_EVENT = "change_contact"
 CONTACT_CHANGES = frozenset({"update_user", "delete_user"})
+SCHOOL_CONTACT_EVENT = "change_school_contact"  # the 家校通讯录 changed: sync the roster
+SCHOOL_SENDER = "sys"
 
 _USERID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 # A 上下游 (linked corp) member writes as "corpid/userid"; the whole stays within our 64 chars.
@@ -141,6 +144,13 @@ def parse_message(plain: bytes) -> Incoming | None:
     root = _parse_xml(plain)
     if _field(root, "MsgType") == "event" and _field(root, "Event") == CONTACT_EVENT:
         return _directory_change(root)
+    if _field(root, "MsgType") == "event" and _field(root, "Event") == SCHOOL_CONTACT_EVENT:
+        change = _field(root, "ChangeType")
+        if not change or len(change) > 40:
+            return None
+        return SchoolContactChange(userid=SCHOOL_SENDER, agent_id=_agent_id(root),
+                                   created=_created(root), change=change,
+                                   id=_field(root, "Id")[:64])
     if not _handled(root):
         return None
     raw_userid = _field(root, "FromUserName")

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from handlers.engine import Dispatcher
 from models.clock import Clock
 from models.db import Database
 from models.logsafe import without_data
-from models.messages import incoming_from_payload
+from models.messages import SchoolContactChange, incoming_from_payload
 from models.repos.inbox import InboxRepo
 from models.repos.outbox import OutboxRepo
+from models.rules.channel import MEMBER_CHANNEL
 from models.rules.masking import mask_payload
 
 log = logging.getLogger("qingjia.inbox")
@@ -22,8 +26,13 @@ class InboxWorker:
     """Drains the inbox; rows left by a crash are still pending and are handled after restart."""
 
     def __init__(self, db: Database, dispatcher: Dispatcher, *, school_id: int, clock: Clock,
-                 on_outgoing: asyncio.Event | None = None) -> None:
+                 on_outgoing: asyncio.Event | None = None,
+                 on_school_contact: Callable[[datetime], Awaitable[None]] | None = None
+                 ) -> None:
         self._db = db
+        # the 家校通讯录 changed: sync the roster (after the event is recorded as handled)
+        self._on_school_contact = on_school_contact
+        self._synced_at: datetime | None = None
         self._dispatcher = dispatcher
         self._school_id = school_id
         self._clock = clock
@@ -53,6 +62,10 @@ class InboxWorker:
                           without_data(exc))
                 outgoing = self._dispatcher.failed(row.userid)
                 error = type(exc).__name__
+            # what goes back to the sender goes to the member who wrote, by chat
+            outgoing = [dataclasses.replace(o, channel=MEMBER_CHANNEL)
+                        if o.touser == row.userid and o.channel is None else o
+                        for o in outgoing]
             await OutboxRepo(session, self._school_id).add(outgoing, now)
             masked = mask_payload(row.payload)
             await inbox.finish(row.id, now, error=error,
@@ -60,7 +73,22 @@ class InboxWorker:
         log.info("handled inbox=%s user=%s replies=%d", row.id, row.userid, len(outgoing))
         if outgoing and self._on_outgoing is not None:
             self._on_outgoing.set()
+        if isinstance(message, SchoolContactChange):
+            await self._school_contact_changed(message, now)
         return True
+
+    async def _school_contact_changed(self, message: SchoolContactChange,
+                                      now: datetime) -> None:
+        """One sync covers every change made before it started (WeCom sends them in bursts)."""
+        if self._on_school_contact is None:
+            return
+        if self._synced_at is not None and message.created <= self._synced_at:
+            return
+        self._synced_at = now
+        try:
+            await self._on_school_contact(now)
+        except Exception as exc:  # the next change syncs again; the 管理员 hear of failures
+            log.error("roster sync after change_school_contact failed: %s", without_data(exc))
 
     async def run_forever(self, idle_poll_seconds: float = 1.0) -> None:
         """Handle messages as they come; poll now and then for rows other instances recorded."""

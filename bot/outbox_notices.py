@@ -35,12 +35,21 @@ async def tell_paused(session: AsyncSession, school_id: int, errcode: int,
 
 
 async def tell_unreachable(session: AsyncSession, school_id: int, userid: str,
-                           now: datetime) -> None:
-    """The 管理员 hear, once per member, that WeCom cannot deliver to them."""
-    name = await RosterRepo(session, school_id).display_name(userid) or "（名册中没有此人）"
-    text = (f"企业微信无法给 {name}（账号 {userid}）发送消息：该账号不在应用的可见范围内，"
-            "或企业微信里没有这个账号。请在企业微信管理后台检查，或改正名册中的账号。")
-    await _to_admins(session, school_id, text, f"unreachable:{userid.lower()}"[:120], now)
+                           now: datetime, *, family: bool = False) -> None:
+    """The 管理员 hear, once per member (or 家校 parent), that WeCom cannot deliver to them."""
+    roster = RosterRepo(session, school_id)
+    if family:
+        name = await roster.guardian_name(userid) or "（名册中没有此人）"
+        text = (f"学校通知无法发给家长 {name}（家校通讯录 ID {userid}）：家校通讯录中没有这个家长"
+                "（invalid_parent_userid），或该家长不在本应用的可用范围内"
+                "（家校沟通 → 家长可使用的应用）。请在企业微信管理后台检查，或改正名册中的 ID。")
+        key = f"unreachable-family:{userid.lower()}"
+    else:
+        name = await roster.display_name(userid) or "（名册中没有此人）"
+        text = (f"企业微信无法给 {name}（账号 {userid}）发送消息：该账号不在应用的可见范围内，"
+                "或企业微信里没有这个账号。请在企业微信管理后台检查，或改正名册中的账号。")
+        key = f"unreachable:{userid.lower()}"
+    await _to_admins(session, school_id, text, key[:120], now)
 
 
 async def _to_admins(session: AsyncSession, school_id: int, text: str, key: str,

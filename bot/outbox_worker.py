@@ -22,11 +22,16 @@ from models.db import Database
 from models.logsafe import without_data
 from models.messages import ButtonCard, CardUpdate, Text, reply_from_payload
 from models.repos.outbox import Claimed, OutboxRepo, Pace
+from models.repos.roster import RosterRepo
+from models.rules.channel import FAMILY_CHANNEL, school_notice
 from models.rules.masking import mask_payload
 from models.rules.textparts import joined
 
 log = logging.getLogger("qingjia.outbox")
 
+# 学校通知 refused because the app is not among the 家长可使用的应用 (api forbidden, another
+# agent's token): a 家校 parent the app may not reach, not a reason to pause every send.
+SCHOOL_NOT_ALLOWED = frozenset({48002, 301002})
 TASK_ID_USED = 42014  # a card's task_id WeCom has seen: on a retry, the first send arrived
 
 
@@ -37,14 +42,16 @@ class _Result:
     error: WeComError | None
     response_code: str | None = None
     masked: tuple[dict[str, Any] | None, ...] = ()  # per row: its payload once sent, if changed
+    family: bool = False  # sent as 学校通知 to a 家校 parent
 
 
 class OutboxWorker:
     """Delivers every queued message once, in order per recipient, within WeCom's pace limits."""
 
     def __init__(self, db: Database, client: WeComClient, config: OutboxConfig, *,
-                 school_id: int, clock: Clock, batch: int = 50) -> None:
+                 school_id: int, clock: Clock, batch: int = 50, public_url: str = "") -> None:
         self._db = db
+        self._public_url = public_url  # where 学校通知's links to our pages point
         self._client = client
         self._config = config
         self._school_id = school_id
@@ -64,9 +71,14 @@ class OutboxWorker:
                 self._clock(), limit=limit,
                 lease=timedelta(seconds=self._config.lease_seconds),
                 pace=Pace(self._config.per_member_per_minute, self._config.per_member_per_hour))
+            # the channel is chosen per guardian when the message goes, as the roster says now
+            family = (await RosterRepo(session, self._school_id).family_guardians(
+                {c.row.touser for c in claims}) if claims else set())
         if not claims:
             return 0
-        results = await asyncio.gather(*(self._send(claim) for claim in claims))
+        results = await asyncio.gather(*(
+            self._send_school(claim) if _to_family(claim, family) else self._send(claim)
+            for claim in claims))
         await self._record(results)
         return len(claims)
 
@@ -96,6 +108,27 @@ class OutboxWorker:
             return _Result(ids, row.touser, exc)
         return _Result(ids, row.touser, None, code, _masked(claim))
 
+    async def _send_school(self, claim: Claimed) -> _Result:
+        """To a 家校 parent: the same message as 学校通知 (text, or news opening our page)."""
+        row, ids = claim.row, tuple(r.id for r in claim.rows)
+        reply = reply_from_payload(row.kind, row.payload)
+        if claim.gathered:
+            reply = Text(joined([str(r.payload.get("content", "")) for r in claim.rows]))
+        notice = school_notice(reply, self._public_url)
+        if notice is None:  # a card update: 家校 parents hold no card to update
+            return _Result(ids, row.touser, None, None, _masked(claim), family=True)
+        check = self._config.duplicate_check_seconds if _may_have_arrived(claim) else 0
+        try:
+            await self._client.send_school_notice(row.touser, notice,
+                                                  duplicate_check_seconds=check)
+        except WeComError as exc:
+            log.warning("school notice failed outbox=%s touser=%s errcode=%s retryable=%s",
+                        row.id, row.touser, exc.errcode, exc.retryable)
+            if exc.errcode in SCHOOL_NOT_ALLOWED:  # this API only: members are still reached
+                exc = WeComError(UNREACHABLE, exc.errmsg, retryable=False)
+            return _Result(ids, row.touser, exc, family=True)
+        return _Result(ids, row.touser, None, None, _masked(claim), family=True)
+
     async def _card_code(self, task_id: str) -> str | None:
         async with self._db.read() as session:
             return await OutboxRepo(session, self._school_id).card_response_code(task_id)
@@ -115,7 +148,8 @@ class OutboxWorker:
                 await self._announce_pause(session, self.health.paused.errcode)
             for result in results:
                 if result.error is not None and result.error.errcode == UNREACHABLE:
-                    await tell_unreachable(session, self._school_id, result.touser, now)
+                    await tell_unreachable(session, self._school_id, result.touser, now,
+                                           family=result.family)
         sent = sum(1 for r in results if r.error is None)
         log.info("outbox batch sent=%d failed=%d", sent, len(results) - sent)
 
@@ -149,6 +183,13 @@ class OutboxWorker:
             if not claimed:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+
+
+def _to_family(claim: Claimed, family: set[str]) -> bool:
+    """Whether the row goes as 学校通知: to a 家校 parent, unless it was queued for a member
+    (a chat reply: its sender is a member, even one whose userid a 家校 parent_userid equals)."""
+    channel = claim.row.channel
+    return channel == FAMILY_CHANNEL or (channel is None and claim.row.touser in family)
 
 
 def _masked(claim: Claimed) -> tuple[dict[str, Any] | None, ...]:

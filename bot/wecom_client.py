@@ -13,6 +13,7 @@ import aiohttp
 
 from bot.config import WeComConfig
 from models.messages import ButtonCard, CardUpdate, Image, Markdown, Reply, Text
+from models.rules.channel import SchoolNotice
 
 log = logging.getLogger("qingjia.wecom")
 
@@ -24,6 +25,10 @@ OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 USER_GET_PATH = "/cgi-bin/user/get"
 JSAPI_TICKET_PATH = "/cgi-bin/get_jsapi_ticket"  # the corp's ticket for the JS-SDK's signature
+SCHOOL_NOTICE_PATH = "/cgi-bin/externalcontact/message/send"  # 学校通知 to 家校 parents
+SCHOOL_DEPARTMENTS_PATH = "/cgi-bin/school/department/list"  # the 家校通讯录's classes, grades…
+SCHOOL_STUDENTS_PATH = "/cgi-bin/school/user/list"  # a department's students and their parents
+NOT_REACHABLE = 81013  # no recipient WeCom can deliver to (also: a parent it lists as invalid)
 NO_SUCH_USER = frozenset({40003, 60111})  # invalid userid / userid not found
 TRANSPORT_ERRCODE = -2  # not a WeCom code: bad HTTP status, network error or unreadable body
 RETRYABLE_ERRCODES = frozenset({-1, 45009, 45033})  # system busy, rate limit, concurrency limit
@@ -95,6 +100,50 @@ class WeComClient:
         data = await self._post(path, body, touser)
         code = data.get("response_code")
         return code if isinstance(code, str) and code else None
+
+    async def send_school_notice(self, parent_userid: str, notice: SchoolNotice, *,
+                                 duplicate_check_seconds: int = 1800) -> None:
+        """Deliver one 学校通知 to a 家校 parent (`externalcontact/message/send`).
+
+        WeCom answers ok and lists the parents it could not reach (`invalid_parent_userid`:
+        not in the 家校通讯录, or outside the app's allowed scope); that is a failure here.
+        """
+        body = self.school_notice_payload(parent_userid, notice, duplicate_check_seconds)
+        data = await self._post(SCHOOL_NOTICE_PATH, body, parent_userid)
+        invalid = data.get("invalid_parent_userid") or []
+        if isinstance(invalid, list) and any(str(p).lower() == parent_userid.lower()
+                                             for p in invalid):
+            raise self._fail(SCHOOL_NOTICE_PATH, NOT_REACHABLE, "invalid_parent_userid",
+                             parent_userid, retryable=False)
+
+    def school_notice_payload(self, parent_userid: str, notice: SchoolNotice,
+                              duplicate_check_seconds: int) -> dict[str, Any]:
+        """The JSON body of one 学校通知 to one parent (pure)."""
+        body: dict[str, Any] = {"to_parent_userid": [parent_userid], "msgtype": notice.kind,
+                                "agentid": self._config.agent_id}
+        if notice.kind == "text":
+            body["text"] = {"content": notice.content}
+        else:
+            body["news"] = {"articles": [{"title": notice.title,
+                                          "description": notice.description,
+                                          "url": notice.url}]}
+        if duplicate_check_seconds > 0:
+            body["enable_duplicate_check"] = 1
+            body["duplicate_check_interval"] = min(duplicate_check_seconds,
+                                                   MAX_DUPLICATE_CHECK_SECONDS)
+        return body
+
+    async def school_departments(self) -> list[dict[str, Any]]:
+        """The 家校通讯录's departments (school, campus, stage, grade, class)."""
+        data = await self._get(SCHOOL_DEPARTMENTS_PATH, {})
+        found = data.get("departments")
+        return [d for d in found if isinstance(d, dict)] if isinstance(found, list) else []
+
+    async def school_students(self, department_id: int) -> list[dict[str, Any]]:
+        """One department's students, each with their parents (`school/user/list`)."""
+        data = await self._get(SCHOOL_STUDENTS_PATH, {"department_id": str(department_id)})
+        found = data.get("students")
+        return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
 
     async def oauth_user(self, code: str) -> OAuthUser:
         """Who signed in by WeCom OAuth (`auth/getuserinfo`): a member's userid or an openid."""

@@ -27,7 +27,15 @@ from handlers.dispatcher import (
     normalize_text,
     waiting_steps,
 )
-from models.messages import DirectoryChange, Incoming, Notifier, Outgoing, Reply, Text
+from models.messages import (
+    DirectoryChange,
+    Incoming,
+    Notifier,
+    Outgoing,
+    Reply,
+    SchoolContactChange,
+    Text,
+)
 from models.repos.dialogs import DialogRepo
 from models.repos.directory import DirectoryRepo
 from models.repos.dropout import DropoutRepo
@@ -59,6 +67,9 @@ class Dispatcher:
         """
         if isinstance(message, DirectoryChange):
             return await self._directory_change(session, message, now)
+        if isinstance(message, SchoolContactChange):
+            return []  # the roster is synced from the 家校通讯录 once this is recorded
+
         roster = RosterRepo(session, self.school_id)
         roles = await roster.roles_of(message.userid)
         if not roles:

@@ -94,9 +94,24 @@ class DirectoryChange(Incoming):
                 f"{int(self.created.timestamp())}")
 
 
+@dataclass(frozen=True)
+class SchoolContactChange(Incoming):
+    """WeCom's 家校通讯录 changed (`change_school_contact`): a student, parent or department
+    (`change`, e.g. update_parent, with its `id`). `userid` is "sys": no sender to answer."""
+
+    kind: ClassVar[str] = "school_contact"
+    change: str
+    id: str
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"school-contact:{self.change}:{self.id}:{int(self.created.timestamp())}"
+
+
 INCOMING_KINDS: dict[str, type[Incoming]] = {
     cls.kind: cls
-    for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, DirectoryChange)
+    for cls in (TextMessage, ImageMessage, OtherMessage, CardClick, DirectoryChange,
+                SchoolContactChange)
 }
 
 
@@ -183,6 +198,9 @@ class Outgoing:
     touser: str
     reply: Reply = field(default_factory=lambda: Text(""))
     key: str | None = None  # a job's notice: queued once per key, whatever re-runs happen
+    # 企业微信 for a reply to a chat sender (a member, whoever else has that id); None: the
+    # outbox picks the channel by the roster when it sends (models/rules/channel.py)
+    channel: str | None = None
 
 
 REPLY_KINDS: dict[str, type[Reply]] = {

@@ -53,6 +53,8 @@ class OutboxMessage(Base):
     response_code: Mapped[str | None] = mapped_column(String(200))
     # Notices written by jobs carry a key, so a re-run cannot queue the same notice twice.
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    # 企业微信: to a member for sure (a chat reply); None: as the roster says at sending time
+    channel: Mapped[str | None] = mapped_column(String(8))
 
 
 class DialogState(Base):

@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.rules.channel import MEMBER_CHANNEL
 from models.rules.classes import class_label
 
 
@@ -53,6 +54,10 @@ class Guardian(Base):
     userid: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(64))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # How the school reaches them (models/rules/channel.py): 企业微信 (a member, `userid` is their
+    # member userid) or 家校 (in the 家校通讯录, `userid` is their parent_userid).
+    channel: Mapped[str] = mapped_column(String(8), default=MEMBER_CHANNEL,
+                                         server_default=MEMBER_CHANNEL)
 
 
 class GuardianLink(Base):

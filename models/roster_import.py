@@ -14,11 +14,13 @@ from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from models.rules.channel import CHANNELS, FAMILY_CHANNEL, MEMBER_CHANNEL
 from models.rules.classes import class_label
 
 STUDENT_HEADER = (
     "学籍号", "姓名", "年级", "班级", "家长姓名", "家长企业微信ID", "家长手机", "关系",
 )
+CHANNEL_COLUMN = "家长渠道"  # optional 9th column: 企业微信 (default) or 家校
 STAFF_HEADER = ("姓名", "企业微信ID", "角色", "班级")
 # Built in (校医: 因病缺勤 summaries and cluster alerts); config may name more approvers.
 ROLES = ("班主任", "政教处", "校长", "门卫", "管理员", "校医")
@@ -61,6 +63,8 @@ class StudentRow:
     guardian_userid: str
     guardian_phone: str | None
     relation: str
+    # 企业微信: guardian_userid is a member's userid; 家校: the 家校通讯录's parent_userid.
+    guardian_channel: str = MEMBER_CHANNEL
 
     @property
     def class_label(self) -> str:
@@ -163,21 +167,24 @@ def read_roster(students_path: Path, staff_path: Path, *,
 
 def _read_students(path: Path, problems: list[str], unreadable: set[str]) -> list[StudentRow]:
     rows: list[StudentRow] = []
-    for number, cells in _table(path, STUDENT_HEADER, problems, unreadable):
+    headers = (STUDENT_HEADER, (*STUDENT_HEADER, CHANNEL_COLUMN))
+    for number, cells in _table(path, headers, problems, unreadable):
         (student_no, name, grade, class_name, guardian_name, guardian_userid, phone,
-         relation) = cells
+         relation) = cells[:8]
+        channel = cells[8] if len(cells) > 8 else ""
         grade, class_name = split_class(grade, class_name)
         rows.append(StudentRow(
             row=number, student_no=_nfkc(student_no), name=name, grade=grade,
             class_name=class_name, guardian_name=guardian_name,
             guardian_userid=_nfkc(guardian_userid).lower(),  # WeCom ids ignore case
-            guardian_phone=_PHONE_SEPARATORS.sub("", _nfkc(phone)) or None, relation=relation))
+            guardian_phone=_PHONE_SEPARATORS.sub("", _nfkc(phone)) or None, relation=relation,
+            guardian_channel=_nfkc(channel) or MEMBER_CHANNEL))
     return rows
 
 
 def _read_staff(path: Path, problems: list[str], unreadable: set[str]) -> list[StaffRow]:
     rows: list[StaffRow] = []
-    table = _table(path, STAFF_HEADER, problems, unreadable)
+    table = _table(path, (STAFF_HEADER,), problems, unreadable)
     for number, (name, userid, role, class_cell) in table:
         label = normalise_class_part(class_cell)
         rows.append(StaffRow(row=number, name=name, userid=_nfkc(userid).lower(), role=role,
@@ -185,9 +192,12 @@ def _read_staff(path: Path, problems: list[str], unreadable: set[str]) -> list[S
     return rows
 
 
-def _table(path: Path, header: tuple[str, ...], problems: list[str],
+def _table(path: Path, headers: tuple[tuple[str, ...], ...], problems: list[str],
            unreadable: set[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
     """Data rows as (row number, cleaned cells); blank rows skipped; problems appended.
+
+    `headers`: the header the file must have, or its longer forms with optional columns
+    (the first is the one shown when none matches); the cells come as wide as the file's.
 
     A file that could not be read to its end (not found, not UTF-8, wrong header, too many
     rows) gets its name added to `unreadable`.
@@ -197,11 +207,13 @@ def _table(path: Path, header: tuple[str, ...], problems: list[str],
     raw: Generator[list[str], None, None] | None = None
     try:
         raw = _xlsx_rows(path) if _is_xlsx(path) else _csv_rows(path)
+        header = headers[0]
         first = next(raw, None)
         if first is None:
             problems.append(f"{fname}: 文件是空的，第1行应为表头「{','.join(header)}」")
             return
         got = _trim_trailing([_clean(c) for c in first])
+        header = next((h for h in headers if tuple(got) == h), header)
         if tuple(got) != header:
             problems.append(f"{fname} 第1行: 表头应为「{','.join(header)}」，"
                             f"实际为「{','.join(got)}」")
@@ -321,6 +333,9 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
             bad.append(_bad_userid(sf, s.row, "家长企业微信ID", s.guardian_userid))
         if s.guardian_phone is not None and not _PHONE.fullmatch(s.guardian_phone):
             bad.append(f"{sf} 第{s.row}行: 家长手机「{s.guardian_phone}」应为以1开头的11位数字")
+        if s.guardian_channel not in CHANNELS:
+            bad.append(f"{sf} 第{s.row}行: 家长渠道「{s.guardian_channel}」应为"
+                       f"「{MEMBER_CHANNEL}」或「{FAMILY_CHANNEL}」（不填即{MEMBER_CHANNEL}）")
         problems.extend(bad)
         if bad:
             continue
@@ -341,6 +356,10 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
             problems.append(f"{sf} 第{s.row}行: 学籍号「{s.student_no}」的班级"
                             f"「{s.class_label}」与第{first.row}行的「{first.class_label}」不一致")
         g = seen_guardian.setdefault(s.guardian_userid, s)
+        if g.guardian_channel != s.guardian_channel:
+            problems.append(f"{sf} 第{s.row}行: 家长企业微信ID「{s.guardian_userid}」的家长渠道"
+                            f"「{s.guardian_channel}」与第{g.row}行的「{g.guardian_channel}」"
+                            "不一致")
         if g.guardian_name != s.guardian_name:
             problems.append(f"{sf} 第{s.row}行: 家长企业微信ID「{s.guardian_userid}」的姓名"
                             f"「{s.guardian_name}」与第{g.row}行的「{g.guardian_name}」不一致")
@@ -407,6 +426,12 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
                                 f"一个班最多{MAX_HOMEROOMS}位班主任")
             else:
                 others.append(t)
+
+    for userid, g in seen_guardian.items():
+        if g.guardian_channel == FAMILY_CHANNEL and userid in seen_staff:
+            problems.append(f"{sf} 第{g.row}行: 家校家长的ID「{userid}」与{tf} 第"
+                            f"{seen_staff[userid].row}行教职工的企业微信ID相同；"
+                            "请在家校通讯录中为这位家长使用另一个ID")
 
     for label, row in first_rows.items():
         if check_homerooms and label not in homerooms:

@@ -104,6 +104,19 @@ async def prepare_database(url: str, *, roster_dir: Path = DEMO_ROSTER,
         await db.dispose()
 
 
+async def make_family(db: Database, school_id: int, *userids: str,
+                      roster_dir: Path = DEMO_ROSTER) -> None:
+    """Import the roster again with these guardians in the 家校通讯录 (家长渠道 家校), as
+    `qingjia import-roster` would with that column filled in."""
+    roster = read_roster(roster_dir / "students.csv", roster_dir / "staff.csv")
+    wanted = set(userids)
+    roster = dataclasses.replace(roster, students=tuple(
+        dataclasses.replace(s, guardian_channel="家校") if s.guardian_userid in wanted else s
+        for s in roster.students))
+    async with db.unit_of_work() as session:
+        await apply_roster(session, school_id, roster, actor="system:test", now=IMPORTED_AT)
+
+
 _msg_ids = itertools.count(secrets.randbits(62))
 
 # Members of the corp's WeCom directory who are not in the school's roster (the tests' strangers).

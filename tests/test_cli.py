@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from bot import cli
 from bot.config import example_values_in_use, load_config
 from bot.simulator.oauth import Person
-from bot.simulator.standin import WeComStandIn
+from bot.simulator.standin import SchoolDirectory, WeComStandIn
 from models.db import Database
 from models.roster import Student
 from tests.conftest import local
@@ -153,11 +153,14 @@ def test_example_values_kept_in_step_with_the_file() -> None:
 
 
 @contextlib.contextmanager
-def standin_serving(known: list[str]) -> Iterator[str]:
+def standin_serving(known: list[str], *,
+                    school_directory: SchoolDirectory | None = None) -> Iterator[str]:
     """The WeCom stand-in on 127.0.0.1 in a thread of its own (the command runs its own loop);
-    its directory holds `known`. Yields its base URL."""
+    its directory holds `known` (and its 家校通讯录 `school_directory`). Yields its base URL."""
     standin = WeComStandIn("ww0000000000demo", OWN_WECOM["secret"], clock=lambda: 1.7e9)
     standin.oauth.people.extend(Person(u, u, "member") for u in known)
+    if school_directory is not None:
+        standin.school_directory = school_directory
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

@@ -14,9 +14,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.simulator.oauth import Person
+from bot import keys
 from tests.console_scenario import TODAY, build_template, copy_of, open_dropout_case
-from tests.harness import DEMO_ROSTER, FakeClock, Harness, running, student_id
+from tests.harness import DEMO_ROSTER, FakeClock, Harness, make_family, running, student_id
 
 ROLES = {"班主任": "teacher_li", "政教处": "office_zhao", "校长": "principal_chen",
          "管理员": "admin_zhou", "门卫": "guard_sun", "家长": "parent_zhang",
@@ -99,7 +99,7 @@ async def test_every_page_and_export_against_the_role(template: Path, tmp_path: 
         ids = await _ids(h, url)
         kind = "parent" if role == "家校家长" else "member"
         if kind == "parent":
-            h.standin.oauth.people.append(Person("parent_liu", "刘强", "parent"))
+            await make_family(h.db, h.app[keys.SCHOOL_ID], "parent_liu")
         first = await h.sign_in(ROLES[role], "/h5/" if kind == "parent" else "/admin/downloads",
                                 kind=kind)
         csrf = re.search(r'name="csrf" value="(\w+)"', await first.text())

@@ -78,7 +78,7 @@ SEES, REFUSED = 200, 403
 
 @pytest.mark.parametrize(("who", "kind", "status"), [
     ("parent_liu", "member", SEES),      # the child's guardian
-    ("parent_liu", "parent", SEES),      # the same guardian through the 家校通讯录
+    ("parent_liu", "parent", REFUSED),   # a 家校 parent whose id equals the member guardian's
     ("teacher_li", "member", SEES),      # 班主任 of 初一(1)班
     ("office_zhao", "member", SEES),     # 政教处
     ("principal_chen", "member", SEES),  # 校长

@@ -11,9 +11,10 @@ import aiohttp
 import pytest
 from yarl import URL
 
+from bot import keys
 from bot.simulator.oauth import Person
 from bot.web.gate import CSP
-from tests.harness import Harness
+from tests.harness import Harness, make_family
 
 WECHAT = ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/120.0 Mobile "
           "MicroMessenger/8.0.47")
@@ -131,7 +132,7 @@ async def test_wecom_down_during_the_exchange_says_try_later(harness: Harness) -
 
 async def test_a_school_parent_from_a_desktop_browser_takes_a_second_round(
         harness: Harness) -> None:
-    harness.standin.oauth.people.append(Person("parent_liu", "刘强", "parent"))
+    await make_family(harness.db, harness.app[keys.SCHOOL_ID], "parent_liu")
     first = await start(harness)
     assert "agentid" in first.query
     back = await choose(harness, first, "parent.parent_liu")
@@ -158,10 +159,11 @@ async def test_wechats_browser_starts_with_the_school_directory(harness: Harness
 
 async def test_a_school_parent_never_gets_a_members_staff_roles(harness: Harness) -> None:
     # A 家校 parent_userid may equal a member's userid: it is another person.
+    # teacher_li is also a member guardian (of 杨子涵): their child is not the 家校 parent's.
     harness.standin.oauth.people.append(Person("teacher_li", "家长李", "parent"))
     page = await harness.sign_in("teacher_li", "/h5/", kind="parent")
     text = await page.text()
-    assert page.status == 200 and "杨子涵" in text
+    assert page.status == 200 and "杨子涵" not in text
     assert "班主任" not in text and "初一(1)班" not in text
     resp = await harness.client.get("/admin/", allow_redirects=False)
     assert resp.status == 403 and "教职工" in await resp.text()

@@ -17,6 +17,7 @@ from bot.simulator.console import setup_console
 from bot.simulator.directory import roster_people
 from bot.simulator.history import seed_history
 from bot.simulator.oauth import Person
+from bot.simulator.school_directory import demo_school_directory
 from bot.simulator.standin import WeComStandIn
 from models.clock import Clock, utc_now
 
@@ -39,6 +40,7 @@ def demo_app(config: Config, *, clock: Clock = utc_now,
                            clock=lambda: clock().timestamp(), agent_id=config.wecom.agent_id,
                            trusted_domain=URL(public).host)
     standin.oauth.directory = _directory(app)
+    standin.school_directory = demo_school_directory()  # what `qingjia sync-roster` would read
     app.add_routes(standin.routes())
     app.on_shutdown.append(_heal(standin))
     setup_console(app, standin)

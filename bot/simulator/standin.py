@@ -14,7 +14,7 @@ import time
 import zlib
 from collections import defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +26,7 @@ PER_MEMBER_LIMITS = ((60.0, 30), (3600.0, 1000))  # (window seconds, messages) t
 RESPONSE_CODE_SECONDS = 72 * 3600  # a card's response_code: usable once, within 72 h
 HANG_SECONDS = 30.0  # longer than any client timeout; cancelled when the client hangs up
 MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
+SCHOOL_NOTICE_MAX_PARENTS = 1000  # externalcontact/message/send: to_parent_userid
 # "lost": the next template card's send does its work, then its answer is lost (a timeout)
 FAIL_MODES = ("http502", "errcode-1", "45009", "45033", "hang", "42001", "lost")  # or "<errcode>"
 MSGTYPES = frozenset({"text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
@@ -39,7 +40,7 @@ ERRMSG = {
     42014: "taskid has existed or empty or exceed max len", 45009: "api freq out of limit",
     45033: "api concurrent out of limit", 47001: "data format error",
     60011: "no privilege to access/modify contact/party/agent", 60111: "userid not found",
-    81013: "user & party & tag all invalid",
+    60123: "invalid party id", 81013: "user & party & tag all invalid",
 }
 
 
@@ -53,11 +54,23 @@ class Delivered:
     at: float
     msgid: str = ""
     response_code: str = ""  # set for template cards, as the real send API answers it
+    channel: str = "企业微信"  # "家校": a 学校通知 to a parent in the 家校通讯录 (to_parent_userid)
+
+
+@dataclass
+class SchoolDirectory:
+    """The 家校通讯录 the stand-in answers with: departments as `school/department/list` gives
+    them (the root, id 1, type 5), and each department's students with their parents."""
+
+    departments: list[dict[str, Any]] = field(
+        default_factory=lambda: [{"id": 1, "name": "学校", "parentid": 0, "type": 5}])
+    students: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class WeComStandIn:
-    """Answers gettoken, message/send, update_template_card, media/get and the web sign-in
-    (authorize, auth/getuserinfo, school/getuserinfo) like WeCom does."""
+    """Answers gettoken, message/send, update_template_card, media/get, the web sign-in
+    (authorize, auth/getuserinfo, school/getuserinfo) and 家校沟通 (学校通知 by
+    externalcontact/message/send, school/department/list, school/user/list) like WeCom does."""
 
     def __init__(self, corp_id: str, secret: str, *, clock: Callable[[], float] = time.time,
                  token_ttl: int = 7200, agent_id: int | None = None,
@@ -79,6 +92,12 @@ class WeComStandIn:
         self._codes: dict[str, float] = {}  # response_code -> issued at (usable once)
         self._member_sends: dict[str, deque[float]] = defaultdict(deque)
         self.absent: set[str] = set()  # lower-cased userids the directory does not hold
+        # lower-cased parent_userids in the 家校通讯录 but outside the app's allowed scope
+        self.out_of_scope: set[str] = set()
+        # False: the app is not among the 家长可使用的应用, and 学校通知 answer 48002
+        self.school_notices_allowed = True
+        # the 家校通讯录 as school/department/list and school/user/list answer it
+        self.school_directory = SchoolDirectory()
         self.violations: list[str] = []  # texts cut and messages dropped past the member limits
         self._recent: dict[str, tuple[float, dict[str, str]]] = {}  # request -> (until, answer)
         self._pending: deque[str] = deque()
@@ -96,12 +115,15 @@ class WeComStandIn:
             web.get("/cgi-bin/gettoken", self._gettoken),
             web.post("/cgi-bin/message/send", self._send),
             web.post("/cgi-bin/linkedcorp/message/send", self._send),
+            web.post("/cgi-bin/externalcontact/message/send", self._school_notice),
             web.post("/cgi-bin/message/update_template_card", self._update_card),
             web.get("/cgi-bin/media/get", self._media_get),
             web.get("/cgi-bin/user/get", self._user_get),
             web.get("/cgi-bin/get_jsapi_ticket", self._jsapi_ticket),
             web.get("/cgi-bin/auth/getuserinfo", self._oauth_user),
             web.get("/cgi-bin/school/getuserinfo", self._school_user),
+            web.get("/cgi-bin/school/department/list", self._school_departments),
+            web.get("/cgi-bin/school/user/list", self._school_students),
             *self.oauth.routes(),
         ]
 
@@ -162,7 +184,11 @@ class WeComStandIn:
 
     def messages_for(self, userid: str) -> list[Delivered]:
         """What one member received, oldest first."""
-        return [d for d in self.delivered if d.touser == userid]
+        return [d for d in self.delivered if d.touser == userid and d.channel != "家校"]
+
+    def notices_for(self, parent_userid: str) -> list[Delivered]:
+        """The 学校通知 one 家校 parent received, oldest first."""
+        return [d for d in self.delivered if d.touser == parent_userid and d.channel == "家校"]
 
     # ---- handlers -----------------------------------------------------------
 
@@ -242,6 +268,131 @@ class WeComStandIn:
             self.delivered.append(item)
             self._publish(item)
         return _answer(0, invaliduser=invalid, **answer)
+
+    async def _school_notice(self, request: web.Request) -> web.StreamResponse:
+        """发送「学校通知」: to 家校 parents (`to_parent_userid`, at most 1,000), text or news only
+        (the types this app sends; no cards on this channel). Parents WeCom cannot reach (not in
+        the 家校通讯录, or outside the app's allowed scope) come back in `invalid_parent_userid`;
+        when nobody is left, 81013."""
+        self.calls += 1
+        body, failed = await self._authorised(request, request.path)
+        if failed is not None:
+            return failed
+        if not isinstance(body.get("agentid"), int):
+            return _error(40056)
+        if not self.school_notices_allowed:
+            return _error(48002, "api forbidden")
+        named = body.get("to_parent_userid")
+        if not isinstance(named, list) or not all(isinstance(p, str) and p for p in named):
+            return _error(40035, "invalid to_parent_userid")
+        if len(named) > SCHOOL_NOTICE_MAX_PARENTS:
+            return _error(40035, "to_parent_userid exceeds 1000")
+        for other in ("to_student_userid", "to_party", "to_external_user"):
+            if body.get(other):
+                return _error(40035, f"{other} not expected from this app")
+        if body.get("toall"):
+            return _error(40035, "toall not expected from this app")
+        msgtype = body.get("msgtype")
+        if msgtype not in ("text", "news") or not isinstance(body.get(msgtype), dict):
+            return _error(40008)
+        if (problem := self._school_notice_problem(body, msgtype)) is not None:
+            return _error(40035, problem)
+        parents = await self._known_parents()
+        valid = [p for p in named if p.lower() in parents]
+        invalid = [p for p in named if p not in valid]
+        if not valid:
+            return _answer(81013, ERRMSG[81013], invalid_parent_userid=invalid,
+                           invalid_student_userid=[], invalid_party=[])
+        now = self._clock()
+        content = {k: v for k, v in body.items()
+                   if k not in ("enable_duplicate_check", "duplicate_check_interval")}
+        key = "school:" + json.dumps(content, sort_keys=True, ensure_ascii=False)
+        interval = body.get("duplicate_check_interval", 1800)
+        if not isinstance(interval, int | float):
+            return _error(40035, "invalid duplicate_check_interval")
+        extra: dict[str, Any] = {"invalid_parent_userid": invalid,
+                                 "invalid_student_userid": [], "invalid_party": []}
+        if body.get("enable_duplicate_check") == 1:
+            sent_at, _ = self._recent.get(key, (-math.inf, {}))
+            if now < sent_at + min(interval, MAX_DUPLICATE_CHECK_SECONDS):
+                return _answer(0, **extra)
+        self._remember(key, now, {})
+        msgid = f"standin-{next(self._msgids)}"
+        for parent in valid:
+            if not self._within_limits(f"家校:{parent}", now):
+                continue
+            item = Delivered(parent, msgtype, body, now, msgid, channel="家校")
+            self.delivered.append(item)
+            self._publish(item)
+        return _answer(0, **extra)
+
+    def _school_notice_problem(self, body: dict[str, Any], msgtype: str) -> str | None:
+        """What breaks 学校通知's documented limits; a text over 2,048 bytes is cut (recorded)."""
+        if msgtype == "text":
+            content = body["text"].get("content")
+            if not isinstance(content, str) or not content:
+                return "text.content missing"
+            if len(content.encode("utf-8")) > TEXT_MAX_BYTES:
+                self.violations.append(f"cut: {len(content.encode())}-byte 学校通知 text")
+            return None
+        articles = body["news"].get("articles")
+        if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+            return "news.articles must hold 1 to 8 articles"
+        for article in articles:
+            if not isinstance(article, dict):
+                return "news.articles: not an object"
+            for name, limit, required in (("title", 128, True), ("description", 512, False),
+                                          ("url", 2048, False), ("picurl", 2048, False)):
+                value = article.get(name, "")
+                if not isinstance(value, str) or (required and not value):
+                    return f"news.articles.{name} missing"
+                if len(value.encode("utf-8")) > limit:
+                    self.violations.append(f"cut: 学校通知 news {name} over {limit} bytes")
+        return None
+
+    async def _known_parents(self) -> set[str]:
+        """Lower-cased parent_userids this app may reach: the 家校通讯录 within its scope."""
+        people = list(await self.oauth.directory()) if self.oauth.directory is not None else []
+        return {p.userid.lower() for p in [*people, *self.oauth.people]
+                if p.kind == "parent"} - self.absent - self.out_of_scope
+
+    async def _school_departments(self, request: web.Request) -> web.StreamResponse:
+        """获取部门列表: the whole 家校通讯录, or one department and those below it (`id`)."""
+        if (failed := await self._checked_get(request)) is not None:
+            return failed
+        departments = self.school_directory.departments
+        wanted = request.query.get("id", "")
+        if wanted:
+            if not wanted.isdigit() or all(d["id"] != int(wanted) for d in departments):
+                return _error(60123)
+            keep, grew = {int(wanted)}, True
+            while grew:
+                more = {d["id"] for d in departments if d.get("parentid") in keep} - keep
+                keep |= more
+                grew = bool(more)
+            departments = [d for d in departments if d["id"] in keep]
+        return _answer(0, departments=departments)
+
+    async def _school_students(self, request: web.Request) -> web.StreamResponse:
+        """获取部门学生详情: the students of one department (not of those below it)."""
+        if (failed := await self._checked_get(request)) is not None:
+            return failed
+        wanted = request.query.get("department_id", "")
+        if not wanted:
+            return _error(40035, "department_id missing")
+        if not wanted.isdigit() or all(d["id"] != int(wanted)
+                                       for d in self.school_directory.departments):
+            return _error(60123)
+        return _answer(0, students=self.school_directory.students.get(int(wanted), []))
+
+    async def _checked_get(self, request: web.Request) -> web.StreamResponse | None:
+        self.calls += 1
+        token = request.query.get("access_token", "")
+        if (failed := await self._injected(token)) is not None:
+            return failed
+        if code := self._token_error(token):
+            return _error(code)
+        return None
 
     async def _update_card(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1

@@ -30,7 +30,7 @@ async def _home(request: web.Request, viewer: Viewer, heading: str) -> web.Respo
     classes: list[str] = []
     async with app[keys.DB].read() as session:
         roster = RosterRepo(session, app[keys.SCHOOL_ID])
-        for student in await roster.children_of(viewer.userid):
+        for student in await roster.children_of(viewer.userid, channel=viewer.channel):
             school_class = await roster.school_class(student.class_id)
             children.append((student.name, school_class.label if school_class else ""))
         if viewer.reader.classes:

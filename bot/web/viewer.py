@@ -10,6 +10,7 @@ from bot.web.session import MEMBER, Identity
 from models.db import Database
 from models.repos.roster import PARENT, RosterRepo
 from models.rules.access import Reader, is_staff
+from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class Viewer:
         return self.identity.kind == MEMBER
 
     @property
+    def channel(self) -> str:
+        """Whose id `userid` is: a member's (企业微信) or a 家校 parent's parent_userid."""
+        return MEMBER_CHANNEL if self.is_member else FAMILY_CHANNEL
+
+    @property
     def is_staff(self) -> bool:
         return is_staff(self.reader)
 
@@ -46,12 +52,13 @@ async def load_viewer(db: Database, school_id: int, identity: Identity) -> Viewe
 
     A 家校 parent is not a member: their id lives in another directory (it may even equal a
     member's userid), so they get the 家长 role through their children and never a staff role
-    or a staff name. (Guardians are matched by id alone until the roster records each
-    guardian's channel.)
+    or a staff name; each guardian is matched in their own channel (企业微信 or 家校).
     """
+    channel = MEMBER_CHANNEL if identity.kind == MEMBER else FAMILY_CHANNEL
     async with db.read() as session:
         roster = RosterRepo(session, school_id)
-        children = frozenset(s.id for s in await roster.children_of(identity.userid))
+        children = frozenset(s.id for s in await roster.children_of(identity.userid,
+                                                                    channel=channel))
         if identity.kind == MEMBER:
             name = await roster.display_name(identity.userid)
             roles = await roster.roles_of(identity.userid)

@@ -74,7 +74,7 @@ class OutboxRepo:
                 "payload": out.reply.to_payload(), "created_at": now, "status": "pending",
                 "attempts": 0, "next_attempt_at": now, "task_id": task_id,
                 "dedupe_key": out.key, "sent_at": None, "last_error": None,
-                "response_code": None}
+                "response_code": None, "channel": out.channel}
 
     async def claim_due(self, now: datetime, *, limit: int, lease: timedelta,
                         pace: Pace) -> list[Claimed]:
@@ -221,7 +221,7 @@ def _parts(out: Outgoing) -> list[Outgoing]:
     if len(parts) == 1:
         return [out]
     return [Outgoing(out.touser, dataclasses.replace(out.reply, content=part),
-                     f"{out.key[:110]}#{i}" if out.key else None)
+                     f"{out.key[:110]}#{i}" if out.key else None, out.channel)
             for i, part in enumerate(parts, 1)]
 
 

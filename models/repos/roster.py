@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from models.messaging import AuditEntry
 from models.repos.audit import AuditRepo
 from models.roster import Guardian, GuardianLink, School, SchoolClass, StaffRole, Student
 from models.roster_import import HOMEROOM, Roster, roster_label
+from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
 
 PARENT = "家长"
 NOTE = "roster import"
@@ -121,7 +123,8 @@ class _Import:
     async def guardians(self, roster: Roster) -> dict[str, int]:
         wanted: dict[str, dict[str, Any]] = {}
         for s in roster.students:
-            g = wanted.setdefault(s.guardian_userid, {"name": s.guardian_name, "phone": None})
+            g = wanted.setdefault(s.guardian_userid, {"name": s.guardian_name, "phone": None,
+                                                      "channel": s.guardian_channel})
             g["phone"] = g["phone"] or s.guardian_phone
         existing = {g.userid: g for g in await self.session.scalars(
             select(Guardian).where(Guardian.school_id == self.school_id))}
@@ -240,7 +243,8 @@ class RosterRepo:
         self._school_id = school_id
 
     async def roles_of(self, userid: str) -> frozenset[str]:
-        """Staff roles, plus 家长 if the user is a guardian of an active student (one query)."""
+        """A member's staff roles, plus 家长 if they are a member guardian of an active student
+        (one query). A 家校 parent's id is no member's: it never gives a role here."""
         staff = (select(StaffRole.role)
                  .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid))
         parent = (select(literal(PARENT, String).label("role"))
@@ -248,7 +252,7 @@ class RosterRepo:
                   .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
                   .join(Student, Student.id == GuardianLink.student_id)
                   .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
-                         Student.active.is_(True)))
+                         Guardian.channel == MEMBER_CHANNEL, Student.active.is_(True)))
         rows = await self._session.scalars(union(staff, parent))
         return frozenset(rows)
 
@@ -268,16 +272,29 @@ class RosterRepo:
             select(Guardian.name).where(Guardian.school_id == self._school_id,
                                         Guardian.userid == userid).limit(1))
 
-    async def children_of(self, userid: str) -> list[Student]:
-        """Active students the user is a guardian of, in 学籍号 order."""
+    async def children_of(self, userid: str, *,
+                          channel: str = MEMBER_CHANNEL) -> list[Student]:
+        """Active students the user is a guardian of, in 学籍号 order; `channel`: whose id
+        `userid` is (a member's by default, or a 家校 parent's parent_userid)."""
         rows = await self._session.scalars(
             select(Student)
             .join(GuardianLink, GuardianLink.student_id == Student.id)
             .join(Guardian, Guardian.id == GuardianLink.guardian_id)
             .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
+                   Guardian.channel == channel,
                    Student.school_id == self._school_id, Student.active.is_(True))
             .order_by(Student.student_no))
         return list(rows)
+
+    async def family_guardians(self, userids: Collection[str]) -> set[str]:
+        """Which of these ids are 家校 parents (reached by 学校通知, never by chat)."""
+        if not userids:
+            return set()
+        rows = await self._session.scalars(
+            select(Guardian.userid).where(Guardian.school_id == self._school_id,
+                                          Guardian.channel == FAMILY_CHANNEL,
+                                          Guardian.userid.in_(list(userids))))
+        return set(rows)
 
     async def class_of_teacher(self, userid: str) -> list[SchoolClass]:
         """Classes where the user is 班主任."""
