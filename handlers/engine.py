@@ -34,6 +34,7 @@ from models.repos.ladder import LadderRepo
 from models.repos.roster import RosterRepo
 from services.directory import remove_member, rename_member
 from services.leave.desk import LeaveDesk
+from services.notices.desk import NoticeDesk
 
 log = logging.getLogger("qingjia.dispatch")
 
@@ -114,6 +115,7 @@ class Dispatcher:
             "notify": notifier, "roster": desk.roster, "now": now, "config": self.config,
             "audit": desk.audit, "desk": desk, "attendance": desk.attendance,
             "ladder": LadderRepo(session, self.school_id),
+            "notices": NoticeDesk.open(session, self.school_id, self.config, notifier, now),
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,
