@@ -76,7 +76,7 @@ class NoticeRecipient(Base):
     next_attempt_at: Mapped[datetime]
     last_sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
-    msgids: Mapped[list[Any]] = mapped_column(JSON)  # WeCom's msgid of each part sent, for message/recall
+    msgids: Mapped[list[Any]] = mapped_column(JSON)  # each part's msgid, for message/recall
     task_id: Mapped[str | None] = mapped_column(String(128))  # the card's task id
     confirmed_at: Mapped[datetime | None]
     response_code: Mapped[str | None] = mapped_column(String(200))  # of their card click

@@ -4,6 +4,7 @@ database holds."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,8 @@ from handlers import texts
 from models.messaging import AuditEntry
 from models.notice import Notice, NoticeFamily, NoticeRecipient
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, running
+from models.repos.outbox import OutboxRepo
+from tests.harness import FakeClock, Harness, prepare_database, running
 from tests.test_jobs import job
 from tests.test_leave_e2e import say
 
@@ -272,3 +274,50 @@ async def test_a_teacher_who_is_a_parent_still_withdraws_her_leave(harness: Harn
     assert "回复「确认」" in echo
     number = int(re.search(r"单号(\d+)", await say(h, "teacher_li", "确认")).group(1))  # type: ignore[union-attr]
     assert "撤销" in await say(h, "teacher_li", f"撤回 {number}")
+
+
+# ---- batches and the pace -------------------------------------------------------------------
+
+
+def _big_roster(path: Path, families: int) -> Path:
+    path.mkdir()
+    rows = ["学籍号,姓名,年级,班级,家长姓名,家长企业微信ID,家长手机,关系"]
+    rows += [f"G2026{i:06d},学生{i},初二,(1)班,家长{i},guardian_{i:04d},,母亲"
+             for i in range(families)]
+    (path / "students.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (path / "staff.csv").write_text("姓名,企业微信ID,角色,班级\n李老师,teacher_big,班主任,初二(1)班\n"
+                                    "赵主任,office_big,政教处,\n", encoding="utf-8")
+    return path
+
+
+async def test_a_class_of_1100_families_goes_out_in_batches_of_at_most_1000(
+        sqlite_url: str, tmp_path: Path) -> None:
+    await prepare_database(sqlite_url, roster_dir=_big_roster(tmp_path / "big", 1100))
+    clock = FakeClock(local(2026, 11, 26, 9, 0))
+    async with running(sqlite_url, clock) as h:
+        # the directory as a fixed list: reading the roster per send is the simulator's way
+        h.standin.oauth.directory = None
+        for userid in ("teacher_big", "office_big", *(f"guardian_{i:04d}" for i in range(1100))):
+            h.standin.add_member(userid)
+        echo = await say(h, "teacher_big", "通知 本班 明天秋游，请带午餐。")
+        assert "范围：初二(1)班（1100户家庭，1100名学生）" in echo
+        await say(h, "teacher_big", "确认")
+        batches = [len(b["touser"].split("|")) for b in sends(h)
+                   if b["touser"].startswith("guardian_")]
+        assert sorted(batches) == [100, 100, 1000, 1000]  # the text and the card, twice
+        got = {d.touser for d in h.standin.delivered if d.msgtype == "template_card"}
+        assert len(got) == 1100
+        await click(h, "guardian_0007", notice_cards(h, "guardian_0007")[0])
+        await say(h, "guardian_1099", "收到")
+        receipt = await say(h, "teacher_big", "回执 1")
+        assert "已收到 2/1100" in receipt and "…等1098户" in receipt
+        before = len(h.texts_for("teacher_big"))
+        await say(h, "teacher_big", "回执 1 未读")
+        pages = h.texts_for("teacher_big")[before:]
+        assert len(pages) > 1 and all(len(p.encode()) <= 2048 for p in pages)
+        listed = "".join(pages)
+        assert listed.count("家") == 1098 and "学生7家" not in listed
+        async with h.db.read() as session:
+            paced = await OutboxRepo(session, 1).recent_sends({"guardian_0007"}, clock())
+        # the notice's text and card (two batches, each counted for her) and her card's update
+        assert len(paced["guardian_0007"]) == 3

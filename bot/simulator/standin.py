@@ -264,7 +264,7 @@ class WeComStandIn:
         issued = self._codes.pop(code, None) if isinstance(code, str) else None
         if issued is None or self._clock() >= issued + RESPONSE_CODE_SECONDS:
             return _error(40035, "invalid response_code")  # unknown, used or expired
-        clicker = self._code_users.pop(code, None)
+        clicker = self._code_users.pop(str(code), None)
         if clicker is not None and [str(u).lower() for u in body.get("userids", [])] \
                 != [clicker.lower()]:
             return _error(40035, "a click's response_code updates the clicker's card only")

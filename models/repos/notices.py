@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.notice import Notice, NoticeFamily, NoticeRecipient
@@ -80,7 +80,7 @@ class NoticeRepo:
 
     async def add_recipients(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), INSERT_BATCH):
-            await self._session.execute(NoticeRecipient.__table__.insert(),
+            await self._session.execute(insert(NoticeRecipient),
                                         rows[start:start + INSERT_BATCH])
 
     # ---- reading ------------------------------------------------------------------

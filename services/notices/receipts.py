@@ -12,6 +12,7 @@ from services.notices.desk import NoticeDesk
 from services.notices.views import by_class, counts_line, state, when
 
 REMIND_EVERY = timedelta(hours=1)
+SHOWN_PER_CLASS = 20  # 回执 names this many families a class; 「回执 12 未读」 all of them
 RECEIVED = "已收到"
 
 
@@ -70,9 +71,12 @@ async def receipts(desk: NoticeDesk, user: Actor, number: int, *, unread_only: b
     lines = [f"通知{notice.number}（{notice.scope}，{state(notice, desk.tz)}）",
              counts_line(counts)]
     missing = await desk.notices.unconfirmed(notice.id)
+    shown = None if unread_only else SHOWN_PER_CLASS
     if notice.sent_at is not None and missing:
         lines.append("未确认：")
-        lines += by_class(missing)
+        lines += by_class(missing, limit=shown)
+        if not unread_only and any(len(line) > 0 and "…等" in line for line in lines):
+            lines.append(f"发送「回执 {notice.number} 未读」查看全部未确认的家庭。")
     elif notice.sent_at is not None:
         lines.append("所有家庭都已确认收到。")
     chased = max((t for t in (notice.chased_at, notice.reminded_at) if t), default=None)
@@ -147,7 +151,7 @@ async def summarise(desk: NoticeDesk) -> int:
         if got is None or got.confirmed >= got.families:
             continue
         lines = [f"通知{notice.number}（{notice.scope}）{counts_line(got)}"]
-        lines += by_class(await desk.notices.unconfirmed(notice.id))
+        lines += by_class(await desk.notices.unconfirmed(notice.id), limit=SHOWN_PER_CLASS)
         by_sender.setdefault(notice.sender, []).extend(lines)
     for sender, lines in by_sender.items():
         desk.notify.send(sender, "昨天及以前的通知仍有家长未确认：\n" + "\n".join(lines),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from models.notice import Notice, NoticeFamily
+from models.repos.notices import Link
 from models.rules import notices as rules
 from services.actor import Actor
 from services.notices.channels import channel_for
@@ -27,7 +28,7 @@ async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> str:
         sender=user.userid, scope=draft.scope, class_ids=list(draft.class_ids),
         content=draft.content, image_media_id=draft.image or None, urgent=draft.urgent,
         status="active", created_at=desk.now, send_at=at))
-    by_student = {}
+    by_student: dict[int, Link] = {}
     for link in links:
         by_student.setdefault(link.student_id, link)
     rows = []

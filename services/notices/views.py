@@ -54,9 +54,21 @@ def counts_line(counts: Counts | None) -> str:
     return f"已收到 {counts.confirmed}/{counts.families}"
 
 
-def by_class(families: list[NoticeFamily]) -> list[str]:
-    """Unconfirmed families, a line per class: 初一(1)班：刘洋家、黄欣怡家."""
+def by_class(families: list[NoticeFamily], *, limit: int | None = None) -> list[str]:
+    """Unconfirmed families by class: 初一(1)班（2户）：刘洋家、黄欣怡家. With `limit`, at most
+    that many names a class (…等N户); without, every name, ten to a line, so that a long list
+    splits into messages between lines."""
     classes: dict[str, list[str]] = {}
     for family in families:
         classes.setdefault(family.class_label, []).append(f"{family.students}家")
-    return [f"{label}（{len(names)}户）：" + "、".join(names) for label, names in classes.items()]
+    lines = []
+    for label, names in classes.items():
+        head = f"{label}（{len(names)}户）："
+        if limit is not None:
+            shown = "、".join(names[:limit]) + (f"…等{len(names)}户" if len(names) > limit else "")
+            lines.append(head + shown)
+            continue
+        rows = ["、".join(names[i:i + 10]) for i in range(0, len(names), 10)]
+        lines.append(head + rows[0])
+        lines += rows[1:]
+    return lines
