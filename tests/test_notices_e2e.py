@@ -285,7 +285,8 @@ def _big_roster(path: Path, families: int) -> Path:
     rows += [f"G2026{i:06d},学生{i},初二,(1)班,家长{i},guardian_{i:04d},,母亲"
              for i in range(families)]
     (path / "students.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    staff = "姓名,企业微信ID,角色,班级\n李老师,teacher_big,班主任,初二(1)班\n赵主任,office_big,政教处,\n"
+    staff = ("姓名,企业微信ID,角色,班级\n李老师,teacher_big,班主任,初二(1)班\n"
+             "赵主任,office_big,政教处,\n")
     (path / "staff.csv").write_text(staff, encoding="utf-8")
     return path
 
