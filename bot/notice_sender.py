@@ -54,6 +54,9 @@ class NoticeSender:
         if self._health.allowance(self._clock(), 1) == 0:
             return calls
         now = self._clock()
+        async with self._db.read() as session:
+            if not await NoticeRepo(session, self._school_id).has_due(now):
+                return calls
         pace = Pace(self._config.per_member_per_minute, self._config.per_member_per_hour)
         async with self._db.unit_of_work() as session:
             repo = NoticeRepo(session, self._school_id)

@@ -73,10 +73,15 @@ class NoticeRepo:
         await self._session.flush()
         return notice
 
-    async def add_family(self, family: NoticeFamily) -> int:
-        self._session.add(family)
-        await self._session.flush()
-        return family.id
+    async def add_families(self, rows: list[dict[str, Any]]) -> dict[str, int]:
+        """Insert the notice's families; their ids by family key."""
+        ids: dict[str, int] = {}
+        for start in range(0, len(rows), INSERT_BATCH):
+            result = await self._session.execute(
+                insert(NoticeFamily).returning(NoticeFamily.id, NoticeFamily.family_key),
+                rows[start:start + INSERT_BATCH])
+            ids.update({key: fid for fid, key in result})
+        return ids
 
     async def add_recipients(self, rows: list[dict[str, Any]]) -> None:
         for start in range(0, len(rows), INSERT_BATCH):
@@ -195,6 +200,14 @@ class NoticeRepo:
         return bool(getattr(result, "rowcount", 0))
 
     # ---- delivery (bot/notice_sender.py) ---------------------------------------------
+
+    async def has_due(self, now: datetime) -> bool:
+        """Whether some delivery is due (a read: an idle sender takes no write lock)."""
+        return await self._session.scalar(
+            select(NoticeRecipient.id)
+            .where(NoticeRecipient.school_id == self._school_id,
+                   NoticeRecipient.status == "pending", NoticeRecipient.next_attempt_at <= now)
+            .limit(1)) is not None
 
     async def claim_batch(self, now: datetime, lease: timedelta) -> list[NoticeRecipient]:
         """Up to 1,000 due recipients of one notice at one stage and channel, leased."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from models.notice import Notice, NoticeFamily
+from models.notice import Notice
 from models.repos.notices import Link
 from models.rules import notices as rules
 from services.actor import Actor
@@ -31,18 +31,17 @@ async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> str:
     by_student: dict[int, Link] = {}
     for link in links:
         by_student.setdefault(link.student_id, link)
-    rows = []
     families = rules.families((link.student_id, link.guardian) for link in links)
-    for family in families:
-        first = by_student[family.student_ids[0]]
-        family_id = await desk.notices.add_family(NoticeFamily(
-            notice_id=notice.id, family_key=family.key,
-            students="、".join(by_student[s].student for s in family.student_ids)[:200],
-            class_label=first.class_label))
-        rows += [{"school_id": notice.school_id, "notice_id": notice.id, "family_id": family_id,
-                  "userid": userid, "channel": channel_for(userid), "status": "pending",
-                  "stage": 0, "attempts": 0, "next_attempt_at": at, "msgids": []}
-                 for userid in family.guardians]
+    family_ids = await desk.notices.add_families([
+        {"notice_id": notice.id, "family_key": family.key,
+         "students": "、".join(by_student[s].student for s in family.student_ids)[:200],
+         "class_label": by_student[family.student_ids[0]].class_label}
+        for family in families])
+    rows = [{"school_id": notice.school_id, "notice_id": notice.id,
+             "family_id": family_ids[family.key], "userid": userid,
+             "channel": channel_for(userid), "status": "pending", "stage": 0, "attempts": 0,
+             "next_attempt_at": at, "msgids": []}
+            for family in families for userid in family.guardians]
     await desk.notices.add_recipients(rows)
     desk.record(user.userid, "create", notice,
                 note=f"{len(families)} families, {len(rows)} guardians")
