@@ -322,3 +322,15 @@ async def test_a_class_of_1100_families_goes_out_in_batches_of_at_most_1000(
             paced = await OutboxRepo(session, 1).recent_sends({"guardian_0007"}, clock())
         # the notice's text and card (two batches, each counted for her) and her card's update
         assert len(paced["guardian_0007"]) == 3
+
+
+async def test_a_renamed_guardian_and_sender_keep_their_notice(harness: Harness) -> None:
+    from tests.test_directory_e2e import contact_event
+
+    h = harness
+    await send_notice(h, "teacher_li", "通知 本班 周五家长会")
+    assert await h.post(contact_event(h, "update_user", "parent_liu", "Liu_Qiang")) == 200
+    assert await h.post(contact_event(h, "update_user", "teacher_li", "Li_Jing")) == 200
+    await h.drain()
+    assert "已确认收到通知1" in await say(h, "liu_qiang", "收到")
+    assert "已收到 1/3" in await say(h, "li_jing", "回执 1")
