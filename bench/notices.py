@@ -122,7 +122,8 @@ async def _run(h, families: int) -> dict[str, object]:  # type: ignore[no-untype
     send_seconds = time.perf_counter() - started
     rss_growth = status_kib("VmHWM") - rss_before
     calls = len(_notice_sends(h))
-    delivered = len({d.touser for d in h.standin.delivered if d.msgtype == "template_card"})
+    delivered = len({d.touser for d in h.standin.delivered
+                     if d.msgtype == "template_card" and d.touser.startswith("g")})
 
     task_by_user = {d.touser: d.body["template_card"] for d in h.standin.delivered
                     if d.msgtype == "template_card" and d.touser.startswith("g")}

@@ -25,7 +25,7 @@ from services.notices.compose import Draft
 from services.notices.desk import NoticeDesk
 from services.notices.recall import recall
 from services.notices.send import send
-from services.notices.views import ACK
+from services.notices.views import ACK, RECEIPTS
 
 senders = Router("notice-sender", roles=rules.SENDERS)
 clicks = Router("notice-card")  # anyone in the roster; who may confirm is checked per notice
@@ -119,7 +119,7 @@ async def give_image(message: ImageMessage, user: User, dialog: Dialog,
 
 
 @senders.on(InState(NOTICE_CONFIRM.state), Command(*CONFIRM_WORDS))
-async def confirm(user: User, dialog: Dialog, notices: NoticeDesk) -> str:
+async def confirm(user: User, dialog: Dialog, notices: NoticeDesk) -> str | list[Reply]:
     draft = Draft.load(dialog.data)
     dialog.end()
     own = await compose.own_classes(notices, user)
@@ -148,6 +148,13 @@ async def show_receipts(args: str, user: User, notices: NoticeDesk) -> str:
     if number is None:
         return _NUMBER_HELP
     return await receipts.receipts(notices, user, number[0], unread_only=number[1] == "未读")
+
+
+@senders.on(ButtonPrefix(RECEIPTS))
+async def receipts_button(args: str, user: User, notices: NoticeDesk) -> str:
+    if not args.isdigit():
+        return "这张卡片已失效。"
+    return await receipts.receipts(notices, user, int(args))
 
 
 @senders.on(Command("提醒"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
+from models.messages import Reply, Text
 from models.notice import Notice
 from models.repos.notices import Link
 from models.rules import notices as rules
@@ -15,15 +16,16 @@ from services.actor import Actor
 from services.notices.channels import channel_for
 from services.notices.compose import Draft, leaves_at
 from services.notices.desk import NoticeDesk
-from services.notices.views import when
+from services.notices.views import sender_card, when
 
 
-async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> str:
-    """Create the notice and its deliveries; the sender's answer."""
+async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> list[Reply]:
+    """Create the notice and its deliveries; the sender's answer: a card with a 回执 button,
+    then the text."""
     at = leaves_at(desk, draft).astimezone(UTC)
     links = await desk.notices.links(draft.class_ids)
     if not links:
-        return f"「{draft.scope}」没有在读学生的家长，通知未发送。"
+        return [Text(f"「{draft.scope}」没有在读学生的家长，通知未发送。")]
     notice = await desk.notices.add(Notice(
         sender=user.userid, scope=draft.scope, class_ids=list(draft.class_ids),
         content=draft.content, image_media_id=draft.image or None, urgent=draft.urgent,
@@ -47,7 +49,8 @@ async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> str:
                 note=f"{len(families)} families, {len(rows)} guardians")
     students = len(by_student)
     what = (f"通知{notice.number}：{notice.scope}，{len(families)}户家庭（{students}名学生）")
+    card = sender_card(notice)
     if at > desk.now:
-        return (f"已安排{what}，将于{when(at, desk.tz)}发送。"
-                f"发送「撤回 {notice.number}」可取消。")
-    return f"已发送{what}。发送「回执 {notice.number}」查看确认情况。"
+        return [card, Text(f"已安排{what}，将于{when(at, desk.tz)}发送。"
+                           f"发送「撤回 {notice.number}」可取消。")]
+    return [card, Text(f"已发送{what}。发送「回执 {notice.number}」查看确认情况。")]

@@ -9,6 +9,7 @@ from models.notice import Notice, NoticeFamily
 from models.repos.notices import Counts
 
 ACK = "notice_ack:"  # the 收到 button's key: ACK + the notice's id
+RECEIPTS = "notice_receipts:"  # the sender's 回执 button: RECEIPTS + the notice's number
 WEEKDAYS = "一二三四五六日"
 
 
@@ -39,6 +40,14 @@ def parts(notice: Notice, sender_name: str, first_row_id: int) -> list[Reply]:
         description=excerpt, fields=(("发送人", sender_name), ("范围", notice.scope[:30])),
         buttons=(Button(f"{ACK}{notice.id}", "收到"),)))
     return out
+
+
+def sender_card(notice: Notice) -> ButtonCard:
+    """The sender's card: its button shows the receipts (as `回执 12` does), as often as asked."""
+    return ButtonCard(
+        task_id=f"notice-sender-{notice.school_id}-{notice.id}", title=f"通知{notice.number}",
+        description="点按「查看回执」了解家长确认情况。", fields=(("范围", notice.scope[:30]),),
+        buttons=(Button(f"{RECEIPTS}{notice.number}", "查看回执"),))
 
 
 def state(notice: Notice, tz: tzinfo) -> str:
