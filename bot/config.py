@@ -152,6 +152,14 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class NoticesConfig:
+    chase_after_hours: float = 6.0
+    quiet_start: time = time(21, 30)
+    quiet_end: time = time(7, 0)
+    summary_at: time = time(7, 30)
+
+
+@dataclass(frozen=True)
 class RetentionConfig:
     message_days: int = 30
 
@@ -201,6 +209,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
+    notices: NoticesConfig = field(default_factory=NoticesConfig)
 
 
 # config.example.toml's [wecom] values: published, so never a real school's (a test keeps these
@@ -307,6 +316,12 @@ def parse_config(raw: dict[str, Any]) -> Config:
         web=WebConfig(session_hours=r.whole("web.session_hours", 24, lo=1, hi=24 * 7)),
         retention=RetentionConfig(message_days=r.whole("retention.message_days", 30, lo=1)),
         storage=StorageConfig(dir=Path(r.text("storage.dir", "uploads"))),
+        notices=NoticesConfig(
+            chase_after_hours=r.number("notices.chase_after_hours", 6.0, lo=0.1),
+            quiet_start=r.clock("notices.quiet_start", time(21, 30)),
+            quiet_end=r.clock("notices.quiet_end", time(7, 0)),
+            summary_at=r.clock("notices.summary_at", time(7, 30)),
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import OutboxConfig
+from bot.notice_sender import NoticeSender
 from bot.outbox_health import CONFIG_ERRCODES, ApiHealth
 from bot.outbox_notices import UNREACHABLE, tell_paused, tell_unreachable
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
@@ -60,9 +61,16 @@ class OutboxWorker:
         self.health = ApiHealth(max_backoff_seconds=config.max_backoff_seconds,
                                 probe_seconds=config.pause_probe_seconds)
         self.wakeup = asyncio.Event()
+        self.notices = NoticeSender(db, client, config, school_id=school_id, clock=clock,
+                                    health=self.health)
 
     async def run_once(self) -> int:
-        """Send what is due now; the number of messages tried."""
+        """Send what is due now, then a batch of notices; the number of API calls tried."""
+        tried = await self._run_messages()
+        return tried + await self.notices.run_once()
+
+    async def _run_messages(self) -> int:
+        """Send the queued messages due now; the number of messages tried."""
         limit = self.health.allowance(self._clock(), self._batch)
         if not limit:
             return 0

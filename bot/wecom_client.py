@@ -21,6 +21,8 @@ TOKEN_PATH = "/cgi-bin/gettoken"
 SEND_PATH = "/cgi-bin/message/send"
 LINKED_SEND_PATH = "/cgi-bin/linkedcorp/message/send"  # to a 上下游 member, "corpid/userid"
 UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
+RECALL_PATH = "/cgi-bin/message/recall"
+TOUSER_MAX = 1000  # message/send: at most 1,000 userids joined by "|"
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 USER_GET_PATH = "/cgi-bin/user/get"
@@ -45,6 +47,14 @@ class WeComError(Exception):
         self.errcode = errcode
         self.errmsg = errmsg
         self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What `message/send` answered for a batch: its msgid and the userids it refused."""
+
+    msgid: str
+    invalid: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,20 @@ class WeComClient:
         data = await self._get(SCHOOL_STUDENTS_PATH, {"department_id": str(department_id)})
         found = data.get("students")
         return [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
+    async def send_many(self, userids: list[str], reply: Reply, *,
+                        duplicate_check_seconds: int = 0) -> Batch:
+        """Deliver one reply to up to 1,000 members in one `message/send` (touser "a|b|c")."""
+        if not 0 < len(userids) <= TOUSER_MAX:
+            raise ValueError(f"message/send takes 1 to {TOUSER_MAX} userids")
+        path, body = self.payload_for("|".join(userids), reply, duplicate_check_seconds)
+        data = await self._post(path, body, f"{len(userids)} members")
+        invalid = data.get("invaliduser", "")
+        return Batch(msgid=str(data.get("msgid", "")),
+                     invalid=frozenset(str(invalid).split("|")) - {""})
+
+    async def recall(self, msgid: str) -> None:
+        """Take back a message sent within 24 hours (`message/recall`)."""
+        await self._post(RECALL_PATH, {"msgid": msgid}, "")
 
     async def oauth_user(self, code: str) -> OAuthUser:
         """Who signed in by WeCom OAuth (`auth/getuserinfo`): a member's userid or an openid."""

@@ -104,4 +104,23 @@ WHICH = Conversation(
                    "teacher.temporary_leave, teacher.close_leave)",
     steps=(WHICH_STUDENT,))
 
-CONVERSATIONS = (LEAVE, REJECT, WHICH)
+# ---- a notice being written (handlers/notices.py) ---------------------------------------------
+# `通知` alone asks the scope, then the text; `通知 初一 周五家长会` goes straight to the echo.
+
+NOTICE_SCOPE = Step(
+    "notice:scope",
+    ask="请问发给谁？回复：本班、班级（如 初一(1)班）、年级（如 初一）或 全校。" + _CANCEL,
+    again="还在等待通知的范围：本班、班级、年级或 全校。" + _CANCEL)
+NOTICE_TEXT = Step(
+    "notice:text",
+    ask="请发送通知内容（最多1000字）。" + _CANCEL,
+    again="还在等待通知内容：请直接发送文字。" + _CANCEL)
+NOTICE_CONFIRM = Step(
+    "notice:confirm",
+    ask="可以再发一张图片，或回复「确认」发送，「取消」放弃。",
+    again="还在等待您确认这条通知：回复「确认」发送，「取消」放弃。")
+NOTICE = Conversation(
+    "notice", entry="「通知」 alone, or 「通知 范围 内容」 (notices.start)",
+    steps=(NOTICE_SCOPE, NOTICE_TEXT, NOTICE_CONFIRM))
+
+CONVERSATIONS = (LEAVE, REJECT, WHICH, NOTICE)

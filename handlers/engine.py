@@ -44,6 +44,7 @@ from models.repos.roster import RosterRepo
 from services.directory import remove_member, rename_member
 from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
+from services.notices.desk import NoticeDesk
 
 log = logging.getLogger("qingjia.dispatch")
 
@@ -129,6 +130,7 @@ class Dispatcher:
             "ladder": LadderRepo(session, self.school_id),
             "dropout": DropoutRepo(session, self.school_id),
             "health": HealthDesk.open(session, self.school_id, self.config, notifier, now),
+            "notices": NoticeDesk.open(session, self.school_id, self.config, notifier, now),
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,

@@ -8,11 +8,24 @@ router stands: `驳回 17` then `考勤 全勤` records the attendance and asks 
 
 from __future__ import annotations
 
-from handlers import approver, attendance, common, dropout, guard, health, parent, teacher
+from handlers import (
+    approver,
+    attendance,
+    common,
+    dropout,
+    guard,
+    health,
+    notices,
+    parent,
+    teacher,
+)
 from handlers.dispatcher import Router
 
 ROUTERS: tuple[Router, ...] = (
     common.router,
+    notices.senders,
+    notices.clicks,
+    notices.families,
     approver.router,
     teacher.router,
     attendance.router,

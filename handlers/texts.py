@@ -13,19 +13,25 @@ UNSUPPORTED_MESSAGE = "暂时只能识别文字消息（办理请假时也可发
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "当前没有进行中的操作。发送「帮助」查看用法。"
 
+NOTICE_HELP = ("通知 范围 内容 [定时 明天07:30]：发通知（范围：本班、班级、年级、全校）\n"
+               "回执 编号 / 提醒 编号 / 撤回 编号 / 通知列表")
+URGENT_HELP = "\n通知 紧急 范围 内容：紧急通知（休息时间也立即发送）"
+NOTICE_SENDERS = ("政教处", "校长")
+
 # Role → (one-line summary, full help). Shown in this order to a user with many roles: 家长,
 # 班主任, the approvers of the config's tiers (e.g. 教导处), the alert-only roles, 门卫, 管理员.
 APPROVER_HELP = ("审批请假", "【{role}】\n待审批：查看待审批的请假\n"
                  "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录")
 ROLE_HELP: dict[str, tuple[str, str]] = {
     "家长": ("请假、查看和撤销请假", "【家长】\n请假：发送「请假」按提示办理，或一句话"
-           "「请假 张小明 明天 病假 发烧」\n我的请假：查看请假记录\n撤销 单号：撤销未开始的请假"),
-    "班主任": ("审批请假、临时请假、销假、考勤", "【班主任】\n待审批：查看待审批的请假\n"
+           "「请假 张小明 明天 病假 发烧」\n我的请假：查看请假记录\n撤销 单号：撤销未开始的请假\n"
+           "收到 / 收到 通知编号：确认收到学校通知\n我的通知：最近30天的通知"),
+    "班主任": ("审批请假、临时请假、销假、考勤、发通知", "【班主任】\n待审批：查看待审批的请假\n"
              "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录\n"
              "临时请假 学生 事由 [至 16:00]\n销假 学生或单号\n"
              "考勤 全勤 / 考勤 缺勤 学生 [上午|下午]\n家访 学生 情况 / 家访 学生 电话 结果\n"
              "劝返 学生 情况 / 去向 学生 情况（控辍保学个案）\n"
-             "考勤 缺勤 张小明(发热、咳嗽)：因病缺课带症状；诊断 学生 诊断结果"),
+             "考勤 缺勤 张小明(发热、咳嗽)：因病缺课带症状；诊断 学生 诊断结果\n" + NOTICE_HELP),
 }
 # Built-in roles that approve only where the tiers name them; otherwise they receive alerts.
 ALERT_HELP: dict[str, tuple[str, str]] = {
@@ -59,6 +65,10 @@ def help_for(roles: frozenset[str], approvers: Sequence[str], *, short: bool = F
     for table in (ALERT_HELP, DUTY_HELP):
         for role, entry in table.items():
             entries.setdefault(role, entry)
+    for role in NOTICE_SENDERS:  # 政教处 and 校长 send notices, as approvers or not
+        summary, full = entries.get(role, ("", ""))
+        if summary and NOTICE_HELP not in full:
+            entries[role] = (summary + "、发通知", full + "\n" + NOTICE_HELP + URGENT_HELP)
     held = [role for role in entries if role in roles]
     if short:
         lines = [f"· {role}：{entries[role][0]}" for role in held]

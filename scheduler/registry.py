@@ -12,6 +12,7 @@ from scheduler.jobs.calendar import calendar_reminder
 from scheduler.jobs.escalation import escalation
 from scheduler.jobs.health import health_summary, illness_followup
 from scheduler.jobs.ledger import ledger_reminder
+from scheduler.jobs.notices import notice_chase, notice_summary
 from scheduler.jobs.retention import message_retention
 from scheduler.jobs.truancy import truancy
 from scheduler.runner import Job
@@ -51,6 +52,10 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         lambda config: CALENDAR_REMINDER_AT, calendar_reminder, school_days_only=False),
     Job("dropout-ledger", "on [dropout] ledger_day: remind the 校长 of the month's 控辍保学 ledger",
         lambda config: LEDGER_REMINDER_AT, ledger_reminder, school_days_only=False),
+    Job("notices", "chase families that have not confirmed a notice (收到), once",
+        None, notice_chase, every_minutes=15, school_days_only=False),
+    Job("notice-summary", "tell each sender what is still unconfirmed since yesterday",
+        lambda config: config.notices.summary_at, notice_summary, school_days_only=False),
     Job("message-retention", "delete chat messages older than [retention] message_days",
         lambda config: RETENTION_AT, message_retention, school_days_only=False,
         compact_after=True),

@@ -163,7 +163,7 @@ class Harness:
             f"<Event><![CDATA[template_card_event]]></Event>"
             f"<EventKey><![CDATA[{key}]]></EventKey><TaskId><![CDATA[{task_id}]]></TaskId>"
             f"<CardType><![CDATA[button_interaction]]></CardType>"
-            f"<ResponseCode><![CDATA[{self.standin.issue_response_code()}]]></ResponseCode>"
+            f"<ResponseCode><![CDATA[{self.standin.issue_response_code(userid)}]]></ResponseCode>"
             f"<AgentID>{self.config.wecom.agent_id}</AgentID></xml>"
         )
 

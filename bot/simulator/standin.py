@@ -27,6 +27,8 @@ RESPONSE_CODE_SECONDS = 72 * 3600  # a card's response_code: usable once, within
 HANG_SECONDS = 30.0  # longer than any client timeout; cancelled when the client hangs up
 MAX_DUPLICATE_CHECK_SECONDS = 4 * 3600
 SCHOOL_NOTICE_MAX_PARENTS = 1000  # externalcontact/message/send: to_parent_userid
+TOUSER_MAX = 1000  # message/send: at most 1,000 userids joined by "|"
+RECALL_SECONDS = 24 * 3600  # message/recall: within 24 hours of the send
 # "lost": the next template card's send does its work, then its answer is lost (a timeout)
 FAIL_MODES = ("http502", "errcode-1", "45009", "45033", "hang", "42001", "lost")  # or "<errcode>"
 MSGTYPES = frozenset({"text", "image", "voice", "video", "file", "textcard", "news", "mpnews",
@@ -90,6 +92,9 @@ class WeComStandIn:
         self._tokens: dict[str, float] = {}  # token -> expires at (by the clock)
         self._task_ids: set[str] = set()
         self._codes: dict[str, float] = {}  # response_code -> issued at (usable once)
+        self._code_users: dict[str, str] = {}  # a click's response_code -> the clicker
+        self._msgids_sent: dict[str, float] = {}  # msgid -> sent at, for message/recall
+        self.recalled: list[str] = []  # msgids recalled
         self._member_sends: dict[str, deque[float]] = defaultdict(deque)
         self.absent: set[str] = set()  # lower-cased userids the directory does not hold
         # lower-cased parent_userids in the 家校通讯录 but outside the app's allowed scope
@@ -117,6 +122,7 @@ class WeComStandIn:
             web.post("/cgi-bin/linkedcorp/message/send", self._send),
             web.post("/cgi-bin/externalcontact/message/send", self._school_notice),
             web.post("/cgi-bin/message/update_template_card", self._update_card),
+            web.post("/cgi-bin/message/recall", self._recall),
             web.get("/cgi-bin/media/get", self._media_get),
             web.get("/cgi-bin/user/get", self._user_get),
             web.get("/cgi-bin/get_jsapi_ticket", self._jsapi_ticket),
@@ -174,10 +180,13 @@ class WeComStandIn:
         if all(p.userid != userid for p in self.oauth.people):
             self.oauth.people.append(Person(userid, userid, "member", ""))
 
-    def issue_response_code(self) -> str:
-        """A card click's response_code, as WeCom puts it in the callback: usable once."""
+    def issue_response_code(self, userid: str = "") -> str:
+        """A card click's response_code, as WeCom puts it in the callback: usable once, and,
+        given the clicker, only to update that member's card."""
         code = f"rc-{secrets.token_urlsafe(12)}"
         self._codes[code] = self._clock()
+        if userid:
+            self._code_users[code] = userid
         return code
 
     # ---- inspection ---------------------------------------------------------
@@ -232,6 +241,8 @@ class WeComStandIn:
         invalid = "|".join(m for m in named if m not in members)
         if not members:
             return _error(81013)
+        if len(named) > TOUSER_MAX:
+            return _error(40035, f"touser over {TOUSER_MAX} userids")
         if msgtype not in MSGTYPES or not isinstance(body.get(msgtype), dict):
             return _error(40008)
         body = self._cut(body, msgtype)
@@ -259,6 +270,7 @@ class WeComStandIn:
             self._task_ids.add(body["template_card"]["task_id"])
             self._codes[response_code] = now
         msgid = f"standin-{next(self._msgids)}"
+        self._msgids_sent[msgid] = now
         answer = {"msgid": msgid, **({"response_code": response_code} if response_code else {})}
         self._remember(key, now, answer)
         for member in members:
@@ -405,10 +417,27 @@ class WeComStandIn:
         issued = self._codes.pop(code, None) if isinstance(code, str) else None
         if issued is None or self._clock() >= issued + RESPONSE_CODE_SECONDS:
             return _error(40035, "invalid response_code")  # unknown, used or expired
+        clicker = self._code_users.pop(str(code), None)
+        if clicker is not None and [str(u).lower() for u in body.get("userids", [])] \
+                != [clicker.lower()]:
+            return _error(40035, "a click's response_code updates the clicker's card only")
         self.card_updates.append(body)
         for userid in body.get("userids", []):
             self._publish(Delivered(str(userid), "update_template_card", body, self._clock()))
         return _answer(0, invaliduser=[])
+
+    async def _recall(self, request: web.Request) -> web.StreamResponse:
+        """message/recall: a message sent within 24 hours, once."""
+        self.calls += 1
+        body, failed = await self._authorised(request, "/cgi-bin/message/recall")
+        if failed is not None:
+            return failed
+        msgid = body.get("msgid")
+        sent = self._msgids_sent.get(msgid) if isinstance(msgid, str) else None
+        if sent is None or msgid in self.recalled or self._clock() >= sent + RECALL_SECONDS:
+            return _error(40035, "invalid msgid")
+        self.recalled.append(str(msgid))
+        return _answer(0)
 
     async def _media_get(self, request: web.Request) -> web.StreamResponse:
         self.calls += 1

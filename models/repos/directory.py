@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.attendance import AttendanceReport
 from models.leave import Leave, LeaveCard
 from models.messaging import DialogState, InboxMessage, OutboxMessage
+from models.notice import Notice, NoticeRecipient
 from models.roster import Guardian, StaffRole
 
 # (table, column): every place a member's userid stands for them now or later.
@@ -16,6 +17,7 @@ _SCHOOL_COLUMNS = (
     (DialogState, DialogState.userid), (Leave, Leave.submitted_by), (Leave, Leave.decided_by),
     (Leave, Leave.pass_holder), (Leave, Leave.returned_by),
     (AttendanceReport, AttendanceReport.reported_by),
+    (Notice, Notice.sender), (NoticeRecipient, NoticeRecipient.userid),
 )
 
 

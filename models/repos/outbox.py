@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from models.messages import ButtonCard, Markdown, Outgoing, Text
 from models.messaging import OutboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
+from models.repos.notices import NoticeRepo
 from models.rules.textparts import gather, split_text
 
 BATCH = 500
@@ -96,7 +97,7 @@ class OutboxRepo:
             .order_by(OutboxMessage.id).limit(limit)
             .with_for_update(skip_locked=True)
         ))
-        recent = await self._recent_sends({r.touser for r in rows}, now)
+        recent = await self.recent_sends({r.touser for r in rows}, now)
         waiting = await self._waiting_counts({r.touser for r in rows if r.kind == "text"}, now)
         claimed = []
         for row in rows:
@@ -146,12 +147,20 @@ class OutboxRepo:
         count = gather([str(t.payload.get("content", "")) for t in texts])
         return tuple(texts[1:count])
 
-    async def _recent_sends(self, recipients: set[str],
-                            now: datetime) -> dict[str, list[datetime]]:
+    async def recent_sends(self, recipients: set[str],
+                           now: datetime) -> dict[str, list[datetime]]:
         """Each recipient's messages in the last hour, by send time (a gathered row is "gathered",
-        counted in the message that carried it)."""
+        counted in the message that carried it); a notice's batch counts for each recipient."""
         if not recipients:
             return {}
+        recent = await self._recent_outbox(recipients, now)
+        for touser, times in (await NoticeRepo(self._session, self._school_id)
+                              .recent_parts(recipients, now - HOUR)).items():
+            recent[touser] = sorted([*recent.get(touser, []), *times])
+        return recent
+
+    async def _recent_outbox(self, recipients: set[str],
+                             now: datetime) -> dict[str, list[datetime]]:
         rows = await self._session.execute(
             select(OutboxMessage.touser, OutboxMessage.sent_at)
             .where(OutboxMessage.school_id == self._school_id,

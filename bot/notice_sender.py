@@ -1,0 +1,167 @@
+"""Delivers notices in batches: up to 1,000 guardians per `message/send`, part by part (the
+text, the image, the 收到 card), within each guardian's pace; and recalls withdrawn ones.
+
+Rows come from notice_recipient (services/notices/send.py writes them, due at the notice's
+time). A batch is one notice, one part, one channel; each channel has its transport here
+(`TRANSPORTS`), chosen per guardian in services/notices/channels.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.config import OutboxConfig
+from bot.outbox_health import ApiHealth
+from bot.wecom_client import Batch, WeComClient, WeComError
+from models.clock import Clock
+from models.db import Database
+from models.messages import ButtonCard, Reply
+from models.notice import Notice, NoticeRecipient
+from models.repos.notices import NoticeRepo
+from models.repos.outbox import HOUR, MINUTE, OutboxRepo, Pace
+from models.repos.roster import RosterRepo
+from services.notices.channels import MEMBER
+from services.notices.views import parts
+
+log = logging.getLogger("qingjia.notices")
+
+TASK_ID_USED = 42014
+Transport = Callable[[WeComClient, list[str], Reply, int], Awaitable[Batch]]
+
+
+async def _member(client: WeComClient, userids: list[str], reply: Reply, check: int) -> Batch:
+    return await client.send_many(userids, reply, duplicate_check_seconds=check)
+
+
+TRANSPORTS: dict[str, Transport] = {MEMBER: _member}
+
+
+class NoticeSender:
+    def __init__(self, db: Database, client: WeComClient, config: OutboxConfig, *,
+                 school_id: int, clock: Clock, health: ApiHealth) -> None:
+        self._db = db
+        self._client = client
+        self._config = config
+        self._school_id = school_id
+        self._clock = clock
+        self._health = health
+
+    async def run_once(self) -> int:
+        """One batch and any recalls due; the number of API calls made."""
+        calls = await self._recalls()
+        if self._health.allowance(self._clock(), 1) == 0:
+            return calls
+        now = self._clock()
+        async with self._db.read() as session:
+            if not await NoticeRepo(session, self._school_id).has_due(now):
+                return calls
+        pace = Pace(self._config.per_member_per_minute, self._config.per_member_per_hour)
+        async with self._db.unit_of_work() as session:
+            repo = NoticeRepo(session, self._school_id)
+            rows = await repo.claim_batch(now, timedelta(seconds=self._config.lease_seconds))
+            if not rows:
+                return calls
+            rows = await self._within_pace(session, repo, rows, now, pace)
+            if not rows:
+                return calls
+            notice = await repo.get(rows[0].notice_id)
+            assert notice is not None
+            sender = await RosterRepo(session, self._school_id).display_name(notice.sender)
+            first_id = min(r.id for r in rows)
+            stage, channel = rows[0].stage, rows[0].channel
+            all_parts = parts(notice, sender or "学校", first_id)
+            tried_before = any(r.attempts > 1 for r in rows)
+            batch = [(r.id, r.userid) for r in rows]
+        if notice.status != "active":
+            return calls
+        reply = all_parts[stage]
+        userids = [u for _, u in batch]
+        check = self._config.duplicate_check_seconds if tried_before else 0
+        error: WeComError | None = None
+        result: Batch | None = None
+        try:
+            result = await TRANSPORTS[channel](self._client, userids, reply, check)
+        except WeComError as exc:
+            if exc.errcode == TASK_ID_USED and isinstance(reply, ButtonCard) and tried_before:
+                result = Batch("", frozenset())  # the earlier try arrived
+            else:
+                error = exc
+        await self._record(notice, batch, stage, len(all_parts), reply, result, error)
+        return calls + 1
+
+    async def _within_pace(self, session, repo: NoticeRepo,  # type: ignore[no-untyped-def]
+                           rows: list[NoticeRecipient], now: datetime,
+                           pace: Pace) -> list[NoticeRecipient]:
+        """Rows whose guardian has a free slot now; the others wait for theirs."""
+        users = [r.userid for r in rows]
+        recent = await OutboxRepo(session, self._school_id).recent_sends(set(users), now)
+        keep = []
+        for row in rows:
+            times = sorted(recent.get(row.userid, []))
+            frees = []
+            for limit, window in ((pace.per_minute, MINUTE), (pace.per_hour, HOUR)):
+                inside = [t for t in times if t > now - window]
+                if len(inside) >= limit:
+                    frees.append(inside[-limit] + window)
+            if frees:
+                row.next_attempt_at = max(frees)
+                row.attempts -= 1
+            else:
+                keep.append(row)
+        return keep
+
+    async def _record(self, notice: Notice, batch: list[tuple[int, str]], stage: int,
+                      count: int, reply: Reply, result: Batch | None,
+                      error: WeComError | None) -> None:
+        now = self._clock()
+        async with self._db.unit_of_work() as session:
+            repo = NoticeRepo(session, self._school_id)
+            rows = {r.id: r for r in await repo.rows([i for i, _ in batch])}
+            if error is not None:
+                at = self._health.failed(now, error.errcode)
+                log.warning("notice batch failed notice=%s size=%d errcode=%s", notice.id,
+                            len(batch), error.errcode)
+                for row in rows.values():
+                    row.last_error = str(error)[:200]
+                    if error.retryable:
+                        row.next_attempt_at = at
+                    else:
+                        row.status = "dead"
+                return
+            assert result is not None
+            self._health.succeeded()
+            for row in rows.values():
+                if row.userid in result.invalid:
+                    row.status, row.last_error = "dead", "invaliduser"
+                    continue
+                row.stage = stage + 1
+                row.last_sent_at, row.next_attempt_at, row.last_error = now, now, None
+                if result.msgid:
+                    row.msgids = [*row.msgids, result.msgid]
+                if isinstance(reply, ButtonCard):
+                    row.task_id = reply.task_id
+                if row.stage >= count:
+                    row.status = "sent"
+            await repo.mark_sent(notice.id, now)
+        log.info("notice batch sent notice=%s part=%d size=%d", notice.id, stage, len(batch))
+
+    async def _recalls(self) -> int:
+        """Recall the delivered parts of withdrawn notices (`message/recall`, per msgid)."""
+        async with self._db.read() as session:
+            repo = NoticeRepo(session, self._school_id)
+            due = [(n.id, await repo.msgids(n.id)) for n in await repo.recalls_due()]
+        calls = 0
+        for notice_id, msgids in due:
+            for msgid in msgids:
+                calls += 1
+                try:
+                    await self._client.recall(msgid)
+                except WeComError as exc:
+                    if exc.retryable:
+                        return calls  # try again on the next round
+                    log.warning("recall refused notice=%s errcode=%s", notice_id, exc.errcode)
+            async with self._db.unit_of_work() as session:
+                await NoticeRepo(session, self._school_id).recall_done(notice_id)
+        return calls
