@@ -145,7 +145,7 @@ async def test_people_lists_roster_with_roles(demo: Demo) -> None:
     async with demo.http.get(demo.base + "/sim/people") as resp:
         assert resp.status == 200
         data = await resp.json()
-    assert data["roles"] == ["家长", "班主任", "政教处", "校长", "门卫", "管理员"]
+    assert data["roles"] == ["家长", "班主任", "政教处", "校长", "门卫", "管理员", "校医"]
     by_id = {p["userid"]: p for p in data["people"]}
     assert by_id["teacher_li"]["name"] == "李静"
     assert set(by_id["teacher_li"]["roles"]) == {"班主任", "家长"}
