@@ -8,7 +8,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from tests.browser import LiveSite, no_sideways_scroll
+from tests.browser import PHONE, LiveSite, no_sideways_scroll, set_viewport
 from tests.test_browser import (  # noqa: F401 (fixtures)
     approved_pass,
     browser,
@@ -144,3 +144,20 @@ def test_inside_wecom_the_scan_button_submits_what_was_scanned(
         assert "可以放行" in verdict.text and "刘洋" in verdict.text
     finally:
         browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": agent})
+
+
+def test_every_page_fits_360_px(browser: Any, site: LiveSite) -> None:  # noqa: F811
+    approved_pass(site)  # the leaves and the class have something to show
+    set_viewport(browser, 360, 740)
+    try:
+        for name, paths in (("刘强", ("/h5/", "/h5/leave/new", "/h5/leaves")),
+                            ("孙大勇", ("/h5/gate",)), ("李静", ("/h5/class",))):
+            browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+            for n, path in enumerate(paths):
+                browser.get(site.url + path)
+                if n == 0:
+                    choose(browser, name)
+                wait(browser, lambda d: d.find_elements("css selector", ".card"))
+                assert no_sideways_scroll(browser), path
+    finally:
+        set_viewport(browser, *PHONE)
