@@ -7,6 +7,7 @@ from models.leave import APPROVED, PENDING, REJECTED, WITHDRAWN, Leave
 from models.messages import CardUpdate, Reply, Text
 from models.rules import passcode
 from services.actor import Actor
+from services.health import register_sick_leave
 from services.leave import views
 from services.leave.cards import close_cards
 from services.leave.desk import LeaveDesk
@@ -41,6 +42,8 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
     if code is not None:
         desk.notify.send(leave.submitted_by, pass_message(desk, leave, name, code))
         await _excuse_past_truancy(desk, leave, name, user)
+        if leave.kind == "病假":
+            await register_sick_leave(desk, leave, user.userid)
     else:
         desk.notify.send(leave.submitted_by, f"{name}的请假（单号{leave.id}）未获批准。"
                                              f"\n驳回理由：{note}\n审批人：{user.name}")
