@@ -115,5 +115,6 @@ async def test_the_jssdk_signature_is_made_here_from_a_cached_ticket(harness: Ha
                  f"&timestamp={answer['timestamp']}&url={url}")
         assert answer["signature"] == hashlib.sha1(plain.encode()).hexdigest()
         assert answer["timestamp"] == int(harness.clock().timestamp())
-    foreign = await harness.client.get(f"{GATE}/jsapi", params={"url": "https://evil.example/"})
-    assert foreign.status == 403
+    for other in ("https://evil.example/h5/gate", "/h5/gate", ""):
+        foreign = await harness.client.get(f"{GATE}/jsapi", params={"url": other})
+        assert foreign.status == 403
