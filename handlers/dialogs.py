@@ -79,6 +79,18 @@ LEAVE = Conversation(
     "leave", entry="「请假」, or a message naming 病假 / 事假 (parent.start, start_from_phrase)",
     steps=(LEAVE_CHILD, LEAVE_DATES, LEAVE_KIND, LEAVE_REASON, LEAVE_PHOTO, LEAVE_CONFIRM))
 
+# ---- a parent's message that is no command (handlers/parent.py) -------------------------------
+# "孩子发烧了今天不去学校了" or "你好": the bot offers to start a leave with the dates it read.
+
+LEAVE_OFFER = Step(
+    "offer:leave",
+    ask="您好！需要为孩子请假吗？{dates}回复「1」或「是」开始请假；发送「帮助」查看其他用法。",
+    again="需要为孩子请假吗？回复「1」或「是」开始请假，「取消」不办。")
+OFFER = Conversation(
+    "offer", entry="a parent's text that is no command and names no 病假 / 事假 "
+                   "(parent.natural_message)",
+    steps=(LEAVE_OFFER,))
+
 # ---- an approver's rejection reason (handlers/approver.py) -------------------------------------
 
 REJECT_REASON = Step(
@@ -104,4 +116,4 @@ WHICH = Conversation(
                    "teacher.temporary_leave, teacher.close_leave)",
     steps=(WHICH_STUDENT,))
 
-CONVERSATIONS = (LEAVE, REJECT, WHICH)
+CONVERSATIONS = (LEAVE, OFFER, REJECT, WHICH)

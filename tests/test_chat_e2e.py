@@ -141,3 +141,20 @@ async def test_a_name_two_students_share_is_asked_back_before_anything_is_marked
         assert h.texts_for("parent_wang_a") == [] and h.texts_for("parent_wang_b") == []
         code_from(await say(h, "teacher_li", "1"))
         assert "临时请假" in h.last_text("parent_wang_a") and h.texts_for("parent_wang_b") == []
+
+
+async def test_a_natural_message_from_a_parent_offers_a_leave_with_the_dates_read(
+        harness: Harness) -> None:
+    offer = await say(harness, "parent_liu", "孩子发烧了今天不去学校了")
+    assert "需要为孩子请假吗" in offer and "11月26日(周四)" in offer and "回复「1」" in offer
+    assert "没看懂" not in offer
+    assert "病假还是事假" in await say(harness, "parent_liu", "1")
+    assert "事由" in await say(harness, "parent_liu", "病假")
+    echo = await say(harness, "parent_liu", "发烧")
+    assert "刘洋" in echo and "11月26日(周四)" in echo and "回复「确认」" in echo
+    hello = await say(harness, "parent_zhang", "你好")
+    assert "需要为孩子请假吗" in hello and "没看懂" not in hello
+    assert "哪个孩子" in await say(harness, "parent_zhang", "是")
+    await say(harness, "parent_zhang", "取消")
+    await say(harness, "parent_zhang", "你好")
+    assert "好的" in await say(harness, "parent_zhang", "不用")
