@@ -22,8 +22,8 @@ ROLE_HELP: dict[str, tuple[str, str]] = {
            "「请假 张小明 明天 病假 发烧」\n我的请假：查看请假记录\n撤销 单号：撤销未开始的请假"),
     "班主任": ("审批请假、临时请假、销假、考勤", "【班主任】\n待审批：查看待审批的请假\n"
              "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录\n"
-             "临时请假 学生 事由 [至 16:00]\n销假 学生或单号\n"
-             "考勤 全勤 / 考勤 缺勤 学生 [上午|下午]\n家访 学生 情况"),
+             "临时请假 学生 事由 [至 16:00] [已电话]\n销假 学生或单号\n"
+             "考勤 [昨天] 全勤 / 考勤 [昨天] 缺勤 学生 [上午|下午]\n家访 学生 情况"),
 }
 # Built-in roles that approve only where the tiers name them; otherwise they receive alerts.
 ALERT_HELP: dict[str, tuple[str, str]] = {
