@@ -35,7 +35,9 @@ from models.roster_import import Roster, RosterError, read_roster
 from reports.attendance import export_attendance
 from reports.common import ReportError
 from reports.dropout import export_dropout
+from reports.illness import export_illness
 from reports.leaves import export_leaves
+from reports.ledger import export_ledger, month_range
 from scheduler.registry import JOBS, next_run
 from scheduler.runner import JobRunner
 from services.roster import import_roster
@@ -224,7 +226,8 @@ def _demo(config: Config, args: argparse.Namespace) -> None:
 
 
 def _report_commands(report: argparse.ArgumentParser) -> None:
-    """`qingjia report attendance|leaves|dropout …`: parsing only; reports/ builds the files."""
+    """`qingjia report attendance|leaves|illness|dropout|dropout-ledger …`: parsing only; reports/
+    builds the files."""
     kinds = report.add_subparsers(dest="report", required=True)
 
     def kind(name: str, run: Callable[[Config, argparse.Namespace], None], help_text: str,
@@ -239,7 +242,9 @@ def _report_commands(report: argparse.ArgumentParser) -> None:
     for name, run, help_text in (
             ("attendance", _report_attendance, "attendance workbook: a summary sheet and a sheet "
                                                "per class (出勤/病/事/旷/未报 per school day)"),
-            ("leaves", _report_leaves, "every leave with a day in the range, in any state")):
+            ("leaves", _report_leaves, "every leave with a day in the range, in any state"),
+            ("illness", _report_illness, "因病缺课登记表: every illness absence in the range, "
+                                         "with symptoms, dates and diagnosis")):
         p = kind(name, run, help_text, ".xlsx")
         p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD")
         p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD")
@@ -251,6 +256,10 @@ def _report_commands(report: argparse.ArgumentParser) -> None:
     dropout.add_argument("--case", required=True, metavar="N",
                          help="the case number: the id of the ladder's dropout step "
                               "(escalation_step.id)")
+    ledger = kind("dropout-ledger", _report_ledger, "the month's 控辍保学 ledger: every "
+                  "suspected or actual dropout case open in the month, with each step taken",
+                  ".xlsx")
+    ledger.add_argument("--month", required=True, metavar="YYYY-MM")
 
 
 def _report_attendance(config: Config, args: argparse.Namespace) -> None:
@@ -269,6 +278,13 @@ def _report_leaves(config: Config, args: argparse.Namespace) -> None:
     print(f"wrote {out}: {done.leaves} leaves")
 
 
+def _report_illness(config: Config, args: argparse.Namespace) -> None:
+    first, last, out = _day_arg(args.first, "--from"), _day_arg(args.last, "--to"), _out_arg(args)
+    done = _export(config, args, lambda db, school_id, now: export_illness(
+        db, config, school_id, first, last, out, actor=f"cli:{args.actor}", now=now))
+    print(f"wrote {out}: {done.absences} illness absences")
+
+
 def _report_dropout(config: Config, args: argparse.Namespace) -> None:
     if not args.case.isdigit():
         raise CommandError(f"--case: not a case number: {args.case!r}")
@@ -276,6 +292,17 @@ def _report_dropout(config: Config, args: argparse.Namespace) -> None:
     done = _export(config, args, lambda db, school_id, now: export_dropout(
         db, config, school_id, int(args.case), out, actor=f"cli:{args.actor}", now=now))
     print(f"wrote {out}: dropout case {done.number}")
+
+
+def _report_ledger(config: Config, args: argparse.Namespace) -> None:
+    try:
+        month_range(args.month)  # a bad month is refused before anything is opened
+    except ReportError as exc:
+        raise CommandError(str(exc)) from exc
+    out = _out_arg(args)
+    done = _export(config, args, lambda db, school_id, now: export_ledger(
+        db, config, school_id, args.month, out, actor=f"cli:{args.actor}", now=now))
+    print(f"wrote {out}: {done.cases} cases in {done.month}")
 
 
 def _day_arg(text: str, flag: str) -> date:

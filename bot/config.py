@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.roster_import import ROLES
 from models.rules.calendar import DeclaredYear, SchoolCalendar, Term
 from models.rules.routing import ApprovalTier, approval_chain
 
-ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; the approval tiers may add more
 NOT_APPROVERS = ("家长", "门卫", "管理员")  # roles with other duties: never a tier's role
 REFUSE = "refuse"  # [approval] beyond_last_tier: leaves longer than the last tier are refused
 # A role is a word of the roster's 角色 column: no spaces or separators, at most 16 characters.
@@ -115,6 +115,28 @@ class TruancyConfig:
 
 
 @dataclass(frozen=True)
+class DropoutConfig:
+    """控辍保学: a case opens at `suspect_after_days` (疑似辍学; 辍学 is the ladder's
+    [truancy] dropout_after_days) and closes `close_after_days` school days after the return."""
+
+    suspect_after_days: int = 5
+    close_after_days: int = 10
+    ledger_day: int = 25  # the 校长 is reminded to check and send the month's ledger
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """因病缺勤登记追踪: the daily report's cut-off and summary, the follow-up, clusters."""
+
+    report_cutoff: time = time(9, 30)  # a class's attendance report by then is its 因病缺课 report
+    summary_at: time = time(10, 0)  # the 校医 gets the school's summary
+    followup_at: time = time(8, 0)  # the next school morning: 就诊了吗，诊断是什么
+    cluster_same_day: int = 3  # one symptom in this many students of a class on one day
+    cluster_in_window: int = 5  # … or in this many within cluster_window_days school days
+    cluster_window_days: int = 3
+
+
+@dataclass(frozen=True)
 class DialogConfig:
     timeout_minutes: int = 30
 
@@ -166,6 +188,8 @@ class Config:
     leave: LeaveConfig = field(default_factory=LeaveConfig)
     attendance: AttendanceConfig = field(default_factory=AttendanceConfig)
     truancy: TruancyConfig = field(default_factory=TruancyConfig)
+    dropout: DropoutConfig = field(default_factory=DropoutConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
     dialog: DialogConfig = field(default_factory=DialogConfig)
     outbox: OutboxConfig = field(default_factory=OutboxConfig)
     gate: GateConfig = field(default_factory=GateConfig)
@@ -247,6 +271,19 @@ def parse_config(raw: dict[str, Any]) -> Config:
             term_periods_limit=r.whole("truancy.term_periods_limit", 180, lo=1),
             periods_per_day=r.whole("truancy.periods_per_day", 8, lo=1),
             leave_advisory_weeks=r.number("truancy.leave_advisory_weeks", 6.0, lo=0),
+        ),
+        dropout=DropoutConfig(
+            suspect_after_days=r.whole("dropout.suspect_after_days", 5, lo=1),
+            close_after_days=r.whole("dropout.close_after_days", 10, lo=1),
+            ledger_day=r.whole("dropout.ledger_day", 25, lo=1, hi=28),
+        ),
+        health=HealthConfig(
+            report_cutoff=r.clock("health.report_cutoff", time(9, 30)),
+            summary_at=r.clock("health.summary_at", time(10, 0)),
+            followup_at=r.clock("health.followup_at", time(8, 0)),
+            cluster_same_day=r.whole("health.cluster_same_day", 3, lo=2),
+            cluster_in_window=r.whole("health.cluster_in_window", 5, lo=2),
+            cluster_window_days=r.whole("health.cluster_window_days", 3, lo=1, hi=20),
         ),
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(

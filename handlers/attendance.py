@@ -10,12 +10,16 @@ from handlers.context import Dialog, User
 from handlers.dispatcher import Command, Router
 from handlers.which import Chosen, ask_which
 from models.repos.attendance import AttendanceRepo
+from models.repos.dropout import DropoutRepo
 from models.repos.ladder import LadderRepo
 from models.roster import SchoolClass, Student
 from models.rules.calendar import DayKind, not_entered
 from models.rules.slots import slot
+from models.rules.symptoms import name_and_symptoms
 from models.rules.textbudget import clip
 from services.attendance import correct_truancy
+from services.dropout import record_step
+from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
 
 router = Router("attendance", roles=frozenset({"班主任"}))
@@ -27,13 +31,13 @@ HALVES = {"上午": "am", "下午": "pm"}
 
 @router.on(Command("考勤"))
 async def attendance(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
-                     attendance: AttendanceRepo) -> str:
+                     attendance: AttendanceRepo, health: HealthDesk) -> str:
     """Report (or replace) today's attendance for the teacher's class, or show it."""
-    return await report(args, user, dialog, desk, attendance, {})
+    return await report(args, user, dialog, desk, attendance, health, {})
 
 
 async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
-                 attendance: AttendanceRepo, chosen: Chosen) -> str:
+                 attendance: AttendanceRepo, health: HealthDesk, chosen: Chosen) -> str:
     """考勤 with the students picked so far among namesakes (`chosen`); a name two students
     share is asked back, and nothing is recorded until every name is clear."""
     classes = await desk.roster.class_of_teacher(user.userid)
@@ -59,7 +63,8 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
     if words[0] == "全勤" and len(words) == 1:
         absences: list[tuple[int, int, int]] = []
     elif words[0] == "缺勤" and len(words) > 1:
-        parsed = await _absences(words[1:], cls, desk, today, chosen)
+        named = [name_and_symptoms(w) for w in words[1:]]
+        parsed = await _absences([name for name, _ in named], cls, desk, today, chosen)
         if isinstance(parsed, str):
             return parsed
         if isinstance(parsed, Namesakes):
@@ -79,8 +84,11 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
                       after={"absent": [a[0] for a in absences]})
     if replaced:
         await correct_truancy(desk, repo, cls, today, absences, user.userid)
+    ill = await _record_illness(words, absences, cls, user, health, today, chosen)
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
+    if ill:
+        summary += f"其中因病{ill}人，已登记症状。"
     shown = await _show(repo, cls, desk, today)
     return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
 
@@ -122,6 +130,23 @@ def _recent_school_days(desk: LeaveDesk) -> set[date]:
             found.add(day)
         day -= timedelta(days=1)
     return found
+
+
+async def _record_illness(words: list[str], absences: list[tuple[int, int, int]],
+                          cls: SchoolClass, user: User, health: HealthDesk, today: date,
+                          chosen: Chosen) -> int:
+    """`张小明(发热、咳嗽)`: the absence is an illness absence with these symptoms (因病缺勤)."""
+    if not absences or words[0] != "缺勤":
+        return 0
+    ids = {s.name: s.id for s in await health.roster.students_in_class(cls.id)}
+    ids.update(chosen)  # a name two students share: the one the teacher picked
+    ill = 0
+    for name, symptoms in (name_and_symptoms(w) for w in words[1:]):
+        if symptoms is not None and name in ids:
+            await health.record(ids[name], cls.id, today, symptoms, by=user.userid,
+                                source="attendance")
+            ill += 1
+    return ill
 
 
 def _pick_class(classes: list[SchoolClass],
@@ -186,19 +211,33 @@ async def _show(repo: AttendanceRepo, cls: SchoolClass, desk: LeaveDesk, day: da
 
 
 @router.on(Command("家访"))
-async def home_visit(args: str, user: User, desk: LeaveDesk, ladder: LadderRepo) -> str:
-    """`家访 <姓名> <情况>` closes the open home-visit task for that student."""
+async def home_visit(args: str, user: User, desk: LeaveDesk, ladder: LadderRepo,
+                     dropout: DropoutRepo) -> str:
+    """`家访 <姓名> <情况>` closes the open home-visit task and records the visit on the
+    student's dropout case; `家访 <姓名> 电话 <结果>` records a call (the visit stays open)."""
     match = re.fullmatch(r"(\S+)\s+(.+)", args.strip())
     if match is None:
-        return "格式：家访 学生姓名 情况，例如：家访 张小明 已见到家长，孩子下周一返校"
+        return ("格式：家访 学生姓名 情况，例如：家访 张小明 已见到家长，孩子下周一返校\n"
+                "电话联系：家访 张小明 电话 未接通")
     classes = [c.id for c in await desk.roster.class_of_teacher(user.userid)]
     students = await desk.roster.students_named(match.group(1), classes)
     if len(students) != 1:
-        return f"您的班级里没有叫「{clip(match.group(1), 60)}」的学生。"
-    visit = await ladder.open_visit(students[0].id)
-    if visit is None:
-        return f"{students[0].name}目前没有待完成的家访。"
-    visit.closed_at, visit.closed_by, visit.notes = desk.now, user.userid, match.group(2)[:500]
-    desk.audit.record(actor=user.userid, action="home_visit_closed", entity="home_visit",
-                      entity_id=visit.id, at=desk.now, after={"closed": True})
-    return f"已记录对{students[0].name}的家访。"
+        return f"您的班级里没有叫「{match.group(1)[:20]}」的学生。"
+    student, notes = students[0], match.group(2)
+    call = re.fullmatch(r"电话\s*(.+)", notes)
+    if call is not None:
+        logged = await record_step(dropout, desk.audit, student.id, "电话", call.group(1),
+                                   by=user.userid, day=desk.today, now=desk.now)
+        if logged is None:
+            return f"{student.name}没有在办的控辍保学个案，电话情况未记录。"
+        return f"已记录对{student.name}家长的电话联系。"
+    visit = await ladder.open_visit(student.id)
+    logged = await record_step(dropout, desk.audit, student.id, "家访", notes, by=user.userid,
+                               day=desk.today, now=desk.now)
+    if visit is None and logged is None:
+        return f"{student.name}目前没有待完成的家访。"
+    if visit is not None:
+        visit.closed_at, visit.closed_by, visit.notes = desk.now, user.userid, notes[:500]
+        desk.audit.record(actor=user.userid, action="home_visit_closed", entity="home_visit",
+                          entity_id=visit.id, at=desk.now, after={"closed": True})
+    return f"已记录对{student.name}的家访。"

@@ -30,9 +30,11 @@ from handlers.dispatcher import (
 from models.messages import DirectoryChange, Incoming, Notifier, Outgoing, Reply, Text
 from models.repos.dialogs import DialogRepo
 from models.repos.directory import DirectoryRepo
+from models.repos.dropout import DropoutRepo
 from models.repos.ladder import LadderRepo
 from models.repos.roster import RosterRepo
 from services.directory import remove_member, rename_member
+from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
 
 log = logging.getLogger("qingjia.dispatch")
@@ -114,6 +116,8 @@ class Dispatcher:
             "notify": notifier, "roster": desk.roster, "now": now, "config": self.config,
             "audit": desk.audit, "desk": desk, "attendance": desk.attendance,
             "ladder": LadderRepo(session, self.school_id),
+            "dropout": DropoutRepo(session, self.school_id),
+            "health": HealthDesk.open(session, self.school_id, self.config, notifier, now),
         }
 
     async def _save_dialog(self, dialogs: DialogRepo, userid: str, dialog: Dialog,

@@ -8,7 +8,7 @@ router stands: `驳回 17` then `考勤 全勤` records the attendance and asks 
 
 from __future__ import annotations
 
-from handlers import approver, attendance, common, guard, parent, teacher
+from handlers import approver, attendance, common, dropout, guard, health, parent, teacher
 from handlers.dispatcher import Router
 
 ROUTERS: tuple[Router, ...] = (
@@ -16,6 +16,8 @@ ROUTERS: tuple[Router, ...] = (
     approver.router,
     teacher.router,
     attendance.router,
+    dropout.router,
+    health.router,
     guard.router,
     parent.router,
 )

@@ -15,6 +15,7 @@ from models.leave import Leave
 from models.repos.attendance import AttendanceRepo
 from models.roster import Student
 from models.rules.textbudget import clip
+from services.health import HealthDesk
 from services.leave.closing import close_by_teacher, of_teachers_class
 from services.leave.desk import LeaveDesk
 from services.leave.temporary import END_OF_DAY, open_temporary
@@ -100,7 +101,7 @@ async def close_named(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
 
 @router.on(WaitingFor(WHICH_STUDENT))
 async def which_student(text: str, user: User, dialog: Dialog, desk: LeaveDesk,
-                        attendance: AttendanceRepo) -> str:
+                        attendance: AttendanceRepo, health: HealthDesk) -> str:
     """The answer to 「王磊(…0012) 还是 王磊(…0031)？」: the waiting command runs with it."""
     picked = answer(dialog, text)
     if picked is None:
@@ -110,4 +111,4 @@ async def which_student(text: str, user: User, dialog: Dialog, desk: LeaveDesk,
         return await temporary(args, user, dialog, desk, chosen)
     if command == "销假":
         return await close_named(args, user, dialog, desk, chosen)
-    return await report(args, user, dialog, desk, attendance, chosen)
+    return await report(args, user, dialog, desk, attendance, health, chosen)

@@ -23,7 +23,10 @@ ROLE_HELP: dict[str, tuple[str, str]] = {
     "班主任": ("审批请假、临时请假、销假、考勤", "【班主任】\n待审批：查看待审批的请假\n"
              "批准 单号 / 驳回 单号 理由\n查看 单号：详情和记录\n"
              "临时请假 学生 事由 [至 16:00] [已电话]\n销假 学生或单号\n"
-             "考勤 [昨天] 全勤 / 考勤 [昨天] 缺勤 学生 [上午|下午]\n家访 学生 情况"),
+             "考勤 [昨天] 全勤 / 考勤 [昨天] 缺勤 学生 [上午|下午]\n"
+             "家访 学生 情况 / 家访 学生 电话 结果\n"
+             "劝返 学生 情况 / 去向 学生 情况（控辍保学个案）\n"
+             "考勤 缺勤 张小明(发热、咳嗽)：因病缺课带症状；诊断 学生 诊断结果"),
 }
 # Built-in roles that approve only where the tiers name them; otherwise they receive alerts.
 ALERT_HELP: dict[str, tuple[str, str]] = {
@@ -31,9 +34,17 @@ ALERT_HELP: dict[str, tuple[str, str]] = {
              "门卫输错放行码的提醒。"),
     "校长": ("接收辍学预警", "【校长】\n接收辍学预警和辍学报告草稿。"),
 }
+# 控辍保学 commands, added to the role's help whether it approves or only receives alerts.
+CASE_HELP = {
+    "政教处": "劝返 学生 情况 / 去向 学生 情况（控辍保学个案）",
+    "校长": "休学 学生 开始日期 至 结束日期 事由\n劝返 学生 情况 / 去向 学生 情况（控辍保学个案）",
+}
 DUTY_HELP: dict[str, tuple[str, str]] = {
     "门卫": ("核验放行码", "【门卫】\n直接发送放行码，或「核验 放行码」\n放行 放行码：登记离校\n"
            "返校 放行码：登记返校"),
+    "校医": ("接收因病缺课日报和聚集预警", "【校医】\n每个上课日上午收到全校因病缺课日报"
+           "（含零报告和未上报的班级）；同班同症状聚集时立即收到预警。\n"
+           "诊断 学生 诊断结果：登记诊断"),
     "管理员": ("名册与报表", "【管理员】\n名册导入、校历和报表请在管理端办理（qingjia 命令）。"),
 }
 
@@ -53,5 +64,6 @@ def help_for(roles: frozenset[str], approvers: Sequence[str], *, short: bool = F
     if short:
         lines = [f"· {role}：{entries[role][0]}" for role in held]
         return "没看懂这条消息。您可以办理：\n" + "\n".join(lines) + "\n发送「帮助」查看详细用法。"
-    details = "\n\n".join(entries[role][1] for role in held)
+    details = "\n\n".join(entries[role][1] + (f"\n{CASE_HELP[role]}" if role in CASE_HELP else "")
+                          for role in held)
     return details + "\n\n任何时候发送「取消」可退出当前操作。"

@@ -1,3 +1,3 @@
 """Imports every model module so the metadata knows all tables (for Alembic and tests)."""
 
-from models import attendance, leave, messaging, roster  # noqa: F401
+from models import attendance, dropout, health, leave, messaging, roster  # noqa: F401

@@ -20,7 +20,8 @@ STUDENT_HEADER = (
     "学籍号", "姓名", "年级", "班级", "家长姓名", "家长企业微信ID", "家长手机", "关系",
 )
 STAFF_HEADER = ("姓名", "企业微信ID", "角色", "班级")
-ROLES = ("班主任", "政教处", "校长", "门卫", "管理员")  # built in; config may name more approvers
+# Built in (校医: 因病缺勤 summaries and cluster alerts); config may name more approvers.
+ROLES = ("班主任", "政教处", "校长", "门卫", "管理员", "校医")
 HOMEROOM = "班主任"
 MAX_HOMEROOMS = 2  # a class may have two 班主任 (either decides, both are told)
 MAX_ROWS = 50_000

@@ -10,6 +10,8 @@ from scheduler.jobs.approvals import approval_reminder
 from scheduler.jobs.attendance import attendance_office_alert, attendance_reminder
 from scheduler.jobs.calendar import calendar_reminder
 from scheduler.jobs.escalation import escalation
+from scheduler.jobs.health import health_summary, illness_followup
+from scheduler.jobs.ledger import ledger_reminder
 from scheduler.jobs.retention import message_retention
 from scheduler.jobs.truancy import truancy
 from scheduler.runner import Job
@@ -21,6 +23,7 @@ def _at(attr: str):  # type: ignore[no-untyped-def]
 
 CALENDAR_REMINDER_AT = time(8, 0)
 RETENTION_AT = time(3, 30)  # a quiet hour
+LEDGER_REMINDER_AT = time(9, 0)
 
 
 def _after_truancy(config: Config) -> time:
@@ -38,10 +41,16 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         _at("truancy_run"), truancy),
     Job("escalation", "the ladder: 政教处, 家访, 校长, dropout case",
         _after_truancy, escalation),
+    Job("illness-followup", "illness absences of earlier days without a diagnosis: ask the 班主任",
+        lambda config: config.health.followup_at, illness_followup),
+    Job("health-summary", "the day's 因病缺课 report (reports in, absences by symptom) to 校医",
+        lambda config: config.health.summary_at, health_summary),
     Job("approval-reminder", "remind pending approvals, move them one tier up",
         None, approval_reminder, every_minutes=15, school_days_only=False),
     Job("calendar-reminder", "next year's national calendar not declared: tell the 管理员 weekly",
         lambda config: CALENDAR_REMINDER_AT, calendar_reminder, school_days_only=False),
+    Job("dropout-ledger", "on [dropout] ledger_day: remind the 校长 of the month's 控辍保学 ledger",
+        lambda config: LEDGER_REMINDER_AT, ledger_reminder, school_days_only=False),
     Job("message-retention", "delete chat messages older than [retention] message_days",
         lambda config: RETENTION_AT, message_retention, school_days_only=False,
         compact_after=True),

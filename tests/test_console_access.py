@@ -54,12 +54,14 @@ TABLE: list[tuple[str, str, str, dict[str, str] | None, set[str]]] = [
      {"班主任"} | EXPORTERS),
     ("a dropout case of another class", "POST", "/admin/downloads/dropout", {"case": "{case2}"},
      EXPORTERS),
+    ("the month's 控辍保学 ledger", "POST", "/admin/downloads/dropout-ledger",
+     {"month": "2026-11"}, EXPORTERS),
     ("the roster upload", "GET", "/admin/manage", None, {"管理员"}),
     ("the calendar check", "GET", "/admin/manage/calendar", None, {"管理员"}),
     ("the config", "GET", "/admin/manage/config", None, {"管理员"}),
     ("uploading the roster", "POST", "/admin/manage/roster", {"file": "roster"}, {"管理员"}),
 ]
-CONTENT = {"attendance": XLSX, "leaves": XLSX, "dropout": DOCX}
+CONTENT = {"attendance": XLSX, "leaves": XLSX, "dropout": DOCX, "dropout-ledger": XLSX}
 
 
 @pytest.fixture(scope="module")

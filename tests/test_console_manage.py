@@ -95,7 +95,7 @@ async def test_a_bad_row_stops_the_whole_import_and_says_which(
     problems = [text_of(p) for p in re.findall(r"<li>(.*?)</li>", page)]
     assert problems == [
         "students.csv 第10行: 家长企业微信ID「li father」格式不对（应为 1–64 位字母、数字或 _-.@）",
-        "staff.csv 第8行: 角色「会计」不是 班主任/政教处/校长/门卫/管理员 之一",
+        "staff.csv 第9行: 角色「会计」不是 班主任/政教处/校长/门卫/管理员/校医 之一",
     ]
     assert await state(h) == before
 

@@ -348,6 +348,10 @@ async def test_the_dropout_case_as_a_word_report(demo_db: str, tmp_path: Path) -
      "qingjia: 2026-01-01 to 2027-12-31 is longer than 366 days; export a school year at most"),
     (["dropout", "--case", "999"], "qingjia: no dropout case 999; there are no dropout cases"),
     (["dropout", "--case", "第一"], "qingjia: --case: not a case number: '第一'"),
+    (["dropout-ledger", "--month", "2026-13"],
+     "qingjia: --month: not a month like 2026-12: '2026-13'"),
+    (["dropout-ledger", "--month", "十一月"],
+     "qingjia: --month: not a month like 2026-12: '十一月'"),
 ])
 def test_a_refusal_is_one_line_and_writes_nothing(
         october: Month, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,7 +38,7 @@ STAFF = [
     "赵国强,office_zhao,政教处,",
     "孙大勇,guard_sun,门卫,",
 ]
-ROLE_LIST = "班主任/政教处/校长/门卫/管理员"
+ROLE_LIST = "班主任/政教处/校长/门卫/管理员/校医"
 
 
 def write(tmp_path: Path, students: list[str], staff: list[str], *, bom: bool = False,
@@ -415,7 +415,7 @@ def test_demo_roster_validates() -> None:
     roles = {(t.userid, t.role) for t in roster.staff}
     assert roles == {("teacher_li", "班主任"), ("teacher_wang", "班主任"),
                      ("office_zhao", "政教处"), ("principal_chen", "校长"),
-                     ("guard_sun", "门卫"), ("admin_zhou", "管理员")}
+                     ("guard_sun", "门卫"), ("admin_zhou", "管理员"), ("doctor_he", "校医")}
     guardians_of: dict[str, set[str]] = {}
     for s in roster.students:
         guardians_of.setdefault(s.student_no, set()).add(s.guardian_userid)

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, delete, exists, insert, literal, select, upda
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import Absence, AttendanceReport, Truancy
+from models.dropout import Suspension
 from models.leave import Leave
 from models.roster import Guardian, GuardianLink, SchoolClass, StaffRole, Student
 from models.rules.classes import class_label
@@ -100,7 +101,7 @@ class AttendanceRepo:
     # ---- truancy ----------------------------------------------------------------------
 
     async def mark_truancy(self, day: date, now: datetime) -> int:
-        """Every reported absence of the day not covered by an approved leave becomes 旷课.
+        """Every reported absence not covered by an approved leave or a 休学 becomes 旷课.
 
         One INSERT … SELECT: the district is never loaded into Python. A half day covered by a
         leave is excused; the rest counts 0.5 a half. Existing records are left alone.
@@ -113,7 +114,9 @@ class AttendanceRepo:
             .join(AttendanceReport, AttendanceReport.id == Absence.report_id)
             .where(AttendanceReport.school_id == self._school_id, AttendanceReport.day == day,
                    share > 0,
-                   ~exists().where(Truancy.student_id == Absence.student_id, Truancy.day == day))
+                   ~exists().where(Truancy.student_id == Absence.student_id, Truancy.day == day),
+                   ~exists().where(Suspension.student_id == Absence.student_id,
+                                   Suspension.start_date <= day, Suspension.end_date >= day))
         )
         result = await self._session.execute(
             insert(Truancy).from_select(

@@ -360,6 +360,16 @@ class RosterRepo:
             .order_by(Student.student_no))
         return list(rows)
 
+    async def students_called(self, name_or_number: str) -> list[Student]:
+        """Active students of the whole school with this name or this 学籍号."""
+        rows = await self._session.scalars(
+            select(Student).where(Student.school_id == self._school_id,
+                                  (Student.name == name_or_number)
+                                  | (Student.student_no == name_or_number),
+                                  Student.active.is_(True))
+            .order_by(Student.student_no))
+        return list(rows)
+
     async def students_in_class(self, class_id: int) -> list[Student]:
         rows = await self._session.scalars(
             select(Student).where(Student.school_id == self._school_id,

@@ -19,6 +19,7 @@ HOMEROOM, ADMIN = "班主任", "管理员"
 TODAY, TERM, STUDENTS, AUDIT, DOWNLOADS, MANAGE = (
     "today", "term", "students", "audit", "downloads", "manage")
 ATTENDANCE, LEAVES, DROPOUT = "attendance", "leaves", "dropout"
+LEDGER = "dropout-ledger"  # the month's 控辍保学 ledger: the whole school's
 
 _SCHOOL_PICTURE = frozenset({HOMEROOM, *SCHOOL_WIDE})
 PAGE_ROLES: dict[str, frozenset[str]] = {

@@ -1,4 +1,5 @@
-"""The escalation ladder: each rung a student reaches is told once, to the people the rules name."""
+"""The escalation ladder: each rung a student reaches is told once, to the people the rules name;
+then the 控辍保学 cases are followed (services/dropout.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from datetime import date
 from models.repos.ladder import LadderRepo, StudentCard
 from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
-from models.rules.ladder import Ladder, Step, StudentDay, standing, steps_due
+from models.rules.ladder import Ladder, Standing, Step, StudentDay, standing, steps_due
 from scheduler.runner import JobContext
+from services.dropout import CaseRun
 
 
 def ladder_from(ctx: JobContext) -> Ladder:
@@ -35,14 +37,17 @@ async def escalation(ctx: JobContext) -> None:
     records = await repo.truancy(ids, term.start, ctx.day)
     present = await repo.present_days(ids, term.start, ctx.day)
     cards = await repo.cards(ids)
-    reached = 0
+    reached, standings = 0, dict[int, Standing]()
     for student_id in ids:
         days = [StudentDay(d, records[student_id].get(d, 0.0), d in present[student_id])
                 for d in school_days]
-        for step in steps_due(standing(days), long_leave.get(student_id, 0.0), ladder, term.name):
+        standings[student_id] = now = standing(days)
+        for step in steps_due(now, long_leave.get(student_id, 0.0), ladder, term.name):
             if await _take_step(ctx, repo, cards[student_id], step, records[student_id]):
                 reached += 1
     ctx.counts.update(students=len(ids), steps=reached)
+    cases = CaseRun(ctx.session, ctx.school_id, ctx.config, ctx.day, ctx.now, ctx.notify)
+    ctx.counts.update(await cases.follow(standings, cards))
 
 
 async def _take_step(ctx: JobContext, repo: LadderRepo, student: StudentCard, step: Step,

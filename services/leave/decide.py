@@ -6,6 +6,7 @@ from __future__ import annotations
 from models.leave import APPROVED, PENDING, REJECTED, WITHDRAWN, Leave
 from models.messages import CardUpdate, Reply, Text
 from services.actor import Actor
+from services.health import register_sick_leave
 from services.leave import views
 from services.leave.cards import close_cards
 from services.leave.desk import LeaveDesk
@@ -42,6 +43,8 @@ async def decide(desk: LeaveDesk, user: Actor, leave_id: int, *, approve: bool,
         for guardian in family:  # the same pass to each: whoever brings the child out
             desk.notify.send(guardian, pass_message(desk, leave, name, code))
         await _excuse_past_truancy(desk, leave, name, user)
+        if leave.kind == "病假":
+            await register_sick_leave(desk, leave, user.userid)
     else:
         for guardian in family:
             desk.notify.send(guardian, f"{name}的请假（单号{leave.id}）未获批准。"

@@ -12,6 +12,7 @@ from models.leave import Leave
 from models.messages import Notifier
 from models.repos.attendance import AttendanceRepo
 from models.repos.audit import AuditRepo
+from models.repos.health import HealthRepo
 from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 from models.roster import Student
@@ -30,6 +31,7 @@ class LeaveDesk:
     notify: Notifier
     now: datetime
     attendance: AttendanceRepo
+    health: HealthRepo
 
     @classmethod
     def open(cls, session: AsyncSession, school_id: int, config: Config, notify: Notifier,
@@ -37,7 +39,7 @@ class LeaveDesk:
         """The desk of one unit of work: its session's repositories, its notifier, its time."""
         return cls(config, LeaveRepo(session, school_id), RosterRepo(session, school_id),
                    AuditRepo(session, school_id), notify, now,
-                   AttendanceRepo(session, school_id))
+                   AttendanceRepo(session, school_id), HealthRepo(session, school_id))
 
     @property
     def tz(self) -> tzinfo:

@@ -1,10 +1,11 @@
-"""`/admin/downloads`: the three reports of `qingjia report …`, from the console.
+"""`/admin/downloads`: the reports of `qingjia report …`, from the console.
 
 The forms post (with the session's CSRF token: an export writes an audit entry, so it is not
 a plain link); the same export functions as the CLI's run off the event loop and are audited
 with the signed-in userid as the actor. What the export cannot do is said in Chinese on the
 page, before anything is written. A 班主任 gets the attendance workbook of their own classes and
-the dropout reports of their own students; the leave workbook is the whole school's.
+the dropout reports of their own students; the leave workbook and the 控辍保学 ledger are the
+whole school's.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from models.repos.reports import ClassRow, ReportRepo
 from models.repos.roster import RosterRepo
 from models.repos.today import TodayRepo
 from models.rules.calendar import DayKind, not_entered
-from models.rules.console import ATTENDANCE, DOWNLOADS, DROPOUT, LEAVES, may_export
+from models.rules.console import ATTENDANCE, DOWNLOADS, DROPOUT, LEAVES, LEDGER, may_export
 from reports.attendance import export_attendance
 from reports.common import MAX_RANGE_DAYS, ReportError
 from reports.dropout import export_dropout
 from reports.leaves import export_leaves
+from reports.ledger import export_ledger, month_range
 
 log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
@@ -61,6 +63,8 @@ async def _page(request: web.Request, *, error: str = "", status: int = 200) -> 
                 classes=await _classes(request, ATTENDANCE),
                 whole_school=may_export(reader, ATTENDANCE, None),
                 leaves=may_export(reader, LEAVES, None), cases=await _cases(request),
+                ledger=may_export(reader, LEDGER, None),
+                month=form.get("month") or f"{today:%Y-%m}",
                 first=form.get("from") or today.replace(day=1), last=form.get("to") or today,
                 chosen=form.get("class", ""))
 
@@ -92,13 +96,15 @@ async def _cases(request: web.Request) -> list[dict[str, Any]]:
 @routes.post("/admin/downloads/{report}")
 async def download(request: web.Request) -> web.StreamResponse:
     report = request.match_info["report"]
-    if report not in (ATTENDANCE, LEAVES, DROPOUT):
+    if report not in (ATTENDANCE, LEAVES, DROPOUT, LEDGER):
         raise web.HTTPNotFound()
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     request[FORM] = form
     try:
         if report == DROPOUT:
             return await _dropout(request, form)
+        if report == LEDGER:
+            return await _ledger(request, form)
         return await _workbook(request, report, form)
     except Refusal as refusal:
         return await _page(request, error=str(refusal), status=400)
@@ -154,6 +160,27 @@ async def _dropout(request: web.Request, form: dict[str, str]) -> web.StreamResp
     path = await _run(request, work)
     return await send_file(request, path, f"辍学报告_个案{case}.docx",
                            f"dropout-case-{case}.docx", DOCX)
+
+
+async def _ledger(request: web.Request, form: dict[str, str]) -> web.StreamResponse:
+    app, viewer = request.app, viewer_of(request)
+    config, school_id = app[keys.CONFIG], app[keys.SCHOOL_ID]
+    if not may_export(viewer.reader, LEDGER, None):
+        raise NotYours
+    month = form.get("month", "").strip()[:7]
+    try:
+        month_range(month)
+    except ReportError as exc:
+        raise Refusal("请选择月份。") from exc
+    now = app[keys.CLOCK]()
+
+    async def work(db: Database, out: IO[bytes]) -> object:
+        return await export_ledger(db, config, school_id, month, out, actor=viewer.userid,
+                                   now=now)
+
+    path = await _run(request, work)
+    return await send_file(request, path, f"控辍保学台账_{month}.xlsx",
+                           f"dropout-ledger-{month}.xlsx", XLSX)
 
 
 async def _run(request: web.Request, work: Any) -> Any:

@@ -1,0 +1,53 @@
+"""因病缺勤登记追踪: each illness absence with its symptoms and follow-up, and cluster alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class IllnessAbsence(Base):
+    """One child absent for illness from `day` (the registration of 因病缺勤).
+
+    Symptoms come from the 班主任's `考勤 缺勤 张小明(发热)` or from a 病假's reason; the diagnosis
+    is asked the next school morning until someone answers (`诊断 张小明 流感`).
+    """
+
+    __tablename__ = "illness_absence"
+    __table_args__ = (UniqueConstraint("student_id", "day"),
+                      Index("ix_illness_absence_school_day", "school_id", "day"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"))
+    day: Mapped[date]
+    last_day: Mapped[date]
+    symptoms: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(12))  # attendance | leave
+    leave_id: Mapped[int | None] = mapped_column(ForeignKey("leave.id"))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+    diagnosis: Mapped[str | None] = mapped_column(String(200))  # "未就诊" when no doctor was seen
+    diagnosed_by: Mapped[str | None] = mapped_column(String(64))
+    diagnosed_at: Mapped[datetime | None]
+    asked_on: Mapped[date | None]  # the last morning the follow-up question went out
+
+
+class HealthAlert(Base):
+    """A cluster told to the 校医 and 校长: once per class and symptom within the window."""
+
+    __tablename__ = "health_alert"
+    __table_args__ = (Index("ix_health_alert_class_symptom", "class_id", "symptom", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"))
+    symptom: Mapped[str] = mapped_column(String(8))
+    day: Mapped[date]
+    students: Mapped[list[int]] = mapped_column(JSON)
+    created_at: Mapped[datetime]

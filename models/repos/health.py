@@ -1,0 +1,101 @@
+"""What 因病缺勤登记追踪 reads and writes: illness absences, cluster alerts, the day's reports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.attendance import AttendanceReport
+from models.health import HealthAlert, IllnessAbsence
+from models.roster import SchoolClass, Student
+from models.rules.classes import class_label
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    class_id: int
+    label: str
+    reported_at: datetime | None  # None: no report for the day
+
+
+class HealthRepo:
+    def __init__(self, session: AsyncSession, school_id: int) -> None:
+        self._session = session
+        self._school_id = school_id
+
+    async def absence(self, student_id: int, day: date) -> IllnessAbsence | None:
+        return await self._session.scalar(
+            select(IllnessAbsence).where(IllnessAbsence.student_id == student_id,
+                                         IllnessAbsence.day == day))
+
+    async def add(self, row: IllnessAbsence) -> IllnessAbsence:
+        row.school_id = self._school_id
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def between(self, first: date, last: date,
+                      class_id: int | None = None) -> list[IllnessAbsence]:
+        """Illness absences whose days touch [first, last], oldest first."""
+        stmt = select(IllnessAbsence).where(
+            IllnessAbsence.school_id == self._school_id, IllnessAbsence.day <= last,
+            IllnessAbsence.last_day >= first)
+        if class_id is not None:
+            stmt = stmt.where(IllnessAbsence.class_id == class_id)
+        rows = await self._session.scalars(stmt.order_by(IllnessAbsence.day, IllnessAbsence.id))
+        return list(rows)
+
+    async def latest_of(self, student_id: int) -> IllnessAbsence | None:
+        return await self._session.scalar(
+            select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
+                                         IllnessAbsence.student_id == student_id)
+            .order_by(IllnessAbsence.day.desc(), IllnessAbsence.id.desc()).limit(1))
+
+    async def undiagnosed_before(self, day: date) -> list[IllnessAbsence]:
+        """Absences from before `day` that nobody has answered for and nobody was asked about."""
+        rows = await self._session.scalars(
+            select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
+                                         IllnessAbsence.day < day,
+                                         IllnessAbsence.diagnosis.is_(None),
+                                         IllnessAbsence.asked_on.is_(None))
+            .order_by(IllnessAbsence.class_id, IllnessAbsence.id))
+        return list(rows)
+
+    async def alerted_since(self, class_id: int, symptom: str, first: date) -> bool:
+        return bool(await self._session.scalar(
+            select(exists().where(HealthAlert.class_id == class_id,
+                                  HealthAlert.symptom == symptom, HealthAlert.day >= first))))
+
+    def add_alert(self, class_id: int, symptom: str, day: date, students: Sequence[int],
+                  now: datetime) -> None:
+        self._session.add(HealthAlert(school_id=self._school_id, class_id=class_id,
+                                      symptom=symptom, day=day, students=list(students),
+                                      created_at=now))
+
+    async def class_reports(self, day: date) -> list[ClassReport]:
+        """Every class with active students and its report of the day, if any."""
+        has_students = exists().where(Student.class_id == SchoolClass.id,
+                                      Student.active.is_(True))
+        rows = await self._session.execute(
+            select(SchoolClass.id, SchoolClass.grade, SchoolClass.name,
+                   AttendanceReport.reported_at)
+            .outerjoin(AttendanceReport, (AttendanceReport.class_id == SchoolClass.id)
+                       & (AttendanceReport.day == day))
+            .where(SchoolClass.school_id == self._school_id, has_students)
+            .order_by(SchoolClass.grade, SchoolClass.name))
+        return [ClassReport(cid, class_label(grade, name), at) for cid, grade, name, at in rows]
+
+    async def names(self, student_ids: Sequence[int]) -> dict[int, str]:
+        rows = await self._session.execute(
+            select(Student.id, Student.name).where(Student.id.in_(tuple(student_ids))))
+        return {sid: name for sid, name in rows}
+
+    async def class_labels(self, class_ids: Sequence[int]) -> dict[int, str]:
+        rows = await self._session.execute(
+            select(SchoolClass.id, SchoolClass.grade, SchoolClass.name)
+            .where(SchoolClass.id.in_(tuple(class_ids))))
+        return {cid: class_label(grade, name) for cid, grade, name in rows}

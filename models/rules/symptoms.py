@@ -1,0 +1,112 @@
+"""因病缺勤: the WS/T 772 symptom list, read from what parents and teachers write, and clusters.
+
+`read_symptoms` finds the listed symptoms in free text ("发烧咳嗽" → 发热, 咳嗽); `named` reads a
+teacher's explicit list ("发热、咳嗽"). A cluster is the same symptom in `same_day` students of one
+class on one school day, or in `in_window` students within `window_days` school days.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+SYMPTOMS = ("发热", "咳嗽", "头痛", "咽痛", "腮腺肿大", "腹痛", "腹泻", "呕吐", "皮疹", "头晕",
+            "乏力", "结膜充血", "其他")
+OTHER = "其他"
+# Everyday words for each symptom (a word found anywhere in the text counts).
+_WORDS: dict[str, tuple[str, ...]] = {
+    "发热": ("发热", "发烧", "高烧", "低烧", "高热", "低热", "体温高", "烧到", "退烧", "38度",
+           "39度"),
+    "咳嗽": ("咳嗽", "咳", "嗽"),
+    "头痛": ("头痛", "头疼"),
+    "咽痛": ("咽痛", "嗓子疼", "嗓子痛", "喉咙疼", "喉咙痛", "咽喉痛", "咽喉疼", "扁桃体"),
+    "腮腺肿大": ("腮腺肿大", "腮腺炎", "腮帮子肿", "腮腺肿", "痄腮"),
+    "腹痛": ("腹痛", "肚子疼", "肚子痛", "胃疼", "胃痛", "肚疼", "肚痛"),
+    "腹泻": ("腹泻", "拉肚子", "拉稀", "跑肚"),
+    "呕吐": ("呕吐", "吐了", "想吐", "恶心", "呕"),
+    "皮疹": ("皮疹", "出疹", "疹子", "红疹", "起疹", "水痘", "荨麻疹", "手足口"),
+    "头晕": ("头晕", "头昏", "眩晕"),
+    "乏力": ("乏力", "没力气", "无力", "没精神", "疲倦"),
+    "结膜充血": ("结膜充血", "红眼", "眼睛红", "结膜炎", "眼红"),
+}
+
+
+def read_symptoms(text: str) -> tuple[str, ...]:
+    """The listed symptoms a free text names, in the list's order ("" → none)."""
+    found = {symptom for symptom, words in _WORDS.items() if any(w in text for w in words)}
+    return tuple(s for s in SYMPTOMS if s in found)
+
+
+def named(text: str) -> tuple[str, ...]:
+    """An explicit list ("发热、咳嗽", "发烧 咳嗽"): each item read as above, else 其他."""
+    found: set[str] = set()
+    for item in re.split(r"[、,，;；/\s]+", text.strip()):
+        if item:
+            found.update(read_symptoms(item) or (OTHER,))
+    return tuple(s for s in SYMPTOMS if s in found)
+
+
+_WITH_SYMPTOMS = re.compile(r"^(?P<name>[^()（）]+)[(（](?P<list>[^()（）]*)[)）]$")
+
+
+def name_and_symptoms(word: str) -> tuple[str, tuple[str, ...] | None]:
+    """"张小明(发热、咳嗽)" → ("张小明", (发热, 咳嗽)); "张小明" → ("张小明", None)."""
+    match = _WITH_SYMPTOMS.match(word)
+    if match is None:
+        return word, None
+    return match.group("name"), named(match.group("list"))
+
+
+@dataclass(frozen=True)
+class Sick:
+    """One illness absence as the cluster rule sees it."""
+
+    student_id: int
+    class_id: int
+    day: date
+    symptoms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    class_id: int
+    symptom: str
+    students: tuple[int, ...]
+    first_day: date
+    last_day: date
+
+
+def clusters(sick: Iterable[Sick], school_days: Sequence[date], *, same_day: int = 3,
+             in_window: int = 5) -> list[Cluster]:
+    """Clusters among `sick` over `school_days` (the window, oldest first; its last day is today).
+
+    Today's: `same_day` or more students of one class with one symptom today, or `in_window` or
+    more over the whole window. 其他 is never a cluster (it says nothing alike).
+    """
+    if not school_days:
+        return []
+    window, today = set(school_days), school_days[-1]
+    first: dict[tuple[int, str], dict[int, date]] = defaultdict(dict)
+    sick_today: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for record in sick:
+        if record.day not in window:
+            continue
+        for symptom in record.symptoms:
+            if symptom == OTHER:
+                continue
+            key, days = (record.class_id, symptom), first[(record.class_id, symptom)]
+            days[record.student_id] = min(days.get(record.student_id, record.day), record.day)
+            if record.day == today:
+                sick_today[key].add(record.student_id)
+    found = []
+    for key, days in sorted(first.items()):
+        # Nothing new today: an older cluster was told on its own day.
+        if not sick_today[key]:
+            continue
+        if len(sick_today[key]) >= same_day or len(days) >= in_window:
+            found.append(Cluster(key[0], key[1], tuple(sorted(days)), min(days.values()),
+                                 max(days.values())))
+    return found
