@@ -29,6 +29,7 @@ class Step:
     state: str
     ask: str
     again: str
+    soft: bool = False  # an offer, not a question: a command typed instead ends it quietly
 
     @property
     def conversation(self) -> str:
@@ -85,7 +86,7 @@ LEAVE = Conversation(
 LEAVE_OFFER = Step(
     "offer:leave",
     ask="您好！需要为孩子请假吗？{dates}回复「1」或「是」开始请假；发送「帮助」查看其他用法。",
-    again="需要为孩子请假吗？回复「1」或「是」开始请假，「取消」不办。")
+    again="需要为孩子请假吗？回复「1」或「是」开始请假，「取消」不办。", soft=True)
 OFFER = Conversation(
     "offer", entry="a parent's text that is no command and names no 病假 / 事假 "
                    "(parent.natural_message)",

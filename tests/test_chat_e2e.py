@@ -186,3 +186,12 @@ async def test_a_student_who_changes_class_takes_the_pending_card_to_the_new_tea
     assert moved == "学生已转班，已转给新班主任"
     assert "没有找到" in await say(harness, "teacher_li", f"批准 {number}")
     assert "已批准" in await say(harness, "teacher_wang", f"批准 {number}")
+
+
+async def test_a_command_after_the_offer_runs_alone_and_ends_the_offer(harness: Harness) -> None:
+    await say(harness, "parent_liu", "你好")
+    before = len(harness.texts_for("parent_liu"))
+    await say(harness, "parent_liu", "帮助")
+    [help_text] = harness.texts_for("parent_liu")[before:]
+    assert "【家长】" in help_text and "需要为孩子请假吗" not in help_text
+    assert "需要为孩子请假吗" in await say(harness, "parent_liu", "1")  # no offer was open
