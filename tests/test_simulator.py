@@ -202,7 +202,7 @@ async def test_unknown_user_is_refused(demo: Demo) -> None:
 async def test_markup_travels_as_literal_text(demo: Demo) -> None:
     status, _ = await demo.post("/sim/say", {"userid": "parent_zhang", "content": XSS})
     assert status == 200
-    await demo.wait_for_text("parent_zhang", "没看懂")
+    await demo.wait_for_text("parent_zhang", "需要为孩子请假吗")
     async with demo.app[keys.DB].unit_of_work() as session:
         payloads = list(await session.scalars(
             select(InboxMessage.payload).where(InboxMessage.userid == "parent_zhang")))
