@@ -74,13 +74,12 @@ async def suspension(args: str, user: User, desk: LeaveDesk, dropout: DropoutRep
 @router.on(Command("劝返"))
 async def persuade(args: str, user: User, desk: LeaveDesk, dropout: DropoutRepo) -> str:
     """`劝返 张小明 会同村委家访，家长同意周一送回`: a 劝返 step and its result on the case."""
-    match = re.fullmatch(r"(\S+)\s+(.+)", args.strip())
-    if match is None:
-        return "劝返的写法：劝返 学生 情况，例如：劝返 张小明 会同村委家访，家长同意周一送回"
-    student = await find_student(desk, user, match.group(1))
-    if isinstance(student, str):
-        return student
-    action = await record_step(dropout, desk.audit, student.id, "劝返", match.group(2),
+    found = await _student_and_text(args, desk, user, "劝返的写法：劝返 学生 情况，例如：劝返 "
+                                                      "张小明 会同村委家访，家长同意周一送回")
+    if isinstance(found, str):
+        return found
+    student, text = found
+    action = await record_step(dropout, desk.audit, student.id, "劝返", text,
                                by=user.userid, day=desk.today, now=desk.now)
     if action is None:
         return f"{student.name}没有在办的控辍保学个案。"
@@ -90,18 +89,27 @@ async def persuade(args: str, user: User, desk: LeaveDesk, dropout: DropoutRepo)
 @router.on(Command("去向"))
 async def whereabouts(args: str, user: User, desk: LeaveDesk, dropout: DropoutRepo) -> str:
     """`去向 张小明 随父母在广东务工`: where the child is, as the school found out."""
-    match = re.fullmatch(r"(\S+)\s+(.+)", args.strip())
-    if match is None:
-        return "去向的写法：去向 学生 情况，例如：去向 张小明 随父母在广东务工"
-    student = await find_student(desk, user, match.group(1))
-    if isinstance(student, str):
-        return student
+    found = await _student_and_text(
+        args, desk, user, "去向的写法：去向 学生 情况，例如：去向 张小明 随父母在广东务工")
+    if isinstance(found, str):
+        return found
+    student, text = found
     case = await dropout.latest_case(student.id)
     if case is None:
         return f"{student.name}没有在办的控辍保学个案。"
     before = case.whereabouts
-    case.whereabouts, case.updated_at = match.group(2)[:200], desk.now
+    case.whereabouts, case.updated_at = text[:200], desk.now
     desk.audit.record(actor=user.userid, action="dropout_whereabouts", entity="dropout_case",
                       entity_id=case.id, at=desk.now, before={"whereabouts": before},
                       after={"whereabouts": case.whereabouts})
     return f"已记录{student.name}的去向。"
+
+
+async def _student_and_text(args: str, desk: LeaveDesk, user: User,
+                            usage: str) -> tuple[Student, str] | str:
+    """`<学生> <情况>`: the student (as find_student reads them) and the text, or the answer."""
+    match = re.fullmatch(r"(\S+)\s+(.+)", args.strip())
+    if match is None:
+        return usage
+    student = await find_student(desk, user, match.group(1))
+    return student if isinstance(student, str) else (student, match.group(2))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from models.db import Database
 from models.repos.audit import AuditRepo
@@ -54,6 +57,20 @@ async def record_export(db: Database, school_id: int, *, actor: str, report: str
         AuditRepo(session, school_id).record(actor=actor, action="report_exported",
                                              entity="report", entity_id=report, at=now,
                                              after=params)
+
+
+def titled_sheet(title: str, heading: str, header: Sequence[str], now: datetime
+                 ) -> tuple[Workbook, Worksheet]:
+    """A one-sheet workbook: its title row (`heading`) and its column header, made by 请假通."""
+    book = Workbook()
+    book.properties.creator = "请假通"
+    book.properties.created = now.astimezone(UTC).replace(tzinfo=None)
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)
+    sheet.title = title
+    sheet.append([heading])
+    sheet.append(list(header))
+    return book, sheet
 
 
 def local_naive(moment: datetime | None, tz: tzinfo) -> datetime | None:

@@ -9,16 +9,22 @@ school's administrator; console: 政教处, 校长).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-
-from openpyxl import Workbook
+from datetime import date, datetime
 
 from bot.config import Config
 from models.db import Database
 from models.repos.health import HealthRepo
 from models.repos.ladder import LadderRepo
 from models.repos.reports import ReportRepo
-from reports.common import Destination, check_range, local_naive, opened, record_export, stamp
+from reports.common import (
+    Destination,
+    check_range,
+    local_naive,
+    opened,
+    record_export,
+    stamp,
+    titled_sheet,
+)
 
 SHEET_TITLE = "因病缺课登记表"
 HEADER = ("序号", "学籍号", "姓名", "班级", "家长电话", "症状", "缺课开始", "缺课结束", "来源",
@@ -46,15 +52,8 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
         phones = {sid: next((p for _, _, p in await ladder.guardian_contacts(sid) if p), "")
                   for sid in cards}
         names = await ReportRepo(session, school_id).staff_names()
-    book = Workbook()
-    book.properties.creator = "请假通"
-    book.properties.created = now.astimezone(UTC).replace(tzinfo=None)
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SHEET_TITLE
-    sheet.append([f"{config.school.name} 因病缺课登记表（{first}至{last}，"
-                  f"导出于{stamp(now, tz)}）"])
-    sheet.append(list(HEADER))
+    book, sheet = titled_sheet(SHEET_TITLE, f"{config.school.name} 因病缺课登记表（{first}至"
+                               f"{last}，导出于{stamp(now, tz)}）", HEADER, now)
     for number, row in enumerate(rows, start=1):
         card = cards[row.student_id]
         sheet.append([number, card.student_no, card.name, card.class_label,

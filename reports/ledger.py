@@ -8,9 +8,8 @@ Names of staff are as staff.csv gives them; dates are the school's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
 from bot.config import Config
@@ -19,7 +18,14 @@ from models.repos.dropout import DropoutRepo, LedgerLine
 from models.repos.ladder import LadderRepo
 from models.repos.reports import ReportRepo
 from models.rules.dropout import month_bounds
-from reports.common import Destination, ReportError, opened, record_export, stamp
+from reports.common import (
+    Destination,
+    ReportError,
+    opened,
+    record_export,
+    stamp,
+    titled_sheet,
+)
 
 SHEET_TITLE = "控辍保学台账"
 HEADER = ("序号", "学籍号", "姓名", "班级", "类别", "建档日期", "连续未到校（上课日）", "去向",
@@ -52,15 +58,9 @@ async def export_ledger(db: Database, config: Config, school_id: int, month: str
         ladder = LadderRepo(session, school_id)
         contacts = {line.case.student_id: await ladder.guardian_contacts(line.case.student_id)
                     for line in lines}
-    book = Workbook()
-    book.properties.creator = "请假通"
-    book.properties.created = now.astimezone(UTC).replace(tzinfo=None)
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = SHEET_TITLE
-    sheet.append([f"{config.school.name} 控辍保学台账 {first.year}年{first.month}月"
-                  f"（导出于{stamp(now, config.school.tz)}）"])
-    sheet.append(list(HEADER))
+    book, sheet = titled_sheet(SHEET_TITLE, f"{config.school.name} 控辍保学台账 {first.year}年"
+                               f"{first.month}月（导出于{stamp(now, config.school.tz)}）",
+                               HEADER, now)
     for number, line in enumerate(lines, start=1):
         sheet.append(_row(number, line, names, contacts[line.case.student_id]))
     if not lines:

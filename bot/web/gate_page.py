@@ -1,8 +1,8 @@
 """`/h5/gate`: the 门卫's page: a 放行码 typed or scanned, the verdict, 放行 and 返校.
 
 It calls the same services as the guard's chat (services/leave/passes.py: wrong codes count
-towards the same alarm to 政教处) and answers in the page, so a guard at dismissal is not held back by
-chat's rate limits. In WeCom's own browser a 扫码 button opens the camera through the WeCom
+towards the same alarm to 政教处) and answers in the page, so a guard at dismissal is not held
+back by chat's rate limits. In WeCom's own browser a 扫码 button opens the camera through the WeCom
 JS-SDK (vendored under /assets/vendor/, never from a CDN); its config signature is made here from
 the corp's cached jsapi_ticket (`/h5/gate/jsapi`). Only 门卫 open this page.
 """
