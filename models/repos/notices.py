@@ -25,6 +25,7 @@ class Link:
     student: str
     class_label: str
     guardian: str
+    channel: str = "企业微信"  # the guardian's stored channel (models/roster.py)
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,16 @@ class NoticeRepo:
     async def links(self, class_ids: Sequence[int]) -> list[Link]:
         """Every (active student, guardian) pair of these classes, in 学籍号 order."""
         rows = await self._session.execute(
-            select(Student.id, Student.name, SchoolClass.grade, SchoolClass.name, Guardian.userid)
+            select(Student.id, Student.name, SchoolClass.grade, SchoolClass.name, Guardian.userid,
+                   Guardian.channel)
             .join(SchoolClass, SchoolClass.id == Student.class_id)
             .join(GuardianLink, GuardianLink.student_id == Student.id)
             .join(Guardian, Guardian.id == GuardianLink.guardian_id)
             .where(Student.school_id == self._school_id, Student.active.is_(True),
                    Student.class_id.in_(list(class_ids)))
             .order_by(Student.student_no, Guardian.userid))
-        return [Link(sid, name, class_label(grade, cname), userid)
-                for sid, name, grade, cname, userid in rows]
+        return [Link(sid, name, class_label(grade, cname), userid, channel)
+                for sid, name, grade, cname, userid, channel in rows]
 
     # ---- writing a notice --------------------------------------------------------
 
