@@ -132,10 +132,15 @@ class NoticeRepo:
             .order_by(NoticeRecipient.userid))
         return list(rows)
 
-    async def recipient(self, notice_id: int, userid: str) -> NoticeRecipient | None:
-        return await self._session.scalar(
-            select(NoticeRecipient).where(NoticeRecipient.notice_id == notice_id,
-                                          NoticeRecipient.userid == userid))
+    async def recipient(self, notice_id: int, userid: str,
+                        channel: str | None = None) -> NoticeRecipient | None:
+        """A guardian's row of a notice; with `channel`, only if it reached them that way (a
+        家校 parent's id lives in another directory than members' ids)."""
+        query = select(NoticeRecipient).where(NoticeRecipient.notice_id == notice_id,
+                                              NoticeRecipient.userid == userid)
+        if channel is not None:
+            query = query.where(NoticeRecipient.channel == channel)
+        return await self._session.scalar(query)
 
     async def family(self, family_id: int) -> NoticeFamily | None:
         return await self._session.get(NoticeFamily, family_id)
@@ -151,16 +156,19 @@ class NoticeRepo:
                    NoticeFamily.confirmed_at.is_(None))
             .order_by(Notice.number.desc()).limit(1))
 
-    async def received_by(self, userid: str, since: datetime) -> list[tuple[Notice, bool]]:
+    async def received_by(self, userid: str, since: datetime,
+                          channel: str | None = None) -> list[tuple[Notice, bool]]:
         """A guardian's notices sent since `since`, newest first, with whether their family
-        confirmed each."""
-        rows = await self._session.execute(
-            select(Notice, NoticeFamily.confirmed_at)
-            .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
-            .where(Notice.school_id == self._school_id, NoticeRecipient.userid == userid,
-                   NoticeRecipient.stage > 0, Notice.sent_at >= since)
-            .order_by(Notice.number.desc()))
+        confirmed each (with `channel`, only those that reached them that way)."""
+        query = (select(Notice, NoticeFamily.confirmed_at)
+                 .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+                 .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
+                 .where(Notice.school_id == self._school_id, NoticeRecipient.userid == userid,
+                        NoticeRecipient.stage > 0, Notice.sent_at >= since)
+                 .order_by(Notice.number.desc()))
+        if channel is not None:
+            query = query.where(NoticeRecipient.channel == channel)
+        rows = await self._session.execute(query)
         return [(notice, confirmed is not None) for notice, confirmed in rows]
 
     async def sent_by(self, userid: str, limit: int = 20) -> list[Notice]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from models.messages import CardUpdate, Reply, Text
-from models.notice import Notice
+from models.notice import Notice, NoticeRecipient
 from models.rules.notices import ANY_SCOPE, in_quiet_hours
 from services.actor import Actor
 from services.notices.desk import NoticeDesk
@@ -46,11 +46,31 @@ async def confirm_text(desk: NoticeDesk, userid: str, number: int | None) -> str
     recipient = await desk.notices.recipient(notice.id, userid) if notice else None
     if notice is None or recipient is None or recipient.stage == 0:
         return f"没有找到发给您的通知{number}。发送「我的通知」查看。"
+    return await _receive(desk, notice, recipient, "text")
+
+
+async def confirm_on_page(desk: NoticeDesk, userid: str, channel: str,
+                          number: int) -> str | None:
+    """收到 on the notice's page (/h5/notices/12), as the chat's `收到 12` records it; None when
+    the notice did not reach this viewer (the page refuses without saying more)."""
+    notice = await desk.notices.by_number(number)
+    recipient = await desk.notices.recipient(notice.id, userid, channel) if notice else None
+    if notice is None or recipient is None or recipient.stage == 0:
+        return None
+    if notice.status != "active":
+        return f"通知{notice.number}已撤回，无需确认。"
+    return await _receive(desk, notice, recipient, "page")
+
+
+async def _receive(desk: NoticeDesk, notice: Notice, recipient: NoticeRecipient,
+                   by: str) -> str:
+    """A guardian's 收到 by text or on the page: their row and their family, audited once."""
     if recipient.confirmed_at is not None:
         return f"通知{notice.number}您已确认收到，谢谢。"
     await desk.notices.confirm(recipient, desk.now, None)
-    desk.audit.record(actor=userid, action="confirm", entity="notice", entity_id=notice.id,
-                      at=desk.now, after={"number": notice.number, "by": "text"})
+    desk.audit.record(actor=recipient.userid, action="confirm", entity="notice",
+                      entity_id=notice.id, at=desk.now,
+                      after={"number": notice.number, "by": by})
     return f"已确认收到通知{notice.number}，谢谢。"
 
 

@@ -43,8 +43,8 @@ async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> list[Reply]:
         for family in families])
     rows = [{"school_id": notice.school_id, "notice_id": notice.id,
              "family_id": family_ids[family.key], "userid": userid,
-             "channel": channel_for(stored.get(userid)), "status": "pending", "stage": 0, "attempts": 0,
-             "next_attempt_at": at, "msgids": []}
+             "channel": channel_for(stored.get(userid)), "status": "pending", "stage": 0,
+             "attempts": 0, "next_attempt_at": at, "msgids": []}
             for family in families for userid in family.guardians]
     await desk.notices.add_recipients(rows)
     desk.record(user.userid, "create", notice,
