@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ SEND_PATH = "/cgi-bin/message/send"
 LINKED_SEND_PATH = "/cgi-bin/linkedcorp/message/send"  # to a 上下游 member, "corpid/userid"
 UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
 RECALL_PATH = "/cgi-bin/message/recall"
+MEDIA_PATH = "/cgi-bin/media/get"  # a temporary media file (kept by WeCom for 3 days)
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
 TOUSER_MAX = 1000  # message/send: at most 1,000 userids joined by "|"
 SCHOOL_NOTICE_MAX = 1000  # externalcontact/message/send: at most 1,000 to_parent_userid
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
@@ -187,6 +190,32 @@ class WeComClient:
         invalid = data.get("invaliduser", "")
         return Batch(msgid=str(data.get("msgid", "")),
                      invalid=frozenset(str(invalid).split("|")) - {""})
+
+    async def media(self, media_id: str) -> bytes:
+        """A temporary media file's bytes (`media/get`); WeComError when WeCom has no such file
+        (it keeps them three days) or cannot be reached."""
+        token = await self.token()
+        url = self._config.api_base.rstrip("/") + MEDIA_PATH
+        try:
+            async with self._http.get(url, params={"access_token": token, "media_id": media_id},
+                                      timeout=self._timeout) as resp:
+                kind = resp.headers.get("Content-Type", "")
+                data = await resp.content.read(MEDIA_MAX_BYTES + 1)
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise self._fail(MEDIA_PATH, TRANSPORT_ERRCODE, type(exc).__name__, "",
+                             retryable=True) from None
+        if status != 200 or len(data) > MEDIA_MAX_BYTES:
+            raise self._fail(MEDIA_PATH, TRANSPORT_ERRCODE, f"HTTP {status}", "", retryable=True)
+        if kind.startswith(("application/json", "text/")):  # an error answer, not a file
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {}
+            code = answer.get("errcode") if isinstance(answer, dict) else None
+            raise self._fail(MEDIA_PATH, code if isinstance(code, int) else TRANSPORT_ERRCODE,
+                             "no media", "", retryable=False)
+        return data
 
     async def recall(self, msgid: str) -> None:
         """Take back a message sent within 24 hours (`message/recall`)."""

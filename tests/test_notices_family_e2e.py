@@ -117,3 +117,28 @@ async def test_an_unreachable_family_parent_is_told_to_the_admin_once(harness: H
             OutboxMessage.touser == "admin_zhou")))
     about = [m for m in told if "parent_liu" in str(m.payload.get("content", ""))]
     assert len(about) == 1 and "家校通讯录" in about[0].payload["content"]
+
+
+async def test_the_image_goes_on_the_page_not_into_the_school_notice(harness: Harness) -> None:
+    h = harness
+    await make_family(h.db, h.app[keys.SCHOOL_ID], "parent_wu")
+    assert "通知内容" in await say(h, "principal_chen", "通知 初一(2)班")
+    assert "可以再发一张图片" in await say(h, "principal_chen", "明天体检，请空腹。")
+    image = (f"<xml><ToUserName>c</ToUserName><FromUserName>principal_chen</FromUserName>"
+             f"<CreateTime>{int(h.clock().timestamp())}</CreateTime><MsgType>image"
+             f"</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>MEDIA_NOTICE_1</MediaId>"
+             f"<MsgId>770002</MsgId><AgentID>1000002</AgentID></xml>")
+    assert await h.post(image) == 200
+    await h.drain()
+    assert "已发送通知1" in await say(h, "principal_chen", "确认")
+    got = notices(h, "parent_wu")
+    assert [n["kind"] for n in got] == ["news"]  # one item: no image, no card
+    page = await h.sign_in("parent_wu", URL(got[0]["url"]).path, kind="parent")
+    html = await page.text()
+    assert page.status == 200 and 'src="/h5/notices/1/image"' in html
+    picture = await h.client.get("/h5/notices/1/image")
+    assert picture.status == 200 and picture.content_type == "image/png"
+    assert (await picture.read()).startswith(b"\x89PNG")
+    h.client.session.cookie_jar.clear()
+    stranger = await h.sign_in("parent_liu", "/h5/notices/1/image")
+    assert stranger.status == 403 and stranger.content_type == "text/html"

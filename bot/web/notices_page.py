@@ -13,12 +13,15 @@ import logging
 
 from aiohttp import web
 
+from bot import keys
 from bot.web.desk import open_notice_desk, reading_notice_desk
 from bot.web.render import message, render
 from bot.web.viewer import Viewer, viewer_of
+from bot.wecom_client import WeComError
+from models.rules.evidence import TYPES, image_kind
 from services.notices.channels import channel_for
 from services.notices.lists import PARENT_DAYS
-from services.notices.pages import notice_page, recent
+from services.notices.pages import notice_image, notice_page, recent
 from services.notices.receipts import confirm_on_page
 from services.notices.views import page_path
 
@@ -59,6 +62,28 @@ async def receive(request: web.Request) -> web.Response:
         return message(request, 403, *NOT_YOURS, link=(LIST, "我的通知"))
     log.info("notice receipt on page userid=%s notice=%s", viewer.userid, number)
     return await _show(request, number, note=answer)
+
+
+@routes.get(ONE + "/image")
+async def image(request: web.Request) -> web.StreamResponse:
+    """The notice's image, to those who may read the notice (fetched from WeCom's media)."""
+    viewer = viewer_of(request)
+    async with reading_notice_desk(request) as desk:
+        media_id = await notice_image(desk, viewer, _channel(viewer),
+                                      int(request.match_info["number"]))
+    if media_id is None:
+        return message(request, 403, *NOT_YOURS)
+    gone = ("图片已过期", "这张图片已不能查看，请联系发送通知的老师。")
+    try:
+        data = await request.app[keys.WECOM].media(media_id)
+    except WeComError:
+        return message(request, 404, *gone)
+    kind = image_kind(data[:16])
+    if kind is None:
+        return message(request, 404, *gone)
+    return web.Response(body=data, content_type=TYPES[kind],
+                        headers={"Cache-Control": "private, no-store",
+                                 "Content-Disposition": "inline"})
 
 
 async def _show(request: web.Request, number: int, *, note: str) -> web.Response:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from models.notice import Notice
+from models.notice import Notice, NoticeRecipient
 from models.rules.notices import ANY_SCOPE
 from services.actor import Actor
 from services.notices.channels import MEMBER
@@ -42,9 +42,10 @@ class NoticeRow:
     state: str  # 已撤回 / 已确认 / 未确认
 
 
-async def notice_page(desk: NoticeDesk, viewer: Actor, channel: str,
-                      number: int) -> NoticePage | None:
-    """The notice as this viewer may see it, or None (not theirs, or no such notice)."""
+async def _readable(desk: NoticeDesk, viewer: Actor, channel: str,
+                    number: int) -> tuple[Notice, NoticeRecipient | None, bool] | None:
+    """(the notice, the viewer's row if it reached them, whether they read it as staff), or
+    None when they may not read it."""
     notice = await desk.notices.by_number(number)
     if notice is None:
         return None
@@ -55,6 +56,25 @@ async def notice_page(desk: NoticeDesk, viewer: Actor, channel: str,
                                    or not viewer.roles.isdisjoint(ANY_SCOPE))
     if recipient is None and not staff:
         return None
+    return notice, recipient, staff
+
+
+async def notice_image(desk: NoticeDesk, viewer: Actor, channel: str,
+                       number: int) -> str | None:
+    """The media id of the notice's image, if this viewer may read the notice and it has one."""
+    found = await _readable(desk, viewer, channel, number)
+    if found is None or found[0].status == "recalled":
+        return None
+    return found[0].image_media_id
+
+
+async def notice_page(desk: NoticeDesk, viewer: Actor, channel: str,
+                      number: int) -> NoticePage | None:
+    """The notice as this viewer may see it, or None (not theirs, or no such notice)."""
+    found = await _readable(desk, viewer, channel, number)
+    if found is None:
+        return None
+    notice, recipient, staff = found
     confirmed = False
     if recipient is not None:
         family = await desk.notices.family(recipient.family_id)
