@@ -13,6 +13,7 @@ from models.notice import NoticeFamily, NoticeRecipient
 from tests.harness import Harness, make_family
 from tests.pages import csrf_of, post_form
 from tests.test_family_e2e import notices, sent_by_message_send
+from tests.test_jobs import job
 from tests.test_leave_e2e import say
 from tests.test_notices_e2e import notice_cards, send_notice
 
@@ -142,3 +143,17 @@ async def test_the_image_goes_on_the_page_not_into_the_school_notice(harness: Ha
     h.client.session.cookie_jar.clear()
     stranger = await h.sign_in("parent_liu", "/h5/notices/1/image")
     assert stranger.status == 403 and stranger.content_type == "text/html"
+
+
+async def test_the_chase_reaches_a_family_parent_as_a_link_to_the_page(harness: Harness) -> None:
+    h = harness
+    await make_family(h.db, h.app[keys.SCHOOL_ID], "parent_liu")
+    await send_notice(h, "teacher_li", f"通知 本班 {TEXT}")
+    h.clock.advance(hours=6, minutes=1)
+    await job(h, "notices")
+    chased = notices(h, "parent_liu")[-1]
+    assert chased["kind"] == "news" and chased["title"].startswith("提醒：通知1您还没有确认收到")
+    assert chased["url"].endswith("/h5/notices/1") and "收到 1" not in chased["description"]
+    assert h.last_text("parent_huang").startswith("提醒：通知1您还没有确认收到")
+    assert "回复「收到 1」" in h.last_text("parent_huang")
+    assert sent_by_message_send(h, "parent_liu") == []

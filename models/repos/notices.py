@@ -115,15 +115,15 @@ class NoticeRepo:
             .order_by(NoticeFamily.id))
         return list(rows)
 
-    async def unconfirmed_recipients(self, notice_id: int) -> list[str]:
-        """Guardians of unconfirmed families who received the notice."""
-        rows = await self._session.scalars(
-            select(NoticeRecipient.userid)
+    async def unconfirmed_recipients(self, notice_id: int) -> list[tuple[str, str]]:
+        """Guardians of unconfirmed families who received the notice: (userid, channel)."""
+        rows = await self._session.execute(
+            select(NoticeRecipient.userid, NoticeRecipient.channel)
             .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
             .where(NoticeRecipient.notice_id == notice_id, NoticeRecipient.status == "sent",
                    NoticeFamily.confirmed_at.is_(None))
             .order_by(NoticeRecipient.userid))
-        return list(rows)
+        return [(userid, channel) for userid, channel in rows]
 
     async def delivered_recipients(self, notice_id: int) -> list[str]:
         rows = await self._session.scalars(

@@ -8,8 +8,9 @@ from models.messages import CardUpdate, Reply, Text
 from models.notice import Notice, NoticeRecipient
 from models.rules.notices import ANY_SCOPE, in_quiet_hours
 from services.actor import Actor
+from services.notices.channels import FAMILY, MEMBER, roster_channel
 from services.notices.desk import NoticeDesk
-from services.notices.views import by_class, counts_line, state, when
+from services.notices.views import by_class, counts_line, page_path, state, when
 
 REMIND_EVERY = timedelta(hours=1)
 SHOWN_PER_CLASS = 20  # 回执 names this many families a class; 「回执 12 未读」 all of them
@@ -115,12 +116,17 @@ def _quiet(desk: NoticeDesk) -> bool:
 async def chase(desk: NoticeDesk, notice: Notice, why: str) -> int:
     """A reminder to each guardian of the families that have not confirmed; how many."""
     users = await desk.notices.unconfirmed_recipients(notice.id)
-    text = (f"提醒：{why}通知{notice.number}您还没有确认收到：\n"
-            f"{notice.content[:60]}{'…' if len(notice.content) > 60 else ''}\n"
-            f"请回复「收到 {notice.number}」确认。")
+    head = (f"提醒：{why}通知{notice.number}您还没有确认收到：\n"
+            f"{notice.content[:60]}{'…' if len(notice.content) > 60 else ''}\n")
+    texts = {MEMBER: f"{head}请回复「收到 {notice.number}」确认。",
+             # a 学校通知 cannot be answered: its link (a news item) opens the page with 收到
+             FAMILY: (f"{head}请点开查看并确认收到：\n"
+                      f"{desk.config.server.public_url.rstrip('/')}{page_path(notice.number)}")}
     stamp = int(desk.now.timestamp())
-    for userid in users:
-        desk.notify.send(userid, text, key=f"notice-chase:{notice.id}:{stamp}:{userid}"[:120])
+    for userid, channel in users:
+        desk.notify.send(userid, texts.get(channel, texts[MEMBER]),
+                         key=f"notice-chase:{notice.id}:{stamp}:{userid}"[:120],
+                         channel=roster_channel(channel))
     return len(users)
 
 
