@@ -145,16 +145,19 @@ class NoticeRepo:
     async def family(self, family_id: int) -> NoticeFamily | None:
         return await self._session.get(NoticeFamily, family_id)
 
-    async def latest_unconfirmed_for(self, userid: str) -> Notice | None:
+    async def latest_unconfirmed_for(self, userid: str,
+                                     channel: str | None = None) -> Notice | None:
         """The newest notice this guardian received whose family has not confirmed it."""
-        return await self._session.scalar(
-            select(Notice)
-            .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
-            .where(Notice.school_id == self._school_id, Notice.status == "active",
-                   NoticeRecipient.userid == userid, NoticeRecipient.status == "sent",
-                   NoticeFamily.confirmed_at.is_(None))
-            .order_by(Notice.number.desc()).limit(1))
+        query = (select(Notice)
+                 .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+                 .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
+                 .where(Notice.school_id == self._school_id, Notice.status == "active",
+                        NoticeRecipient.userid == userid, NoticeRecipient.status == "sent",
+                        NoticeFamily.confirmed_at.is_(None))
+                 .order_by(Notice.number.desc()).limit(1))
+        if channel is not None:
+            query = query.where(NoticeRecipient.channel == channel)
+        return await self._session.scalar(query)
 
     async def received_by(self, userid: str, since: datetime,
                           channel: str | None = None) -> list[tuple[Notice, bool]]:

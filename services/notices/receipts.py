@@ -22,7 +22,8 @@ async def confirm_click(desk: NoticeDesk, userid: str, notice_id: int,
     """A 收到 click: the card turns to 已收到 for this guardian (their own code); someone the
     notice did not go to changes nothing."""
     notice = await desk.notices.get(notice_id)
-    recipient = await desk.notices.recipient(notice_id, userid) if notice else None
+    # a chat sender is a member: a 家校 parent with the same id is someone else
+    recipient = await desk.notices.recipient(notice_id, userid, MEMBER) if notice else None
     if notice is None or recipient is None or recipient.stage == 0:
         return [Text("这条通知不是发给您的。")]
     if notice.status == "recalled":
@@ -38,13 +39,13 @@ async def confirm_click(desk: NoticeDesk, userid: str, notice_id: int,
 async def confirm_text(desk: NoticeDesk, userid: str, number: int | None) -> str:
     """`收到` (the latest unconfirmed notice) or `收到 12`."""
     if number is None:
-        notice = await desk.notices.latest_unconfirmed_for(userid)
+        notice = await desk.notices.latest_unconfirmed_for(userid, MEMBER)
         if notice is None:
             return "您没有待确认的通知。"
     else:
         found = await desk.notices.by_number(number)
         notice = found if found and found.status == "active" else None
-    recipient = await desk.notices.recipient(notice.id, userid) if notice else None
+    recipient = await desk.notices.recipient(notice.id, userid, MEMBER) if notice else None
     if notice is None or recipient is None or recipient.stage == 0:
         return f"没有找到发给您的通知{number}。发送「我的通知」查看。"
     return await _receive(desk, notice, recipient, "text")
