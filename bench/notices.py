@@ -164,8 +164,9 @@ async def _run(h, families: int) -> dict[str, object]:  # type: ignore[no-untype
     receipt = ""
     before = len(h.texts_for("office_bench"))
     await h.say("office_bench", "回执 1")
-    await _wait(lambda: len(h.texts_for("office_bench")) > before)
-    receipt = h.texts_for("office_bench")[before].splitlines()[1]
+    await _wait(lambda: any("已收到" in t for t in h.texts_for("office_bench")[before:]))
+    receipt = next(line for text in h.texts_for("office_bench")[before:]
+                   for line in text.splitlines() if line.startswith("已收到"))
     return {
         "families": families, "send_seconds": round(send_seconds, 2), "calls": calls,
         "delivered": delivered, "rss_growth_mib": round(rss_growth / 1024, 1),

@@ -33,7 +33,7 @@ from bot.wecom_client import WeComClient, WeComError
 from models.clock import Clock, utc_now
 from models.db import Database
 from models.migrate import upgrade
-from models.repos.roster import ImportSummary, apply_roster
+from models.repos.roster import ImportSummary
 from models.roster_import import Roster, RosterError, read_roster
 from reports.attendance import export_attendance
 from reports.common import ReportError
@@ -43,6 +43,7 @@ from reports.leaves import export_leaves
 from reports.ledger import export_ledger, month_range
 from scheduler.registry import JOBS, next_run
 from scheduler.runner import JobRunner
+from services.roster import import_roster
 
 DEMO_ROSTER = Path(__file__).parent / "demo_roster"
 
@@ -145,7 +146,7 @@ async def _apply(config: Config, roster: Roster, *, actor: str, now: datetime) -
     db, school_id = await open_school(config, now)
     try:
         async with db.unit_of_work() as session:
-            return await apply_roster(session, school_id, roster, actor=actor, now=now)
+            return await import_roster(session, school_id, config, roster, actor=actor, now=now)
     finally:
         await db.dispose()
 

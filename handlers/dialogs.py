@@ -29,6 +29,7 @@ class Step:
     state: str
     ask: str
     again: str
+    soft: bool = False  # an offer, not a question: a command typed instead ends it quietly
 
     @property
     def conversation(self) -> str:
@@ -79,6 +80,18 @@ LEAVE = Conversation(
     "leave", entry="「请假」, or a message naming 病假 / 事假 (parent.start, start_from_phrase)",
     steps=(LEAVE_CHILD, LEAVE_DATES, LEAVE_KIND, LEAVE_REASON, LEAVE_PHOTO, LEAVE_CONFIRM))
 
+# ---- a parent's message that is no command (handlers/parent.py) -------------------------------
+# "孩子发烧了今天不去学校了" or "你好": the bot offers to start a leave with the dates it read.
+
+LEAVE_OFFER = Step(
+    "offer:leave",
+    ask="您好！需要为孩子请假吗？{dates}回复「1」或「是」开始请假；发送「帮助」查看其他用法。",
+    again="需要为孩子请假吗？回复「1」或「是」开始请假，「取消」不办。", soft=True)
+OFFER = Conversation(
+    "offer", entry="a parent's text that is no command and names no 病假 / 事假 "
+                   "(parent.natural_message)",
+    steps=(LEAVE_OFFER,))
+
 # ---- an approver's rejection reason (handlers/approver.py) -------------------------------------
 
 REJECT_REASON = Step(
@@ -123,4 +136,4 @@ NOTICE = Conversation(
     "notice", entry="「通知」 alone, or 「通知 范围 内容」 (notices.start)",
     steps=(NOTICE_SCOPE, NOTICE_TEXT, NOTICE_CONFIRM))
 
-CONVERSATIONS = (LEAVE, REJECT, WHICH, NOTICE)
+CONVERSATIONS = (LEAVE, OFFER, REJECT, WHICH, NOTICE)

@@ -99,7 +99,11 @@ class Dispatcher:
             await self._save_dialog(dialogs, user.userid, dialog, now)
         if (waiting is not None and not dialog.changed
                 and (match is None or match.handler.waiting_for is None)):
-            replies.append(Text(waiting.ask_again(dialog.data)))  # a command ran mid-dialog
+            if waiting.soft:  # an offer declined by doing something else
+                dialog.end()
+                await self._save_dialog(dialogs, user.userid, dialog, now)
+            else:
+                replies.append(Text(waiting.ask_again(dialog.data)))  # a command ran mid-dialog
         return [Outgoing(user.userid, r) for r in replies] + notifier.messages
 
     async def _directory_change(self, session: AsyncSession, message: DirectoryChange,

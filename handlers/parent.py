@@ -22,14 +22,17 @@ from handlers.dialogs import (
     LEAVE_CONFIRM,
     LEAVE_DATES,
     LEAVE_KIND,
+    LEAVE_OFFER,
     LEAVE_PHOTO,
     LEAVE_REASON,
 )
 from handlers.dispatcher import Command, InState, Router, WaitingFor, is_image
-from models.messages import ImageMessage, Incoming
+from models.messages import ImageMessage, Incoming, TextMessage
 from models.repos.roster import PARENT
 from models.roster import Student
+from models.rules import passcode
 from models.rules.dates import DatePhraseError, parse_date_phrase
+from models.rules.schooldays import CalendarUnknown, count_school_days, describe_span
 from models.rules.textbudget import clip, paged
 from services.leave import views
 from services.leave.desk import LeaveDesk
@@ -282,3 +285,61 @@ def _pick_child(text: str, children: list[Student]) -> Student | None:
 def _child_question(children: list[Student]) -> str:
     options = "\n".join(f"{i}. {c.name}" for i, c in enumerate(children, 1))
     return LEAVE_CHILD.ask.format(options=options)
+
+
+# ---- a message that is no command: offer to start a leave ------------------------------------
+
+YES = ("1", "是", "是的", "好", "好的", "要", "嗯", "对", "需要")
+NO = ("2", "不", "不用", "不是", "不要", "不需要", "没有")
+_DATE_WORD = (r"(?:今天|明天|后天|大后天|(?:下|这|本)?(?:周|星期|礼拜)[一二三四五六日天]"
+              r"|\d{1,2}月\d{1,2}[日号]?|\d{1,2}[日号])")
+_DATES = re.compile(f"{_DATE_WORD}(?:(?:到|至|-|~){_DATE_WORD})?(?:上午|下午)?")
+
+
+def _natural(message: Incoming, data: dict) -> bool:  # type: ignore[type-arg]
+    """A parent's text outside any dialog that no handler of any router reads (a 放行码 typed
+    by a parent is the gate's, refused there)."""
+    return (isinstance(message, TextMessage) and PARENT in data["user"].roles
+            and data["dialog"].state is None and not data["is_command"]
+            and passcode.normalize_code(data["text"]) is None)
+
+
+def read_dates(text: str, desk: LeaveDesk) -> str | None:
+    """The first date phrase in a free message that reads as dates ("今天", "明天到周五")."""
+    for match in _DATES.finditer(text):
+        try:
+            parse_date_phrase(match.group(0), desk.today, desk.config.calendar)
+        except DatePhraseError:
+            continue
+        return match.group(0)
+    return None
+
+
+@router.on(_natural)
+async def natural_message(text: str, dialog: Dialog, desk: LeaveDesk) -> str:
+    """"孩子发烧了今天不去学校了" or "你好": an offer to start a leave, with the dates read."""
+    dates = read_dates(text, desk)
+    shown = ""
+    if dates is not None:
+        span = parse_date_phrase(dates, desk.today, desk.config.calendar)
+        try:
+            days = count_school_days(span, desk.config.calendar)
+            shown = f"\n我读到的日期：{describe_span(span, days)}。\n"
+        except CalendarUnknown:
+            shown = f"\n我读到的日期：「{dates}」。\n"
+    dialog.go(LEAVE_OFFER, dates=dates or "")
+    return LEAVE_OFFER.ask.format(dates=shown)
+
+
+@router.on(WaitingFor(LEAVE_OFFER))
+async def answer_offer(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    """1 / 是 starts the leave with the dates read; 不用 ends it; anything else is read anew."""
+    if text in YES:
+        dates = dialog.data.get("dates", "")
+        dialog.end()
+        return await start(dates, user, dialog, desk)
+    if text in NO:
+        dialog.end()
+        return "好的。需要时发送「请假」即可。"
+    dialog.end()
+    return await natural_message(text, dialog, desk)

@@ -112,7 +112,7 @@ async def test_attendance_on_an_unknown_day_is_kept_but_never_judged(demo_db: st
 async def test_a_temporary_leave_on_an_unknown_day_still_lets_the_child_go(demo_db: str) -> None:
     async with running(demo_db, FakeClock(local(2027, 1, 4, 10, 0)),
                        calendar=NOTHING_DECLARED) as h:
-        reply = await say(h, "teacher_li", "临时请假 刘洋 发烧 至 16:00")
+        reply = await say(h, "teacher_li", "临时请假 刘洋 发烧 至 16:00 已电话")
         assert code_from(reply) and plain(reply), reply
         assert "今天按上课日记录" in reply
         async with h.db.read() as session:

@@ -3,6 +3,7 @@ collision, the 班主任's call confirmed in the command, 销假 before leaving.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.cli import main
 from models.attendance import Absence, AttendanceReport
 from models.roster import Student
 from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
+from tests.test_attendance_e2e import config_file
 from tests.test_leave_e2e import cards_for, code_from, leave, say, submit
 
 
@@ -141,3 +144,54 @@ async def test_a_name_two_students_share_is_asked_back_before_anything_is_marked
         assert h.texts_for("parent_wang_a") == [] and h.texts_for("parent_wang_b") == []
         code_from(await say(h, "teacher_li", "1"))
         assert "临时请假" in h.last_text("parent_wang_a") and h.texts_for("parent_wang_b") == []
+
+
+async def test_a_natural_message_from_a_parent_offers_a_leave_with_the_dates_read(
+        harness: Harness) -> None:
+    offer = await say(harness, "parent_liu", "孩子发烧了今天不去学校了")
+    assert "需要为孩子请假吗" in offer and "11月26日(周四)" in offer and "回复「1」" in offer
+    assert "没看懂" not in offer
+    assert "病假还是事假" in await say(harness, "parent_liu", "1")
+    assert "事由" in await say(harness, "parent_liu", "病假")
+    echo = await say(harness, "parent_liu", "发烧")
+    assert "刘洋" in echo and "11月26日(周四)" in echo and "回复「确认」" in echo
+    hello = await say(harness, "parent_zhang", "你好")
+    assert "需要为孩子请假吗" in hello and "没看懂" not in hello
+    assert "哪个孩子" in await say(harness, "parent_zhang", "是")
+    await say(harness, "parent_zhang", "取消")
+    await say(harness, "parent_zhang", "你好")
+    assert "好的" in await say(harness, "parent_zhang", "不用")
+
+
+async def test_a_student_who_changes_class_takes_the_pending_card_to_the_new_teacher(
+        harness: Harness, tmp_path: Path) -> None:
+    number = await submit(harness, "parent_liu", "请假 刘洋 明天 事假 有事")
+    assert cards_for(harness, "teacher_li") and not cards_for(harness, "teacher_wang")
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    students = (DEMO_ROSTER / "students.csv").read_text(encoding="utf-8")
+    (roster / "students.csv").write_text(students.replace("刘洋,初一,(1)班", "刘洋,初一,(2)班"),
+                                         encoding="utf-8")
+    (roster / "staff.csv").write_bytes((DEMO_ROSTER / "staff.csv").read_bytes())
+    config = config_file(tmp_path, harness.config.database.url)
+    code = await asyncio.to_thread(main, ["import-roster", "--students",
+                                          str(roster / "students.csv"), "--staff",
+                                          str(roster / "staff.csv"), "--config", str(config)],
+                                   clock=harness.clock)
+    assert code == 0
+    await harness.drain()
+    title = cards_for(harness, "teacher_wang")[-1]["main_title"]["title"]
+    assert title == f"请假审批 单号{number}"
+    moved = harness.standin.card_updates[-1]["button"]["replace_name"]
+    assert moved == "学生已转班，已转给新班主任"
+    assert "没有找到" in await say(harness, "teacher_li", f"批准 {number}")
+    assert "已批准" in await say(harness, "teacher_wang", f"批准 {number}")
+
+
+async def test_a_command_after_the_offer_runs_alone_and_ends_the_offer(harness: Harness) -> None:
+    await say(harness, "parent_liu", "你好")
+    before = len(harness.texts_for("parent_liu"))
+    await say(harness, "parent_liu", "帮助")
+    [help_text] = harness.texts_for("parent_liu")[before:]
+    assert "【家长】" in help_text and "需要为孩子请假吗" not in help_text
+    assert "需要为孩子请假吗" in await say(harness, "parent_liu", "1")  # no offer was open

@@ -186,7 +186,7 @@ def test_import_roster_checks_the_ids_with_wecom(
     assert main(["migrate"]) == 0
     everyone = ["parent_zhang", "parent_lin", "parent_liu", "parent_huang", "teacher_li",
                 "parent_wu", "teacher_wang", "office_zhao", "principal_chen", "guard_sun",
-                "admin_zhou"]
+                "admin_zhou", "doctor_he"]
     files = ["--students", str(DEMO_ROSTER / "students.csv"),
              "--staff", str(DEMO_ROSTER / "staff.csv"), "--check-wecom"]
     with standin_serving([u for u in everyone if u not in ("parent_liu", "guard_sun")]) as url:

@@ -60,7 +60,7 @@ async def test_a_roster_is_imported_and_audited_as_the_admin(
         ("staff.csv", STAFF.encode())))
     page = text_of(await resp.text())
     assert resp.status == 200 and "已导入" in page
-    assert "现有班级 2 个、学生 7 人、家长 7 人、教职工角色 6 个" in page
+    assert "现有班级 2 个、学生 7 人、家长 7 人、教职工角色 7 个" in page
     assert "本次新增 3 条、修改 0 条、停用或删除 0 条" in page  # student, guardian, link
     async with h.db.read() as session:
         pupil = await session.scalar(select(Student).where(Student.student_no == "G2026070104"))

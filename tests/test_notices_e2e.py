@@ -119,6 +119,17 @@ async def test_the_guided_form_asks_scope_then_text_and_takes_one_image(harness:
     assert got == ["text", "image", "template_card"]
 
 
+async def test_a_notice_of_1000_characters_arrives_whole_in_parts(harness: Harness) -> None:
+    h = harness
+    content = ("请各位家长注意：" + "寒假期间注意安全，不去危险水域。" * 70)[:1000]
+    assert "已发送通知1" in await send_notice(h, "teacher_li", f"通知 本班 {content}")
+    parts = [t for t in h.texts_for("parent_liu") if t.startswith("（")]
+    assert len(parts) >= 2 and all(len(p.encode()) <= 2048 for p in parts)
+    body = "".join(p.split("\n", 1)[1] for p in parts)
+    assert content in body.replace("\n", "")
+    assert len(notice_cards(h, "parent_liu")) == 1  # the card after the text, once
+
+
 async def test_scopes_and_roles_are_refused_politely(harness: Harness) -> None:
     h = harness
     assert "只能向自己担任班主任的班级" in await say(h, "teacher_wang", "通知 初一(1)班 明天放假")

@@ -8,7 +8,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from tests.browser import LiveSite, no_sideways_scroll
+from tests.browser import PHONE, LiveSite, no_sideways_scroll, set_viewport
 from tests.test_browser import (  # noqa: F401 (fixtures)
     approved_pass,
     browser,
@@ -122,3 +122,42 @@ def test_a_hospital_note_is_uploaded_and_its_approver_sees_it(
     choose(browser, "赵国强")
     image = wait(browser, lambda d: d.find_element("tag name", "img"))
     assert browser.execute_script("return arguments[0].naturalWidth", image) == 1
+
+
+def test_inside_wecom_the_scan_button_submits_what_was_scanned(
+        browser: Any, site: LiveSite) -> None:  # noqa: F811
+    _, code = approved_pass(site)
+    agent = browser.execute_script("return navigator.userAgent")
+    browser.execute_cdp_cmd("Emulation.setUserAgentOverride",
+                            {"userAgent": f"{agent} wxwork/4.1.22 MicroMessenger/7.0.1"})
+    try:
+        browser.get(site.url + "/h5/gate")
+        choose(browser, "孙大勇")
+        scan = wait(browser, lambda d: d.find_element("id", "scan"))
+        wait(browser, lambda d: scan.is_displayed())
+        # The camera is WeCom's; here its answer is played by a stand-in for ww.scanQRCode.
+        browser.execute_script(
+            "window.ww.scanQRCode = function (o) { o.success({resultStr: arguments[0]}); }"
+            .replace("arguments[0]", repr(code)))
+        scan.click()
+        verdict = wait(browser, lambda d: d.find_element("id", "verdict"))
+        assert "可以放行" in verdict.text and "刘洋" in verdict.text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": agent})
+
+
+def test_every_page_fits_360_px(browser: Any, site: LiveSite) -> None:  # noqa: F811
+    approved_pass(site)  # the leaves and the class have something to show
+    set_viewport(browser, 360, 740)
+    try:
+        for name, paths in (("刘强", ("/h5/", "/h5/leave/new", "/h5/leaves")),
+                            ("孙大勇", ("/h5/gate",)), ("李静", ("/h5/class",))):
+            browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+            for n, path in enumerate(paths):
+                browser.get(site.url + path)
+                if n == 0:
+                    choose(browser, name)
+                wait(browser, lambda d: d.find_elements("css selector", ".card"))
+                assert no_sideways_scroll(browser), path
+    finally:
+        set_viewport(browser, *PHONE)

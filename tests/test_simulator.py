@@ -145,7 +145,7 @@ async def test_people_lists_roster_with_roles(demo: Demo) -> None:
     async with demo.http.get(demo.base + "/sim/people") as resp:
         assert resp.status == 200
         data = await resp.json()
-    assert data["roles"] == ["家长", "班主任", "政教处", "校长", "门卫", "管理员"]
+    assert data["roles"] == ["家长", "班主任", "政教处", "校长", "门卫", "管理员", "校医"]
     by_id = {p["userid"]: p for p in data["people"]}
     assert by_id["teacher_li"]["name"] == "李静"
     assert set(by_id["teacher_li"]["roles"]) == {"班主任", "家长"}
@@ -202,7 +202,7 @@ async def test_unknown_user_is_refused(demo: Demo) -> None:
 async def test_markup_travels_as_literal_text(demo: Demo) -> None:
     status, _ = await demo.post("/sim/say", {"userid": "parent_zhang", "content": XSS})
     assert status == 200
-    await demo.wait_for_text("parent_zhang", "没看懂")
+    await demo.wait_for_text("parent_zhang", "需要为孩子请假吗")
     async with demo.app[keys.DB].unit_of_work() as session:
         payloads = list(await session.scalars(
             select(InboxMessage.payload).where(InboxMessage.userid == "parent_zhang")))

@@ -63,15 +63,19 @@ async def test_the_guard_lets_the_child_out_once_and_registers_the_return(
     assert 'value="back"' not in text and 'value="out"' not in text
 
 
-async def test_wrong_codes_are_refused_then_locked(harness: Harness) -> None:
+async def test_wrong_codes_are_refused_and_the_office_told_never_locked(
+        harness: Harness) -> None:
     for _ in range(4):
         status, text = await gate(harness, "AAAA-BBBB")
         assert status == 400 and "放行码无效，请核对后重试。" in text
         assert 'value="AAAA-BBBB"' in text  # kept for correcting
     status, text = await gate(harness, "AAAA-BBBB")
-    assert "核验已暂停至08:15" in text
+    assert status == 400 and "已输错5次，已告知政教处" in text and "暂停" not in text
     await harness.drain()
     assert "输错放行码5次" in harness.last_text("office_zhao")
+    _, code = await approved(harness, "parent_liu", "请假 刘洋 今天 病假 头疼", "teacher_li")
+    status, text = await gate(harness, code)  # a valid pass right after: still accepted
+    assert status == 200 and "刘洋" in text
 
 
 async def test_only_guards(harness: Harness) -> None:
@@ -115,5 +119,6 @@ async def test_the_jssdk_signature_is_made_here_from_a_cached_ticket(harness: Ha
                  f"&timestamp={answer['timestamp']}&url={url}")
         assert answer["signature"] == hashlib.sha1(plain.encode()).hexdigest()
         assert answer["timestamp"] == int(harness.clock().timestamp())
-    foreign = await harness.client.get(f"{GATE}/jsapi", params={"url": "https://evil.example/"})
-    assert foreign.status == 403
+    for other in ("https://evil.example/h5/gate", "/h5/gate", ""):
+        foreign = await harness.client.get(f"{GATE}/jsapi", params={"url": other})
+        assert foreign.status == 403

@@ -1,7 +1,7 @@
 """`/h5/gate`: the 门卫's page: a 放行码 typed or scanned, the verdict, 放行 and 返校.
 
 It calls the same services as the guard's chat (services/leave/passes.py: wrong codes count
-towards the same lock) and answers in the page, so a guard at dismissal is not held back by
+towards the same alarm to 政教处) and answers in the page, so a guard at dismissal is not held back by
 chat's rate limits. In WeCom's own browser a 扫码 button opens the camera through the WeCom
 JS-SDK (vendored under /assets/vendor/, never from a CDN); its config signature is made here from
 the corp's cached jsapi_ticket (`/h5/gate/jsapi`). Only 门卫 open this page.
@@ -72,7 +72,7 @@ async def jsapi_signature(request: web.Request) -> web.Response:
     viewer = viewer_of(request)
     url = request.query.get("url", "")
     public = URL(request.app[keys.CONFIG].server.public_url)
-    if GUARD not in viewer.roles or URL(url).origin() != public.origin():
+    if GUARD not in viewer.roles or not _ours(URL(url), public):
         raise web.HTTPForbidden(text="not for this page")
     try:
         ticket = await request.app[keys.WECOM].jsapi_ticket()
@@ -83,6 +83,11 @@ async def jsapi_signature(request: web.Request) -> web.Response:
     return web.json_response({"timestamp": timestamp, "nonceStr": nonce,
                               "signature": config_signature(ticket, nonce, timestamp,
                                                             url.split("#")[0])})
+
+
+def _ours(url: URL, public: URL) -> bool:
+    """An absolute URL on our public origin (the JS-SDK signs one page of ours, nothing else)."""
+    return url.is_absolute() and url.origin() == public.origin()
 
 
 def config_signature(ticket: str, nonce: str, timestamp: int, url: str) -> str:

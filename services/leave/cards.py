@@ -12,12 +12,16 @@ from services.leave import views
 from services.leave.desk import LeaveDesk
 
 
-async def send_cards(desk: LeaveDesk, leave: Leave, student: Student) -> list[str]:
+async def send_cards(desk: LeaveDesk, leave: Leave, student: Student, *,
+                     only: set[str] | None = None) -> list[str]:
     """A card to each approver of the leave's tier (the photo after it); returns who got one.
+    `only`: of those approvers, just these (a student who changed class: the new 班主任).
 
     A tier with nobody in the roster hands the leave to the next tier up that has someone.
     """
     tier_index, approvers = await desk.approvers_for(leave, student)
+    if only is not None:
+        approvers = [a for a in approvers if a in only]
     leave.tier_index = tier_index
     label = await desk.student_label(student)
     note = views.suspension_note(desk.config, leave.routing_days, views.SUSPENSION_CARD)

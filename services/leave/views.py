@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 STATUS_NAMES = {"pending": "待审批", "approved": "已批准", "rejected": "已驳回",
                 "withdrawn": "已撤销", "returned": "已销假"}
 ACTION_NAMES = {"submitted": "提交", "routed": "送审", "reminded": "催办", "moved_up": "转上级审批",
-                "approved": "批准", "rejected": "驳回", "withdrawn": "撤销", "exited": "离校",
-                "returned": "返校销假", "opened": "办理临时请假", "evidence_viewed": "查看诊断书"}
+                "moved_class": "转班（新班主任审批）", "approved": "批准", "rejected": "驳回",
+                "withdrawn": "撤销", "exited": "离校", "returned": "返校销假",
+                "opened": "办理临时请假", "evidence_viewed": "查看诊断书"}
 APPROVE, REJECT = "approve:", "reject:"
 # Leaves longer than the last tier (篇三 §四.1: 因伤病需长期治疗; 一学期内病事假累计超过六周).
 SUSPENSION_CARD = ("超过{n}个上课日：如因伤病需长期治疗，或本学期病、事假累计超过{weeks}周，"

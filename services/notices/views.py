@@ -13,6 +13,7 @@ from models.rules.channel import (
     NEWS_TITLE_MAX_BYTES,
     SchoolNotice,
 )
+from models.rules.textparts import split_text
 
 ACK = "notice_ack:"  # the 收到 button's key: ACK + the notice's id
 RECEIPTS = "notice_receipts:"  # the sender's 回执 button: RECEIPTS + the notice's number
@@ -35,9 +36,11 @@ def task_id(notice: Notice, first_row_id: int) -> str:
 
 
 def parts(notice: Notice, sender_name: str, first_row_id: int) -> list[Reply]:
-    """What each guardian receives, in order: the text, the image if any, the 收到 card."""
-    out: list[Reply] = [Text(as_parents_see(notice.number, notice.content, sender_name,
-                                            notice.urgent))]
+    """What each guardian receives, in order: the text (in numbered parts when it is longer than
+    WeCom's 2,048 bytes: 1,000 characters of Chinese are about 3,000), the image if any, the
+    收到 card."""
+    text = as_parents_see(notice.number, notice.content, sender_name, notice.urgent)
+    out: list[Reply] = [Text(part) for part in split_text(text)]
     if notice.image_media_id:
         out.append(Image(notice.image_media_id))
     excerpt = notice.content if len(notice.content) <= 40 else notice.content[:39] + "…"

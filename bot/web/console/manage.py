@@ -24,10 +24,11 @@ from bot.web.console.common import day_text, page, today_of
 from bot.web.console.settings import config_rows
 from bot.web.gate import LARGE_BODIES, ROSTER_UPLOAD
 from bot.web.viewer import viewer_of
-from models.repos.roster import ImportSummary, apply_roster
+from models.repos.roster import ImportSummary
 from models.roster_import import Roster, RosterError, read_roster
 from models.rules.calendar_check import check_term, current_and_next, outlook
 from models.rules.console import MANAGE
+from services.roster import import_roster
 
 log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
@@ -81,8 +82,8 @@ async def upload_roster(request: web.Request) -> web.Response:
             return _roster_page(request, problems=exc.problems, status=400)
     now = app[keys.CLOCK]()
     async with app[keys.DB].unit_of_work() as session:
-        summary = await apply_roster(session, app[keys.SCHOOL_ID], roster,
-                                     actor=viewer_of(request).userid, now=now)
+        summary = await import_roster(session, app[keys.SCHOOL_ID], app[keys.CONFIG], roster,
+                                      actor=viewer_of(request).userid, now=now)
     log.info("roster uploaded userid=%s added=%d changed=%d deactivated=%d",
              viewer_of(request).userid, summary.added, summary.changed, summary.deactivated)
     return _roster_page(request, summary=summary)
