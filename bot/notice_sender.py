@@ -1,5 +1,9 @@
-"""Delivers notices in batches: up to 1,000 guardians per `message/send`, part by part (the
-text, the image, the 收到 card), within each guardian's pace; and recalls withdrawn ones.
+"""Delivers notices in batches: up to 1,000 guardians per call, part by part, within each
+guardian's pace; and recalls withdrawn ones.
+
+Members get the text, the image and the 收到 card by `message/send`; 家校 parents get one 学校通知
+news item by `externalcontact/message/send`, opening the notice's page (its image, if any, is
+shown there) where they tap 收到. A guardian WeCom cannot reach is told to the 管理员 once.
 
 Rows come from notice_recipient (services/notices/send.py writes them, due at the notice's
 time). A batch is one notice, one part, one channel; each channel has its transport here
@@ -9,11 +13,14 @@ time). A batch is one notice, one part, one channel; each channel has its transp
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.config import OutboxConfig
 from bot.outbox_health import ApiHealth
+from bot.outbox_notices import SCHOOL_NOT_ALLOWED, tell_unreachable
 from bot.wecom_client import Batch, WeComClient, WeComError
 from models.clock import Clock
 from models.db import Database
@@ -22,26 +29,53 @@ from models.notice import Notice, NoticeRecipient
 from models.repos.notices import NoticeRepo
 from models.repos.outbox import HOUR, MINUTE, OutboxRepo, Pace
 from models.repos.roster import RosterRepo
-from services.notices.channels import MEMBER
-from services.notices.views import parts
+from models.rules.channel import SchoolNotice
+from services.notices.channels import FAMILY, MEMBER
+from services.notices.views import as_news, parts
 
 log = logging.getLogger("qingjia.notices")
 
 TASK_ID_USED = 42014
-Transport = Callable[[WeComClient, list[str], Reply, int], Awaitable[Batch]]
 
 
-async def _member(client: WeComClient, userids: list[str], reply: Reply, check: int) -> Batch:
+@dataclass(frozen=True)
+class Transport:
+    """A channel's way to a guardian: what they receive, part by part (from the notice, its
+    sender's name, the batch's first row id and the service's public URL), and one call that
+    sends a part to a batch of them."""
+
+    parts: Callable[[Notice, str, int, str], Sequence[Any]]
+    send: Callable[[WeComClient, list[str], Any, int], Awaitable[Batch]]
+
+
+async def _member_send(client: WeComClient, userids: list[str], reply: Reply,
+                       check: int) -> Batch:
     return await client.send_many(userids, reply, duplicate_check_seconds=check)
 
 
-TRANSPORTS: dict[str, Transport] = {MEMBER: _member}
+async def _family_send(client: WeComClient, userids: list[str], news: SchoolNotice,
+                       check: int) -> Batch:
+    try:
+        return await client.send_school_notices(userids, news, duplicate_check_seconds=check)
+    except WeComError as exc:
+        if exc.errcode in SCHOOL_NOT_ALLOWED:  # the app may not reach them: each one unreachable
+            return Batch("", frozenset(userids))
+        raise
+
+
+TRANSPORTS: dict[str, Transport] = {
+    MEMBER: Transport(lambda notice, sender, first, _url: parts(notice, sender, first),
+                      _member_send),
+    FAMILY: Transport(lambda notice, sender, _first, url: [as_news(notice, sender, url)],
+                      _family_send),
+}
 
 
 class NoticeSender:
     def __init__(self, db: Database, client: WeComClient, config: OutboxConfig, *,
-                 school_id: int, clock: Clock, health: ApiHealth) -> None:
+                 school_id: int, clock: Clock, health: ApiHealth, public_url: str = "") -> None:
         self._db = db
+        self._public_url = public_url  # where a 学校通知's link to the notice's page points
         self._client = client
         self._config = config
         self._school_id = school_id
@@ -71,7 +105,8 @@ class NoticeSender:
             sender = await RosterRepo(session, self._school_id).display_name(notice.sender)
             first_id = min(r.id for r in rows)
             stage, channel = rows[0].stage, rows[0].channel
-            all_parts = parts(notice, sender or "学校", first_id)
+            transport = TRANSPORTS[channel]
+            all_parts = transport.parts(notice, sender or "学校", first_id, self._public_url)
             tried_before = any(r.attempts > 1 for r in rows)
             batch = [(r.id, r.userid) for r in rows]
         if notice.status != "active":
@@ -82,13 +117,14 @@ class NoticeSender:
         error: WeComError | None = None
         result: Batch | None = None
         try:
-            result = await TRANSPORTS[channel](self._client, userids, reply, check)
+            result = await transport.send(self._client, userids, reply, check)
         except WeComError as exc:
             if exc.errcode == TASK_ID_USED and isinstance(reply, ButtonCard) and tried_before:
                 result = Batch("", frozenset())  # the earlier try arrived
             else:
                 error = exc
-        await self._record(notice, batch, stage, len(all_parts), reply, result, error)
+        await self._record(notice, batch, stage, len(all_parts), reply, result, error,
+                           family=channel == FAMILY)
         return calls + 1
 
     async def _within_pace(self, session, repo: NoticeRepo,  # type: ignore[no-untyped-def]
@@ -113,8 +149,8 @@ class NoticeSender:
         return keep
 
     async def _record(self, notice: Notice, batch: list[tuple[int, str]], stage: int,
-                      count: int, reply: Reply, result: Batch | None,
-                      error: WeComError | None) -> None:
+                      count: int, reply: Any, result: Batch | None,
+                      error: WeComError | None, *, family: bool) -> None:
         now = self._clock()
         async with self._db.unit_of_work() as session:
             repo = NoticeRepo(session, self._school_id)
@@ -135,6 +171,8 @@ class NoticeSender:
             for row in rows.values():
                 if row.userid in result.invalid:
                     row.status, row.last_error = "dead", "invaliduser"
+                    await tell_unreachable(session, self._school_id, row.userid, now,
+                                           family=family)
                     continue
                 row.stage = stage + 1
                 row.last_sent_at, row.next_attempt_at, row.last_error = now, now, None

@@ -15,6 +15,9 @@ from models.repos.roster import RosterRepo
 
 ADMIN = "管理员"
 UNREACHABLE = 81013  # not in the app's visible range, or no such member
+# 学校通知 refused because the app is not among the 家长可使用的应用 (api forbidden, another
+# agent's token): a 家校 parent the app may not reach, not a reason to pause every send.
+SCHOOL_NOT_ALLOWED = frozenset({48002, 301002})
 
 PAUSE_CAUSES = {
     40001: "应用的 Secret 不正确", 40013: "企业 ID（corp_id）不正确",

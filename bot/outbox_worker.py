@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import OutboxConfig
 from bot.notice_sender import NoticeSender
 from bot.outbox_health import CONFIG_ERRCODES, ApiHealth
-from bot.outbox_notices import UNREACHABLE, tell_paused, tell_unreachable
+from bot.outbox_notices import SCHOOL_NOT_ALLOWED, UNREACHABLE, tell_paused, tell_unreachable
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from models.clock import Clock
 from models.db import Database
@@ -30,9 +30,6 @@ from models.rules.textparts import joined
 
 log = logging.getLogger("qingjia.outbox")
 
-# 学校通知 refused because the app is not among the 家长可使用的应用 (api forbidden, another
-# agent's token): a 家校 parent the app may not reach, not a reason to pause every send.
-SCHOOL_NOT_ALLOWED = frozenset({48002, 301002})
 TASK_ID_USED = 42014  # a card's task_id WeCom has seen: on a retry, the first send arrived
 
 
@@ -62,7 +59,7 @@ class OutboxWorker:
                                 probe_seconds=config.pause_probe_seconds)
         self.wakeup = asyncio.Event()
         self.notices = NoticeSender(db, client, config, school_id=school_id, clock=clock,
-                                    health=self.health)
+                                    health=self.health, public_url=public_url)
 
     async def run_once(self) -> int:
         """Send what is due now, then a batch of notices; the number of API calls tried."""

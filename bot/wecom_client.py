@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -22,7 +23,10 @@ SEND_PATH = "/cgi-bin/message/send"
 LINKED_SEND_PATH = "/cgi-bin/linkedcorp/message/send"  # to a 上下游 member, "corpid/userid"
 UPDATE_CARD_PATH = "/cgi-bin/message/update_template_card"
 RECALL_PATH = "/cgi-bin/message/recall"
+MEDIA_PATH = "/cgi-bin/media/get"  # a temporary media file (kept by WeCom for 3 days)
+MEDIA_MAX_BYTES = 10 * 1024 * 1024
 TOUSER_MAX = 1000  # message/send: at most 1,000 userids joined by "|"
+SCHOOL_NOTICE_MAX = 1000  # externalcontact/message/send: at most 1,000 to_parent_userid
 OAUTH_USER_PATH = "/cgi-bin/auth/getuserinfo"
 SCHOOL_USER_PATH = "/cgi-bin/school/getuserinfo"
 USER_GET_PATH = "/cgi-bin/user/get"
@@ -118,7 +122,7 @@ class WeComClient:
         WeCom answers ok and lists the parents it could not reach (`invalid_parent_userid`:
         not in the 家校通讯录, or outside the app's allowed scope); that is a failure here.
         """
-        body = self.school_notice_payload(parent_userid, notice, duplicate_check_seconds)
+        body = self.school_notice_payload([parent_userid], notice, duplicate_check_seconds)
         data = await self._post(SCHOOL_NOTICE_PATH, body, parent_userid)
         invalid = data.get("invalid_parent_userid") or []
         if isinstance(invalid, list) and any(str(p).lower() == parent_userid.lower()
@@ -126,10 +130,32 @@ class WeComClient:
             raise self._fail(SCHOOL_NOTICE_PATH, NOT_REACHABLE, "invalid_parent_userid",
                              parent_userid, retryable=False)
 
-    def school_notice_payload(self, parent_userid: str, notice: SchoolNotice,
+    async def send_school_notices(self, parent_userids: list[str], notice: SchoolNotice, *,
+                                  duplicate_check_seconds: int = 0) -> Batch:
+        """Deliver one 学校通知 to up to 1,000 家校 parents in one call.
+
+        The parents WeCom could not reach come back in the Batch's `invalid` (WeCom lists them
+        in `invalid_parent_userid`, or answers 81013 when nobody was left).
+        """
+        if not 0 < len(parent_userids) <= SCHOOL_NOTICE_MAX:
+            raise ValueError(f"学校通知 takes 1 to {SCHOOL_NOTICE_MAX} parents")
+        body = self.school_notice_payload(parent_userids, notice, duplicate_check_seconds)
+        try:
+            data = await self._post(SCHOOL_NOTICE_PATH, body, f"{len(parent_userids)} parents")
+        except WeComError as exc:
+            if exc.errcode == NOT_REACHABLE:
+                return Batch(msgid="", invalid=frozenset(parent_userids))
+            raise
+        invalid = data.get("invalid_parent_userid") or []
+        named = {p.lower(): p for p in parent_userids}
+        return Batch(msgid="", invalid=frozenset(
+            named[str(p).lower()] for p in invalid if str(p).lower() in named)
+            if isinstance(invalid, list) else frozenset())
+
+    def school_notice_payload(self, parent_userids: list[str], notice: SchoolNotice,
                               duplicate_check_seconds: int) -> dict[str, Any]:
-        """The JSON body of one 学校通知 to one parent (pure)."""
-        body: dict[str, Any] = {"to_parent_userid": [parent_userid], "msgtype": notice.kind,
+        """The JSON body of one 学校通知 to these parents (pure)."""
+        body: dict[str, Any] = {"to_parent_userid": list(parent_userids), "msgtype": notice.kind,
                                 "agentid": self._config.agent_id}
         if notice.kind == "text":
             body["text"] = {"content": notice.content}
@@ -164,6 +190,32 @@ class WeComClient:
         invalid = data.get("invaliduser", "")
         return Batch(msgid=str(data.get("msgid", "")),
                      invalid=frozenset(str(invalid).split("|")) - {""})
+
+    async def media(self, media_id: str) -> bytes:
+        """A temporary media file's bytes (`media/get`); WeComError when WeCom has no such file
+        (it keeps them three days) or cannot be reached."""
+        token = await self.token()
+        url = self._config.api_base.rstrip("/") + MEDIA_PATH
+        try:
+            async with self._http.get(url, params={"access_token": token, "media_id": media_id},
+                                      timeout=self._timeout) as resp:
+                kind = resp.headers.get("Content-Type", "")
+                data = await resp.content.read(MEDIA_MAX_BYTES + 1)
+                status = resp.status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise self._fail(MEDIA_PATH, TRANSPORT_ERRCODE, type(exc).__name__, "",
+                             retryable=True) from None
+        if status != 200 or len(data) > MEDIA_MAX_BYTES:
+            raise self._fail(MEDIA_PATH, TRANSPORT_ERRCODE, f"HTTP {status}", "", retryable=True)
+        if kind.startswith(("application/json", "text/")):  # an error answer, not a file
+            try:
+                answer = json.loads(data)
+            except ValueError:
+                answer = {}
+            code = answer.get("errcode") if isinstance(answer, dict) else None
+            raise self._fail(MEDIA_PATH, code if isinstance(code, int) else TRANSPORT_ERRCODE,
+                             "no media", "", retryable=False)
+        return data
 
     async def recall(self, msgid: str) -> None:
         """Take back a message sent within 24 hours (`message/recall`)."""

@@ -224,7 +224,9 @@ class Notifier:
 
     messages: list[Outgoing] = field(default_factory=list)
 
-    def send(self, userid: str, reply: Reply | str, *, key: str | None = None) -> None:
-        """Queue a message; with a key, a second message under the same key is dropped."""
+    def send(self, userid: str, reply: Reply | str, *, key: str | None = None,
+             channel: str | None = None) -> None:
+        """Queue a message; with a key, a second message under the same key is dropped; with a
+        channel (企业微信 / 家校), it goes that way rather than as the roster says."""
         message = Text(reply) if isinstance(reply, str) else reply
-        self.messages.append(Outgoing(userid, message, key))
+        self.messages.append(Outgoing(userid, message, key, channel))

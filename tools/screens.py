@@ -65,11 +65,13 @@ def main() -> int:
         asyncio.run(build_november(url))
         with LiveSite(url, FakeClock(TODAY)) as site:
             link = _approved_pass(site)
+            notice = _notice(site)
             driver = chromium(*PHONE)
             try:
                 for width, height in (PHONE, DESKTOP):
                     set_viewport(driver, width, height)
                     _shoot_all(driver, site, link, args.out, width)
+                    _shoot_notice(driver, site, notice, args.out, width)
             finally:
                 quit_chromium(driver)
     for path in sorted(args.out.glob("*.png")):
@@ -87,6 +89,27 @@ def _approved_pass(site: LiveSite) -> str:
     found = LINK.search(site.harness.last_text("parent_wu"))
     assert found, "no pass link in the approval message"
     return found.group(1)
+
+
+NOTICE = ("下周一（12月7日）起执行冬季作息时间：早上7:50到校，下午4:50放学。"
+          "请家长提醒孩子注意保暖，骑车上学的同学注意路面结冰。\n如有特殊情况请联系班主任。")
+
+
+def _notice(site: LiveSite) -> str:
+    """王海燕's 本班 notice to 初一(2)班: the page of it (吴秀英 is one of its guardians)."""
+    site.say("teacher_wang", f"通知 本班 {NOTICE}")
+    done = re.search(r"已发送通知(\d+)", site.say("teacher_wang", "确认"))
+    assert done, "the notice was not sent"
+    return f"{site.url}/h5/notices/{done.group(1)}"
+
+
+def _shoot_notice(driver: Any, site: LiveSite, page: str, out: Path, width: int) -> None:
+    """A notice's page as a guardian opens it from the message: the text and its 收到."""
+    fresh_start(driver)
+    driver.get(page)
+    _choose(driver, "吴秀英")
+    _until(driver, lambda: driver.find_elements("css selector", ".school-notice"))
+    _whole_page(driver, out / f"notice-{width}.png")
 
 
 def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) -> None:

@@ -20,13 +20,22 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import class_page, evidence, gate_page, home, leaves, pass_page, signin
+from bot.web import (
+    class_page,
+    evidence,
+    gate_page,
+    home,
+    leaves,
+    notices_page,
+    pass_page,
+    signin,
+)
 from bot.web.console import setup_console
 from bot.web.gate import web_gate
 from bot.web.render import setup_templates
 
 ROUTES = (signin.routes, home.routes, pass_page.routes, leaves.routes,
-          gate_page.routes, class_page.routes, evidence.routes)
+          gate_page.routes, class_page.routes, evidence.routes, notices_page.routes)
 
 
 def setup_web(app: web.Application) -> None:

@@ -20,6 +20,7 @@ from bot.web.viewer import viewer_of
 from models.messages import Notifier
 from models.repos.outbox import OutboxRepo
 from services.leave.desk import LeaveDesk
+from services.notices.desk import NoticeDesk
 
 
 @asynccontextmanager
@@ -44,3 +45,27 @@ async def reading_desk(request: web.Request) -> AsyncIterator[LeaveDesk]:
     async with app[keys.DB].read() as session:
         yield LeaveDesk.open(session, app[keys.SCHOOL_ID], app[keys.CONFIG], Notifier(),
                              app[keys.CLOCK]())
+
+
+@asynccontextmanager
+async def open_notice_desk(request: web.Request) -> AsyncIterator[NoticeDesk]:
+    """A notice operation's unit of work (a 收到 on the page), locked as the viewer's chat is."""
+    app = request.app
+    db, school_id, now = app[keys.DB], app[keys.SCHOOL_ID], app[keys.CLOCK]()
+    notifier = Notifier()
+    async with db.unit_of_work() as session:
+        await db.lock_key(session, f"user:{viewer_of(request).userid}")
+        yield NoticeDesk.open(session, school_id, app[keys.CONFIG], notifier, now)
+        await OutboxRepo(session, school_id).add(notifier.messages, now)
+    worker = app.get(keys.OUTBOX_WORKER)
+    if notifier.messages and worker is not None:
+        worker.wakeup.set()
+
+
+@asynccontextmanager
+async def reading_notice_desk(request: web.Request) -> AsyncIterator[NoticeDesk]:
+    """The notice desk for a page that only reads."""
+    app = request.app
+    async with app[keys.DB].read() as session:
+        yield NoticeDesk.open(session, app[keys.SCHOOL_ID], app[keys.CONFIG], Notifier(),
+                              app[keys.CLOCK]())

@@ -25,6 +25,7 @@ class Link:
     student: str
     class_label: str
     guardian: str
+    channel: str = "企业微信"  # the guardian's stored channel (models/roster.py)
 
 
 @dataclass(frozen=True)
@@ -49,15 +50,16 @@ class NoticeRepo:
     async def links(self, class_ids: Sequence[int]) -> list[Link]:
         """Every (active student, guardian) pair of these classes, in 学籍号 order."""
         rows = await self._session.execute(
-            select(Student.id, Student.name, SchoolClass.grade, SchoolClass.name, Guardian.userid)
+            select(Student.id, Student.name, SchoolClass.grade, SchoolClass.name, Guardian.userid,
+                   Guardian.channel)
             .join(SchoolClass, SchoolClass.id == Student.class_id)
             .join(GuardianLink, GuardianLink.student_id == Student.id)
             .join(Guardian, Guardian.id == GuardianLink.guardian_id)
             .where(Student.school_id == self._school_id, Student.active.is_(True),
                    Student.class_id.in_(list(class_ids)))
             .order_by(Student.student_no, Guardian.userid))
-        return [Link(sid, name, class_label(grade, cname), userid)
-                for sid, name, grade, cname, userid in rows]
+        return [Link(sid, name, class_label(grade, cname), userid, channel)
+                for sid, name, grade, cname, userid, channel in rows]
 
     # ---- writing a notice --------------------------------------------------------
 
@@ -113,15 +115,15 @@ class NoticeRepo:
             .order_by(NoticeFamily.id))
         return list(rows)
 
-    async def unconfirmed_recipients(self, notice_id: int) -> list[str]:
-        """Guardians of unconfirmed families who received the notice."""
-        rows = await self._session.scalars(
-            select(NoticeRecipient.userid)
+    async def unconfirmed_recipients(self, notice_id: int) -> list[tuple[str, str]]:
+        """Guardians of unconfirmed families who received the notice: (userid, channel)."""
+        rows = await self._session.execute(
+            select(NoticeRecipient.userid, NoticeRecipient.channel)
             .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
             .where(NoticeRecipient.notice_id == notice_id, NoticeRecipient.status == "sent",
                    NoticeFamily.confirmed_at.is_(None))
             .order_by(NoticeRecipient.userid))
-        return list(rows)
+        return [(userid, channel) for userid, channel in rows]
 
     async def delivered_recipients(self, notice_id: int) -> list[str]:
         rows = await self._session.scalars(
@@ -130,35 +132,46 @@ class NoticeRepo:
             .order_by(NoticeRecipient.userid))
         return list(rows)
 
-    async def recipient(self, notice_id: int, userid: str) -> NoticeRecipient | None:
-        return await self._session.scalar(
-            select(NoticeRecipient).where(NoticeRecipient.notice_id == notice_id,
-                                          NoticeRecipient.userid == userid))
+    async def recipient(self, notice_id: int, userid: str,
+                        channel: str | None = None) -> NoticeRecipient | None:
+        """A guardian's row of a notice; with `channel`, only if it reached them that way (a
+        家校 parent's id lives in another directory than members' ids)."""
+        query = select(NoticeRecipient).where(NoticeRecipient.notice_id == notice_id,
+                                              NoticeRecipient.userid == userid)
+        if channel is not None:
+            query = query.where(NoticeRecipient.channel == channel)
+        return await self._session.scalar(query)
 
     async def family(self, family_id: int) -> NoticeFamily | None:
         return await self._session.get(NoticeFamily, family_id)
 
-    async def latest_unconfirmed_for(self, userid: str) -> Notice | None:
+    async def latest_unconfirmed_for(self, userid: str,
+                                     channel: str | None = None) -> Notice | None:
         """The newest notice this guardian received whose family has not confirmed it."""
-        return await self._session.scalar(
-            select(Notice)
-            .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
-            .where(Notice.school_id == self._school_id, Notice.status == "active",
-                   NoticeRecipient.userid == userid, NoticeRecipient.status == "sent",
-                   NoticeFamily.confirmed_at.is_(None))
-            .order_by(Notice.number.desc()).limit(1))
+        query = (select(Notice)
+                 .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+                 .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
+                 .where(Notice.school_id == self._school_id, Notice.status == "active",
+                        NoticeRecipient.userid == userid, NoticeRecipient.status == "sent",
+                        NoticeFamily.confirmed_at.is_(None))
+                 .order_by(Notice.number.desc()).limit(1))
+        if channel is not None:
+            query = query.where(NoticeRecipient.channel == channel)
+        return await self._session.scalar(query)
 
-    async def received_by(self, userid: str, since: datetime) -> list[tuple[Notice, bool]]:
+    async def received_by(self, userid: str, since: datetime,
+                          channel: str | None = None) -> list[tuple[Notice, bool]]:
         """A guardian's notices sent since `since`, newest first, with whether their family
-        confirmed each."""
-        rows = await self._session.execute(
-            select(Notice, NoticeFamily.confirmed_at)
-            .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
-            .where(Notice.school_id == self._school_id, NoticeRecipient.userid == userid,
-                   NoticeRecipient.stage > 0, Notice.sent_at >= since)
-            .order_by(Notice.number.desc()))
+        confirmed each (with `channel`, only those that reached them that way)."""
+        query = (select(Notice, NoticeFamily.confirmed_at)
+                 .join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+                 .join(NoticeFamily, NoticeFamily.id == NoticeRecipient.family_id)
+                 .where(Notice.school_id == self._school_id, NoticeRecipient.userid == userid,
+                        NoticeRecipient.stage > 0, Notice.sent_at >= since)
+                 .order_by(Notice.number.desc()))
+        if channel is not None:
+            query = query.where(NoticeRecipient.channel == channel)
+        rows = await self._session.execute(query)
         return [(notice, confirmed is not None) for notice, confirmed in rows]
 
     async def sent_by(self, userid: str, limit: int = 20) -> list[Notice]:

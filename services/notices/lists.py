@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.actor import Actor
+from services.notices.channels import MEMBER
 from services.notices.desk import NoticeDesk
 from services.notices.views import counts_line, state, when
 
@@ -12,7 +13,8 @@ PARENT_DAYS = 30
 
 
 async def for_parent(desk: NoticeDesk, userid: str) -> str:
-    rows = await desk.notices.received_by(userid, desk.now - timedelta(days=PARENT_DAYS))
+    rows = await desk.notices.received_by(userid, desk.now - timedelta(days=PARENT_DAYS),
+                                          MEMBER)  # in chat: a member's notices
     if not rows:
         return f"最近{PARENT_DAYS}天没有收到通知。"
     lines = [f"最近{PARENT_DAYS}天的通知："]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from models.messages import CardUpdate, Reply, Text
-from models.notice import Notice
+from models.notice import Notice, NoticeRecipient
 from models.rules.notices import ANY_SCOPE, in_quiet_hours
 from services.actor import Actor
+from services.notices.channels import FAMILY, MEMBER, roster_channel
 from services.notices.desk import NoticeDesk
-from services.notices.views import by_class, counts_line, state, when
+from services.notices.views import by_class, counts_line, page_path, state, when
 
 REMIND_EVERY = timedelta(hours=1)
 SHOWN_PER_CLASS = 20  # 回执 names this many families a class; 「回执 12 未读」 all of them
@@ -21,7 +22,8 @@ async def confirm_click(desk: NoticeDesk, userid: str, notice_id: int,
     """A 收到 click: the card turns to 已收到 for this guardian (their own code); someone the
     notice did not go to changes nothing."""
     notice = await desk.notices.get(notice_id)
-    recipient = await desk.notices.recipient(notice_id, userid) if notice else None
+    # a chat sender is a member: a 家校 parent with the same id is someone else
+    recipient = await desk.notices.recipient(notice_id, userid, MEMBER) if notice else None
     if notice is None or recipient is None or recipient.stage == 0:
         return [Text("这条通知不是发给您的。")]
     if notice.status == "recalled":
@@ -37,20 +39,40 @@ async def confirm_click(desk: NoticeDesk, userid: str, notice_id: int,
 async def confirm_text(desk: NoticeDesk, userid: str, number: int | None) -> str:
     """`收到` (the latest unconfirmed notice) or `收到 12`."""
     if number is None:
-        notice = await desk.notices.latest_unconfirmed_for(userid)
+        notice = await desk.notices.latest_unconfirmed_for(userid, MEMBER)
         if notice is None:
             return "您没有待确认的通知。"
     else:
         found = await desk.notices.by_number(number)
         notice = found if found and found.status == "active" else None
-    recipient = await desk.notices.recipient(notice.id, userid) if notice else None
+    recipient = await desk.notices.recipient(notice.id, userid, MEMBER) if notice else None
     if notice is None or recipient is None or recipient.stage == 0:
         return f"没有找到发给您的通知{number}。发送「我的通知」查看。"
+    return await _receive(desk, notice, recipient, "text")
+
+
+async def confirm_on_page(desk: NoticeDesk, userid: str, channel: str,
+                          number: int) -> str | None:
+    """收到 on the notice's page (/h5/notices/12), as the chat's `收到 12` records it; None when
+    the notice did not reach this viewer (the page refuses without saying more)."""
+    notice = await desk.notices.by_number(number)
+    recipient = await desk.notices.recipient(notice.id, userid, channel) if notice else None
+    if notice is None or recipient is None or recipient.stage == 0:
+        return None
+    if notice.status != "active":
+        return f"通知{notice.number}已撤回，无需确认。"
+    return await _receive(desk, notice, recipient, "page")
+
+
+async def _receive(desk: NoticeDesk, notice: Notice, recipient: NoticeRecipient,
+                   by: str) -> str:
+    """A guardian's 收到 by text or on the page: their row and their family, audited once."""
     if recipient.confirmed_at is not None:
         return f"通知{notice.number}您已确认收到，谢谢。"
     await desk.notices.confirm(recipient, desk.now, None)
-    desk.audit.record(actor=userid, action="confirm", entity="notice", entity_id=notice.id,
-                      at=desk.now, after={"number": notice.number, "by": "text"})
+    desk.audit.record(actor=recipient.userid, action="confirm", entity="notice",
+                      entity_id=notice.id, at=desk.now,
+                      after={"number": notice.number, "by": by})
     return f"已确认收到通知{notice.number}，谢谢。"
 
 
@@ -95,12 +117,17 @@ def _quiet(desk: NoticeDesk) -> bool:
 async def chase(desk: NoticeDesk, notice: Notice, why: str) -> int:
     """A reminder to each guardian of the families that have not confirmed; how many."""
     users = await desk.notices.unconfirmed_recipients(notice.id)
-    text = (f"提醒：{why}通知{notice.number}您还没有确认收到：\n"
-            f"{notice.content[:60]}{'…' if len(notice.content) > 60 else ''}\n"
-            f"请回复「收到 {notice.number}」确认。")
+    head = (f"提醒：{why}通知{notice.number}您还没有确认收到：\n"
+            f"{notice.content[:60]}{'…' if len(notice.content) > 60 else ''}\n")
+    texts = {MEMBER: f"{head}请回复「收到 {notice.number}」确认。",
+             # a 学校通知 cannot be answered: its link (a news item) opens the page with 收到
+             FAMILY: (f"{head}请点开查看并确认收到：\n"
+                      f"{desk.config.server.public_url.rstrip('/')}{page_path(notice.number)}")}
     stamp = int(desk.now.timestamp())
-    for userid in users:
-        desk.notify.send(userid, text, key=f"notice-chase:{notice.id}:{stamp}:{userid}"[:120])
+    for userid, channel in users:
+        desk.notify.send(userid, texts.get(channel, texts[MEMBER]),
+                         key=f"notice-chase:{notice.id}:{stamp}:{userid}"[:120],
+                         channel=roster_channel(channel))
     return len(users)
 
 

@@ -31,8 +31,10 @@ async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> list[Reply]:
         content=draft.content, image_media_id=draft.image or None, urgent=draft.urgent,
         status="active", created_at=desk.now, send_at=at))
     by_student: dict[int, Link] = {}
+    stored: dict[str, str] = {}  # guardian → the channel the roster stores for them
     for link in links:
         by_student.setdefault(link.student_id, link)
+        stored.setdefault(link.guardian, link.channel)
     families = rules.families((link.student_id, link.guardian) for link in links)
     family_ids = await desk.notices.add_families([
         {"notice_id": notice.id, "family_key": family.key,
@@ -41,8 +43,8 @@ async def send(desk: NoticeDesk, user: Actor, draft: Draft) -> list[Reply]:
         for family in families])
     rows = [{"school_id": notice.school_id, "notice_id": notice.id,
              "family_id": family_ids[family.key], "userid": userid,
-             "channel": channel_for(userid), "status": "pending", "stage": 0, "attempts": 0,
-             "next_attempt_at": at, "msgids": []}
+             "channel": channel_for(stored.get(userid)), "status": "pending", "stage": 0,
+             "attempts": 0, "next_attempt_at": at, "msgids": []}
             for family in families for userid in family.guardians]
     await desk.notices.add_recipients(rows)
     desk.record(user.userid, "create", notice,

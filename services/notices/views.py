@@ -7,6 +7,12 @@ from datetime import datetime, tzinfo
 from models.messages import Button, ButtonCard, Image, Reply, Text
 from models.notice import Notice, NoticeFamily
 from models.repos.notices import Counts
+from models.rules.channel import (
+    CARD_PAGES,
+    NEWS_DESCRIPTION_MAX_BYTES,
+    NEWS_TITLE_MAX_BYTES,
+    SchoolNotice,
+)
 from models.rules.textparts import split_text
 
 ACK = "notice_ack:"  # the 收到 button's key: ACK + the notice's id
@@ -43,6 +49,35 @@ def parts(notice: Notice, sender_name: str, first_row_id: int) -> list[Reply]:
         description=excerpt, fields=(("发送人", sender_name), ("范围", notice.scope[:30])),
         buttons=(Button(f"{ACK}{notice.id}", "收到"),)))
     return out
+
+
+def page_path(number: int) -> str:
+    """The notice's page (/h5/notices/12): where a 家校 parent reads it and taps 收到."""
+    return CARD_PAGES["notice"].format(id=number)
+
+
+def as_news(notice: Notice, sender_name: str, public_url: str) -> SchoolNotice:
+    """What a 家校 parent receives (学校通知 carries no card): one news item, its title the
+    notice's number and first words, a short description, the link to the notice's page (which
+    shows the whole text, the image if any, and the 收到 button)."""
+    head = "紧急通知" if notice.urgent else "学校通知"
+    first = notice.content.strip().splitlines()[0] if notice.content.strip() else ""
+    title = _fit(f"【{head}】通知{notice.number}：{first}", NEWS_TITLE_MAX_BYTES)
+    tail = f"\n——{sender_name}\n点开查看全文，并点按「收到」确认。"
+    room = NEWS_DESCRIPTION_MAX_BYTES - len(tail.encode("utf-8"))
+    excerpt = notice.content if len(notice.content) <= 60 else notice.content[:59] + "…"
+    description = _fit(excerpt, room) + tail
+    return SchoolNotice("news", title=title, description=description,
+                        url=public_url.rstrip("/") + page_path(notice.number))
+
+
+def _fit(text: str, max_bytes: int) -> str:
+    """`text` within `max_bytes` of UTF-8, ending with … when cut."""
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    while len((text + "…").encode("utf-8")) > max_bytes:
+        text = text[:-1]
+    return text + "…"
 
 
 def sender_card(notice: Notice) -> ButtonCard:
