@@ -10,28 +10,37 @@ per-person lock as their chat messages, so a page and the chat never interleave.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from typing import TypeVar
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keys
+from bot.config import Config
 from bot.web.viewer import viewer_of
 from models.messages import Notifier
 from models.repos.outbox import OutboxRepo
 from services.leave.desk import LeaveDesk
 from services.notices.desk import NoticeDesk
 
+D = TypeVar("D", LeaveDesk, NoticeDesk)
+# A desk's `open`: (session, school id, config, notifier, now) → the desk.
+Opener = Callable[[AsyncSession, int, Config, Notifier, datetime], D]
+
 
 @asynccontextmanager
-async def open_desk(request: web.Request) -> AsyncIterator[LeaveDesk]:
-    """One transaction: the viewer's lock, the desk, and the notices it queued."""
+async def _writing(request: web.Request, opener: Opener[D]) -> AsyncIterator[D]:
+    """One transaction: the viewer's lock (as their chat takes it), the desk, and the notices
+    it queued; the outbox is woken when there are any."""
     app = request.app
     db, school_id, now = app[keys.DB], app[keys.SCHOOL_ID], app[keys.CLOCK]()
     notifier = Notifier()
     async with db.unit_of_work() as session:
         await db.lock_key(session, f"user:{viewer_of(request).userid}")
-        yield LeaveDesk.open(session, school_id, app[keys.CONFIG], notifier, now)
+        yield opener(session, school_id, app[keys.CONFIG], notifier, now)
         await OutboxRepo(session, school_id).add(notifier.messages, now)
     worker = app.get(keys.OUTBOX_WORKER)
     if notifier.messages and worker is not None:
@@ -39,33 +48,27 @@ async def open_desk(request: web.Request) -> AsyncIterator[LeaveDesk]:
 
 
 @asynccontextmanager
-async def reading_desk(request: web.Request) -> AsyncIterator[LeaveDesk]:
+async def _reading(request: web.Request, opener: Opener[D]) -> AsyncIterator[D]:
     """The desk for a page that only reads (nothing it queues is sent)."""
     app = request.app
     async with app[keys.DB].read() as session:
-        yield LeaveDesk.open(session, app[keys.SCHOOL_ID], app[keys.CONFIG], Notifier(),
-                             app[keys.CLOCK]())
+        yield opener(session, app[keys.SCHOOL_ID], app[keys.CONFIG], Notifier(),
+                     app[keys.CLOCK]())
 
 
-@asynccontextmanager
-async def open_notice_desk(request: web.Request) -> AsyncIterator[NoticeDesk]:
-    """A notice operation's unit of work (a 收到 on the page), locked as the viewer's chat is."""
-    app = request.app
-    db, school_id, now = app[keys.DB], app[keys.SCHOOL_ID], app[keys.CLOCK]()
-    notifier = Notifier()
-    async with db.unit_of_work() as session:
-        await db.lock_key(session, f"user:{viewer_of(request).userid}")
-        yield NoticeDesk.open(session, school_id, app[keys.CONFIG], notifier, now)
-        await OutboxRepo(session, school_id).add(notifier.messages, now)
-    worker = app.get(keys.OUTBOX_WORKER)
-    if notifier.messages and worker is not None:
-        worker.wakeup.set()
+def open_desk(request: web.Request) -> AbstractAsyncContextManager[LeaveDesk]:
+    """A leave operation's unit of work from a page."""
+    return _writing(request, LeaveDesk.open)
 
 
-@asynccontextmanager
-async def reading_notice_desk(request: web.Request) -> AsyncIterator[NoticeDesk]:
-    """The notice desk for a page that only reads."""
-    app = request.app
-    async with app[keys.DB].read() as session:
-        yield NoticeDesk.open(session, app[keys.SCHOOL_ID], app[keys.CONFIG], Notifier(),
-                              app[keys.CLOCK]())
+def reading_desk(request: web.Request) -> AbstractAsyncContextManager[LeaveDesk]:
+    return _reading(request, LeaveDesk.open)
+
+
+def open_notice_desk(request: web.Request) -> AbstractAsyncContextManager[NoticeDesk]:
+    """A notice operation's unit of work (a 收到 on the page)."""
+    return _writing(request, NoticeDesk.open)
+
+
+def reading_notice_desk(request: web.Request) -> AbstractAsyncContextManager[NoticeDesk]:
+    return _reading(request, NoticeDesk.open)
