@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Config
 from bot.crypto import WeComCrypto
@@ -23,4 +24,6 @@ INBOX_WORKER = web.AppKey("inbox_worker", InboxWorker)
 INBOX_WRITER = web.AppKey("inbox_writer", InboxWriter)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 JOB_RUNNER = web.AppKey("job_runner", JobRunner)
+# The wall-clock scheduler, None when the app runs on a clock of its caller's (tests)
+SCHEDULER: web.AppKey[AsyncIOScheduler | None] = web.AppKey("scheduler")
 WECOM = web.AppKey("wecom", WeComClient)
