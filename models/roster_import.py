@@ -211,8 +211,9 @@ def _read_staff(path: Path, problems: list[str], unreadable: set[str]) -> list[S
     rows: list[StaffRow] = []
     for number, cells in _table(path, STAFF_HEADER, (), problems, unreadable):
         label = normalise_class_part(cells["班级"])
-        rows.append(StaffRow(row=number, name=cells["姓名"], userid=_nfkc(cells["企业微信ID"]).lower(),
-                             role=cells["角色"], grade=None, class_name=label or None))
+        rows.append(StaffRow(row=number, name=cells["姓名"],
+                             userid=_nfkc(cells["企业微信ID"]).lower(), role=cells["角色"],
+                             grade=None, class_name=label or None))
     return rows
 
 

@@ -219,7 +219,7 @@ async def test_guardian_and_staff_changes_are_audited(db: Database, school_id: i
 
 async def test_sex_and_birth_date_are_updated_and_kept(db: Database, school_id: int,
                                                        tmp_path: Path) -> None:
-    """A re-import changes 性别 and 出生日期 (audited); a roster without those columns keeps them."""
+    """A re-import changes 性别 and 出生日期 (audited); a roster without the columns keeps them."""
     await apply(db, school_id, demo())
     liu = await student(db, school_id, "G2026070102")
     assert (liu.sex, liu.birth_date) == ("男", date(2013, 9, 2))
