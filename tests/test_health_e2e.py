@@ -145,12 +145,13 @@ async def test_the_register_of_a_known_month_cell_by_cell(november_db: str,
     assert done.absences == 3
     sheet = load_workbook(out).active
     assert sheet is not None
-    assert sheet["A1"].value == "示范中学 因病缺课登记表（2026-11-01至2026-11-30，导出于2026-11-30 17:00）"
+    assert sheet["A1"].value == ("示范中学 因病缺课登记表（2026-11-01至2026-11-30，"
+                                 "导出于2026-11-30 17:00）")
     rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert rows[0] == [
-        "序号", "学籍号", "姓名", "性别", "年龄", "班级", "家长电话", "症状", "发病日期", "是否就诊",
-        "诊断", "缺课开始", "缺课结束", "来源", "追问日期", "诊断登记人", "诊断登记时间",
-        "返校日期", "复课证明", "登记人", "登记时间"]
+        "序号", "学籍号", "姓名", "性别", "年龄", "班级", "家长电话", "症状", "发病日期",
+        "是否就诊", "诊断", "缺课开始", "缺课结束", "来源", "追问日期", "诊断登记人",
+        "诊断登记时间", "返校日期", "复课证明", "登记人", "登记时间"]
     day = datetime(2026, 11, 25)
     asked = datetime(2026, 11, 26)
     assert rows[1:] == [
