@@ -180,7 +180,7 @@ def _read_students(path: Path, problems: list[str], unreadable: set[str]) -> lis
     for number, cells in _table(path, STUDENT_HEADER, STUDENT_OPTIONAL, problems, unreadable):
         grade, class_name = split_class(cells["年级"], cells["班级"])
         birth = cells[BIRTH_COLUMN]
-        birth_date = parse_birth_date(birth) if birth else None
+        birth_date = _birth_date(birth) if birth else None
         if birth and birth_date is None:
             problems.append(f"{path.name} 第{number}行: {BIRTH_COLUMN}「{birth}」不是有效日期，"
                             "应写成 2013-05-04 或 2013/5/4")
@@ -194,7 +194,7 @@ def _read_students(path: Path, problems: list[str], unreadable: set[str]) -> lis
     return rows
 
 
-def parse_birth_date(text: str) -> date | None:
+def _birth_date(text: str) -> date | None:
     """`2013-05-04`, `2013/5/4` (or an .xlsx date cell, read as `2013-05-04`) as a date; None
     when it is not a real date from 1900 on."""
     m = _DATE.fullmatch(_nfkc(text))
