@@ -144,6 +144,22 @@ def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) ->
     driver.find_element("css selector", ".person[data-userid='parent_wu']").click()
     _until(driver, lambda: driver.find_elements("css selector", ".bubble a"))
     shot("console")
+    _shoot_family_phone(driver, out, width)
+
+
+def _shoot_family_phone(driver: Any, out: Path, width: int) -> None:
+    """The console as 吴建军 (a 家校 parent) sees his phone: the 学校通知 thread in WeChat (the
+    放行码 of 吴俊杰's leave, 王海燕's notice), then the 放行码 page opened from it."""
+    if width < 720:
+        driver.find_element("id", "pick").click()
+    driver.find_element("css selector", ".person[data-userid='parent_wujj']").click()
+    _until(driver, lambda: len(driver.find_elements("css selector", "a.news")) >= 2)
+    driver.save_screenshot(str(out / f"console-family-{width}.png"))
+    driver.find_element("css selector", "a.news[href*='%2Fh5%2Fpass%2F']").click()
+    driver.switch_to.frame(driver.find_element("id", "page"))
+    _until(driver, lambda: driver.find_elements("css selector", ".badge"))
+    driver.switch_to.default_content()
+    driver.save_screenshot(str(out / f"console-family-page-{width}.png"))
 
 
 def _shoot_phone_pages(driver: Any, site: LiveSite, out: Path, width: int) -> None:
