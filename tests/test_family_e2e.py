@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +30,15 @@ from models.roster_import import RosterError, read_roster
 from services.leave.desk import LeaveDesk
 from services.leave.submit import Draft, assess, submit
 from tests.conftest import local
-from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
+from bot.simulator.standin import Delivered, WeComStandIn
+from tests.harness import (
+    DEMO_ROSTER,
+    FakeClock,
+    Harness,
+    prepare_database,
+    replies_asked_of_family,
+    running,
+)
 
 START = local(2026, 11, 26, 8, 0)  # a Thursday in term
 CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
@@ -307,3 +316,20 @@ async def test_an_app_not_allowed_to_send_school_notices_does_not_stop_the_membe
     admin = [t for t in h.texts_for("admin_zhou") if "parent_liu" in t]
     assert len(admin) == 1 and "家长可使用的应用" in admin[0]
     assert h.app[keys.OUTBOX_WORKER].health.paused is None
+
+
+def test_a_school_notice_that_asks_for_a_reply_is_caught() -> None:
+    """Every run of the app checks its 学校通知 (tests/harness.running): a 家校 parent cannot
+    answer one, so none may ask for 「回复」 or name a command to send."""
+    standin = WeComStandIn("corp", "secret")
+
+    def news(title: str, description: str) -> dict[str, Any]:
+        return {"news": {"articles": [{"title": title, "description": description, "url": "u"}]}}
+
+    standin.delivered += [
+        Delivered("p", "text", {"text": {"content": "请回复「收到 1」确认。"}}, 0, channel="家校"),
+        Delivered("p", "news", news("单号3", "发送「撤销 3」可撤销"), 0, channel="家校"),
+        Delivered("p", "news", news("通知2", "点开查看全文，并点按「收到」确认。"), 0, channel="家校"),
+        Delivered("m", "text", {"text": {"content": "回复「收到 1」确认。"}}, 0),  # a member
+    ]
+    assert replies_asked_of_family(standin) == ["请回复「收到 1」确认。", "单号3\n发送「撤销 3」可撤销"]
