@@ -19,6 +19,7 @@ from sqlalchemy import select
 from yarl import URL
 
 from bot import keys
+from bot.simulator.standin import Delivered, WeComStandIn
 from bot.wecom_client import WeComError
 from models.leave import Leave
 from models.messages import Button, ButtonCard, CardUpdate, Notifier, Outgoing, Text
@@ -30,7 +31,6 @@ from models.roster_import import RosterError, read_roster
 from services.leave.desk import LeaveDesk
 from services.leave.submit import Draft, assess, submit
 from tests.conftest import local
-from bot.simulator.standin import Delivered, WeComStandIn
 from tests.harness import (
     DEMO_ROSTER,
     FakeClock,
@@ -326,10 +326,12 @@ def test_a_school_notice_that_asks_for_a_reply_is_caught() -> None:
     def news(title: str, description: str) -> dict[str, Any]:
         return {"news": {"articles": [{"title": title, "description": description, "url": "u"}]}}
 
+    family = {"at": 0, "channel": "家校"}
     standin.delivered += [
-        Delivered("p", "text", {"text": {"content": "请回复「收到 1」确认。"}}, 0, channel="家校"),
-        Delivered("p", "news", news("单号3", "发送「撤销 3」可撤销"), 0, channel="家校"),
-        Delivered("p", "news", news("通知2", "点开查看全文，并点按「收到」确认。"), 0, channel="家校"),
+        Delivered("p", "text", {"text": {"content": "请回复「收到 1」确认。"}}, **family),
+        Delivered("p", "news", news("单号3", "发送「撤销 3」可撤销"), **family),
+        Delivered("p", "news", news("通知2", "点开查看全文，并点按「收到」确认。"), **family),
         Delivered("m", "text", {"text": {"content": "回复「收到 1」确认。"}}, 0),  # a member
     ]
-    assert replies_asked_of_family(standin) == ["请回复「收到 1」确认。", "单号3\n发送「撤销 3」可撤销"]
+    assert replies_asked_of_family(standin) == [
+        "请回复「收到 1」确认。", "单号3\n发送「撤销 3」可撤销"]
