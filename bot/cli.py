@@ -97,8 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--staff", required=True, type=Path)
     imp.add_argument("--actor", default="admin", help="who is importing (for the audit log)")
     imp.add_argument("--check-wecom", action="store_true",
-                     help="first check every userid with WeCom's user/get; exit 3 if some are "
-                          "unknown (nothing is imported then)")
+                     help="first check every member's userid with WeCom's user/get (家校 "
+                          "parents are not members); exit 3 if some are unknown (nothing is "
+                          "imported then)")
     sync = command("sync-roster", _sync_roster,
                    "update students, classes and 家校 parents from WeCom's 家校通讯录")
     sync.add_argument("--actor", default="admin", help="who is syncing (for the audit log)")

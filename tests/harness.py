@@ -268,6 +268,26 @@ async def running(db_url: str, clock: FakeClock, *, run_workers: bool = False,
             yield Harness(client, standin, config, clock)
     assert not standin.violations, (
         "WeCom would have cut or dropped messages: " + "; ".join(standin.violations[:5]))
+    asking = replies_asked_of_family(standin)
+    assert not asking, "学校通知 cannot be answered, yet these ask for a reply: " + "; ".join(
+        asking[:3])
+
+
+# A 学校通知 cannot be answered (WeChat has no chat with the app): it must not name a command.
+ASKS_FOR_A_REPLY = ("回复", "发送「")
+
+
+def replies_asked_of_family(standin: WeComStandIn) -> list[str]:
+    """The 学校通知 delivered in this run whose words ask the 家校 parent to reply in chat."""
+    asking = []
+    for d in standin.delivered:
+        if d.channel != "家校":
+            continue
+        body = d.body[d.msgtype]
+        words = [str(body.get("content", ""))] + [
+            f"{a.get('title', '')}\n{a.get('description', '')}" for a in body.get("articles", [])]
+        asking += [w for w in words if any(ask in w for ask in ASKS_FOR_A_REPLY)]
+    return asking
 
 
 def _directory(app: web.Application) -> Any:

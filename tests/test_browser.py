@@ -162,11 +162,14 @@ def test_the_console_on_a_phone(browser: Any, site: LiveSite) -> None:
     bubble = link.find_element("xpath", "..")
     assert bubble.size["width"] > 250  # words, not one character a line
     assert no_sideways_scroll(browser)
-    link.click()
-    wait(browser, lambda d: len(d.window_handles) == 2)
-    browser.switch_to.window(browser.window_handles[1])
-    badge = wait(browser, lambda d: d.find_element("css selector", ".badge"))  # no chooser
+    link.click()  # the 放行码 page opens on the phone, signed in as 刘强 (no chooser)
+    assert len(browser.window_handles) == 1
+    browser.switch_to.frame(browser.find_element("id", "page"))
+    badge = wait(browser, lambda d: d.find_element("css selector", ".badge"))
     assert badge.text == "有效" and "刘洋" in text_of(browser)
-    browser.switch_to.window(browser.window_handles[0])
+    browser.switch_to.default_content()
+    wait(browser, lambda d: d.find_element("id", "browser-title").text.startswith("放行码"))
+    browser.find_element("id", "browser-close").click()
+    assert link.is_displayed()  # back in the chat
     browser.find_element("id", "pick").click()
     assert picker.is_displayed()

@@ -20,7 +20,7 @@ from tests.test_console_pages import text_of
 
 STUDENTS = (DEMO_ROSTER / "students.csv").read_text(encoding="utf-8")
 STAFF = (DEMO_ROSTER / "staff.csv").read_text(encoding="utf-8")
-NEW_PUPIL = "G2026070104,王小丽,初一,(1)班,王刚,parent_wang,13800000009,父亲\n"
+NEW_PUPIL = "G2026070104,王小丽,初一,(1)班,王刚,parent_wang,13800000009,父亲,\n"
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ async def test_a_roster_is_imported_and_audited_as_the_admin(
         ("staff.csv", STAFF.encode())))
     page = text_of(await resp.text())
     assert resp.status == 200 and "已导入" in page
-    assert "现有班级 2 个、学生 7 人、家长 7 人、教职工角色 7 个" in page
+    assert "现有班级 2 个、学生 7 人、家长 8 人、教职工角色 7 个" in page
     assert "本次新增 3 条、修改 0 条、停用或删除 0 条" in page  # student, guardian, link
     async with h.db.read() as session:
         pupil = await session.scalar(select(Student).where(Student.student_no == "G2026070104"))
@@ -86,7 +86,7 @@ async def test_a_bad_row_stops_the_whole_import_and_says_which(
         admin: tuple[Harness, str]) -> None:
     h, csrf = admin
     before = await state(h)
-    bad_students = STUDENTS + NEW_PUPIL + "G2026070105,李四,初一,(1)班,李父,li father,,父亲\n"
+    bad_students = STUDENTS + NEW_PUPIL + "G2026070105,李四,初一,(1)班,李父,li father,,父亲,\n"
     bad_staff = STAFF + "钱多多,clerk_qian,会计,\n"
     resp = await h.client.post("/admin/manage/roster", data=files(
         csrf, ("students.csv", bad_students.encode()), ("staff.csv", bad_staff.encode())))
@@ -94,7 +94,7 @@ async def test_a_bad_row_stops_the_whole_import_and_says_which(
     assert resp.status == 400 and "没有导入，名册没有任何改动" in page
     problems = [text_of(p) for p in re.findall(r"<li>(.*?)</li>", page)]
     assert problems == [
-        "students.csv 第10行: 家长企业微信ID「li father」格式不对（应为 1–64 位字母、数字或 _-.@）",
+        "students.csv 第11行: 家长企业微信ID「li father」格式不对（应为 1–64 位字母、数字或 _-.@）",
         "staff.csv 第9行: 角色「会计」不是 班主任/政教处/校长/门卫/管理员/校医 之一",
     ]
     assert await state(h) == before

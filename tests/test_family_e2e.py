@@ -12,12 +12,14 @@ import csv
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from yarl import URL
 
 from bot import keys
+from bot.simulator.standin import Delivered, WeComStandIn
 from bot.wecom_client import WeComError
 from models.leave import Leave
 from models.messages import Button, ButtonCard, CardUpdate, Notifier, Outgoing, Text
@@ -29,7 +31,14 @@ from models.roster_import import RosterError, read_roster
 from services.leave.desk import LeaveDesk
 from services.leave.submit import Draft, assess, submit
 from tests.conftest import local
-from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
+from tests.harness import (
+    DEMO_ROSTER,
+    FakeClock,
+    Harness,
+    prepare_database,
+    replies_asked_of_family,
+    running,
+)
 
 START = local(2026, 11, 26, 8, 0)  # a Thursday in term
 CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
@@ -46,10 +55,10 @@ def family_roster(folder: Path, *, channel_of: dict[str, str] | None = None,
         rows = list(csv.reader(f))
     with (folder / "students.csv").open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
-        out.writerow([*rows[0], "家长渠道"])
+        out.writerow([*rows[0][:8], "家长渠道"])
         for row in rows[1:]:
             mine = "企业微信" if row[5] in staff else default
-            out.writerow([*row, (channel_of or {}).get(row[5], mine)])
+            out.writerow([*row[:8], (channel_of or {}).get(row[5], mine)])
     (folder / "staff.csv").write_bytes((DEMO_ROSTER / "staff.csv").read_bytes())
     return folder
 
@@ -127,8 +136,9 @@ def test_the_column_is_optional_and_read_from_csv_and_xlsx(tmp_path: Path) -> No
     roster = read_roster(tmp_path / "students.xlsx", folder / "staff.csv")
     assert {s.guardian_channel for s in roster.students if "_" in s.guardian_userid
             and not s.guardian_userid.startswith("teacher")} == {"家校"}
-    plain = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv")
-    assert {s.guardian_channel for s in plain.students} == {"企业微信"}
+    demo = read_roster(DEMO_ROSTER / "students.csv", DEMO_ROSTER / "staff.csv")
+    assert {s.guardian_userid for s in demo.students if s.guardian_channel == "家校"} == {
+        "parent_wujj"}  # the demo school's one 家校 parent; the column is empty for the others
 
 
 def test_bad_channels_are_refused_row_by_row_in_chinese(tmp_path: Path) -> None:
@@ -308,3 +318,22 @@ async def test_an_app_not_allowed_to_send_school_notices_does_not_stop_the_membe
     admin = [t for t in h.texts_for("admin_zhou") if "parent_liu" in t]
     assert len(admin) == 1 and "家长可使用的应用" in admin[0]
     assert h.app[keys.OUTBOX_WORKER].health.paused is None
+
+
+def test_a_school_notice_that_asks_for_a_reply_is_caught() -> None:
+    """Every run of the app checks its 学校通知 (tests/harness.running): a 家校 parent cannot
+    answer one, so none may ask for 「回复」 or name a command to send."""
+    standin = WeComStandIn("corp", "secret")
+
+    def news(title: str, description: str) -> dict[str, Any]:
+        return {"news": {"articles": [{"title": title, "description": description, "url": "u"}]}}
+
+    family = {"at": 0, "channel": "家校"}
+    standin.delivered += [
+        Delivered("p", "text", {"text": {"content": "请回复「收到 1」确认。"}}, **family),
+        Delivered("p", "news", news("单号3", "发送「撤销 3」可撤销"), **family),
+        Delivered("p", "news", news("通知2", "点开查看全文，并点按「收到」确认。"), **family),
+        Delivered("m", "text", {"text": {"content": "回复「收到 1」确认。"}}, 0),  # a member
+    ]
+    assert replies_asked_of_family(standin) == [
+        "请回复「收到 1」确认。", "单号3\n发送「撤销 3」可撤销"]

@@ -169,7 +169,7 @@ def test_the_command_syncs_from_the_configured_wecom(
                                                  .where(Guardian.channel == "家校")) or 0)
         finally:
             await db.dispose()
-    assert asyncio.run(family()) == 5  # every parent who is not also staff
+    assert asyncio.run(family()) == 6  # every parent who is not also staff
 
 
 def test_the_command_refuses_without_wecom_configured(

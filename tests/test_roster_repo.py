@@ -100,16 +100,16 @@ async def student(db: Database, school_id: int, student_no: str) -> Student:
 async def test_import_demo(db: Database, school_id: int) -> None:
     before = len(await audits(db))
     summary = await apply(db, school_id, demo())
-    # 2 classes + 6 guardians + 6 students + 7 links + 6 staff roles
-    assert summary == ImportSummary(classes=2, students=6, guardians=6, staff_roles=7,
-                                    added=28, changed=0, deactivated=0)
+    # 2 classes + 7 guardians + 6 students + 8 links + 7 staff roles
+    assert summary == ImportSummary(classes=2, students=6, guardians=7, staff_roles=7,
+                                    added=30, changed=0, deactivated=0)
     assert await count(db, SchoolClass) == 2
     assert await count(db, Student) == 6
-    assert await count(db, Guardian) == 6
-    assert await count(db, GuardianLink) == 7
+    assert await count(db, Guardian) == 7
+    assert await count(db, GuardianLink) == 8
     assert await count(db, StaffRole) == 7
     entries = (await audits(db))[before:]
-    assert len(entries) == 28
+    assert len(entries) == 30
     assert {e.action for e in entries} == {"create"}
     assert {e.actor for e in entries} == {"import:admin_zhou"}
     assert {e.at for e in entries} == {NOW}
@@ -136,7 +136,8 @@ async def test_import_demo(db: Database, school_id: int) -> None:
         assert await repo.users_with_role("班主任") == ["teacher_li", "teacher_wang"]
         assert await repo.users_with_role("门卫") == ["guard_sun"]
         assert await repo.users_with_role("家长") == [
-            "parent_huang", "parent_lin", "parent_liu", "parent_wu", "parent_zhang", "teacher_li"]
+            "parent_huang", "parent_lin", "parent_liu", "parent_wu", "parent_wujj", "parent_zhang",
+            "teacher_li"]
         # another school sees none of it
         other = RosterRepo(session, school_id + 1)
         assert await other.roles_of("teacher_li") == frozenset()
@@ -149,7 +150,7 @@ async def test_reimport_identical_changes_nothing(db: Database, school_id: int) 
     summary = await apply(db, school_id, demo(), now=LATER)
     assert (summary.added, summary.changed, summary.deactivated) == (0, 0, 0)
     assert (summary.classes, summary.students, summary.guardians, summary.staff_roles) == (
-        2, 6, 6, 7)
+        2, 6, 7, 7)
     assert await audits(db, last) == []
 
 
@@ -164,7 +165,7 @@ async def test_reimport_moves_and_drops_in_place(db: Database, school_id: int,
                     drop_staff="guard_sun")
     summary = await apply(db, school_id, roster, now=LATER)
     # changed: 刘洋's class; deactivated: 黄欣怡, her link to parent_huang, guard_sun's role
-    assert summary == ImportSummary(classes=2, students=5, guardians=5, staff_roles=6,
+    assert summary == ImportSummary(classes=2, students=5, guardians=6, staff_roles=6,
                                     added=0, changed=1, deactivated=3)
 
     liu = await student(db, school_id, "G2026070102")

@@ -19,9 +19,10 @@ from sqlalchemy import select
 from bot import keys
 from bot.app import create_app
 from bot.config import Config
-from bot.simulator.console import STATE, STATIC
+from bot.simulator.console import FAMILY_CANNOT_WRITE, STATE, STATIC
 from bot.simulator.demo import demo_app
 from bot.simulator.standin import WeComStandIn
+from bot.web.gate import CSP
 from handlers import texts
 from models.messaging import InboxMessage
 from tests.conftest import local
@@ -149,7 +150,10 @@ async def test_people_lists_roster_with_roles(demo: Demo) -> None:
     by_id = {p["userid"]: p for p in data["people"]}
     assert by_id["teacher_li"]["name"] == "李静"
     assert set(by_id["teacher_li"]["roles"]) == {"班主任", "家长"}
-    assert by_id["parent_zhang"] == {"userid": "parent_zhang", "name": "张伟", "roles": ["家长"]}
+    assert by_id["parent_zhang"] == {"userid": "parent_zhang", "name": "张伟", "roles": ["家长"],
+                                     "channel": "企业微信"}
+    assert by_id["parent_wujj"] == {"userid": "parent_wujj", "name": "吴建军", "roles": ["家长"],
+                                    "channel": "家校"}  # reads 学校通知 in WeChat
     assert by_id["guard_sun"]["roles"] == ["门卫"]
     assert by_id["admin_zhou"]["roles"] == ["管理员"]
     assert len(by_id) == len(data["people"])  # each person once
@@ -277,6 +281,59 @@ async def test_cards_clicks_and_updates_stream(demo: Demo) -> None:
     assert set(kinds[1:3]) == {"card", "user"}
 
 
+async def test_a_family_parents_school_notices_stream_as_news_and_text(demo: Demo) -> None:
+    """吴俊杰's leave approved in chat: his mother (a member) gets the text with the 放行码 link,
+    his father (家校) a 学校通知 news item opening the same page; the stand-in's texts to him
+    stream as 学校通知 texts; markup stays text."""
+    await demo.post("/sim/say", {"userid": "parent_wu", "content": "请假 吴俊杰 今天 病假 头疼"})
+    await demo.wait_for_text("parent_wu", "回复「确认」")
+    await demo.post("/sim/say", {"userid": "parent_wu", "content": "确认"})
+    number = (await demo.wait_for_text("parent_wu", "单号")).split("单号")[1][0]
+    await demo.post("/sim/say", {"userid": "teacher_wang", "content": f"批准 {number}"})
+    assert "查看放行码：" in await demo.wait_for_text("parent_wu", "已批准")
+    sent = await _standin_send(demo, {"to_parent_userid": ["parent_wujj"], "msgtype": "text",
+                                      "agentid": demo.config.wecom.agent_id,
+                                      "text": {"content": XSS}},
+                               "/cgi-bin/externalcontact/message/send")
+    assert sent["errcode"] == 0
+
+    resp, stream = await open_stream(demo, "parent_wujj")
+    async with resp:
+        assert await stream.next_event() == {"type": "reset"}
+        news = await stream.next_event()
+        text = await stream.next_event()
+    [article] = news.pop("articles")
+    assert news == {"type": "news", "channel": "家校", "at": news["at"]}
+    assert article["title"] == f"吴俊杰的请假（单号{number}）已批准。"
+    assert "放行码：" in article["description"]
+    assert article["url"].startswith(demo.config.server.public_url + "/h5/pass/")
+    assert text == {"type": "text", "channel": "家校", "content": XSS, "at": text["at"]}
+    resp, stream = await open_stream(demo, "parent_wu")
+    async with resp:
+        events = [await stream.next_event() for _ in range(6)]
+    approved = [e for e in events if e["type"] == "text" and "已批准" in e["content"]]
+    assert [e["channel"] for e in approved] == ["企业微信"]
+
+
+async def test_a_family_parent_cannot_write_to_the_app(demo: Demo) -> None:
+    for path, payload in (("/sim/say", {"userid": "parent_wujj", "content": "请假"}),
+                          ("/sim/click", {"userid": "parent_wujj", "task_id": "t", "key": "k"})):
+        status, body = await demo.post(path, payload)
+        assert status == 403 and body == {"status": "error", "error": FAMILY_CANNOT_WRITE}
+    async with demo.app[keys.DB].read() as session:
+        got = list(await session.scalars(
+            select(InboxMessage.id).where(InboxMessage.userid == "parent_wujj")))
+    assert got == [] and demo.standin.delivered == []
+
+
+async def test_the_console_may_frame_the_pages_and_nobody_else(demo: Demo) -> None:
+    async with demo.http.get(demo.base + "/h5/", allow_redirects=False) as resp:
+        policy = resp.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in policy and "'none'; base-uri" not in policy
+        assert resp.headers["X-Frame-Options"] == "SAMEORIGIN"
+    assert policy == CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+
+
 @pytest.mark.parametrize(("path", "payload"), [
     ("/sim/say", {"userid": "bad id!", "content": "帮助"}),
     ("/sim/say", {"userid": "parent_zhang", "content": "  "}),
@@ -303,6 +360,9 @@ async def test_serve_app_has_no_simulator_routes(demo_db: str) -> None:
     await site.start()
     try:
         async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/h5/", allow_redirects=False) as resp:
+                assert resp.headers["Content-Security-Policy"] == CSP  # no frames at all
+                assert resp.headers["X-Frame-Options"] == "DENY"
             for method, path in (("GET", "/"), ("GET", "/sim/people"), ("POST", "/sim/say"),
                                  ("GET", "/sim/stream?userid=parent_zhang"),
                                  ("POST", "/sim/click"), ("GET", "/static/console.js"),

@@ -64,13 +64,13 @@ def main() -> int:
         url = f"sqlite+aiosqlite:///{tmp}/qingjia.db"
         asyncio.run(build_november(url))
         with LiveSite(url, FakeClock(TODAY)) as site:
-            link = _approved_pass(site)
+            link, code = _approved_pass(site)
             notice = _notice(site)
             driver = chromium(*PHONE)
             try:
                 for width, height in (PHONE, DESKTOP):
                     set_viewport(driver, width, height)
-                    _shoot_all(driver, site, link, args.out, width)
+                    _shoot_all(driver, site, (link, code), args.out, width)
                     _shoot_notice(driver, site, notice, args.out, width)
             finally:
                 quit_chromium(driver)
@@ -79,16 +79,18 @@ def main() -> int:
     return 0
 
 
-def _approved_pass(site: LiveSite) -> str:
+def _approved_pass(site: LiveSite) -> tuple[str, str]:
+    """吴俊杰's leave asked by 吴秀英 and approved by 王海燕 in chat: its link and code."""
     site.say("parent_wu", "请假 吴俊杰 今天 病假 头疼")
     site.clock.advance(minutes=1)  # the console orders what was said by time
     number = re.search(r"单号(\d+)", site.say("parent_wu", "确认"))
     assert number, "the leave was not submitted"
     site.clock.advance(minutes=14)
     site.say("teacher_wang", f"批准 {number.group(1)}")
-    found = LINK.search(site.harness.last_text("parent_wu"))
-    assert found, "no pass link in the approval message"
-    return found.group(1)
+    text = site.harness.last_text("parent_wu")
+    found, code = LINK.search(text), CODE.search(text)
+    assert found and code, "no pass link or code in the approval message"
+    return found.group(1), code.group(1)
 
 
 NOTICE = ("下周一（12月7日）起执行冬季作息时间：早上7:50到校，下午4:50放学。"
@@ -112,10 +114,12 @@ def _shoot_notice(driver: Any, site: LiveSite, page: str, out: Path, width: int)
     _whole_page(driver, out / f"notice-{width}.png")
 
 
-def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) -> None:
+def _shoot_all(driver: Any, site: LiveSite, approved: tuple[str, str], out: Path,
+               width: int) -> None:
     def shot(name: str) -> None:
         driver.save_screenshot(str(out / f"{name}-{width}.png"))
 
+    link, code = approved
     fresh_start(driver)
     driver.get(link)
     _until(driver, lambda: "企业微信登录" in driver.title)
@@ -135,7 +139,7 @@ def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) ->
         _choose(driver, name)
         _until(driver, lambda: driver.find_elements("css selector", ".menu"))
         _whole_page(driver, out / f"{page}-{width}.png")
-    _shoot_phone_pages(driver, site, out, width)
+    _shoot_phone_pages(driver, site, code, out, width)
     fresh_start(driver)
     driver.get(site.url + "/")
     _until(driver, lambda: driver.find_elements("css selector", ".person"))
@@ -144,12 +148,26 @@ def _shoot_all(driver: Any, site: LiveSite, link: str, out: Path, width: int) ->
     driver.find_element("css selector", ".person[data-userid='parent_wu']").click()
     _until(driver, lambda: driver.find_elements("css selector", ".bubble a"))
     shot("console")
+    _shoot_family_phone(driver, out, width)
 
 
-def _shoot_phone_pages(driver: Any, site: LiveSite, out: Path, width: int) -> None:
+def _shoot_family_phone(driver: Any, out: Path, width: int) -> None:
+    """The console as 吴建军 (a 家校 parent) sees his phone: the 学校通知 thread in WeChat (the
+    放行码 of 吴俊杰's leave, 王海燕's notice), then the 放行码 page opened from it."""
+    if width < 720:
+        driver.find_element("id", "pick").click()
+    driver.find_element("css selector", ".person[data-userid='parent_wujj']").click()
+    _until(driver, lambda: len(driver.find_elements("css selector", "a.news")) >= 2)
+    driver.save_screenshot(str(out / f"console-family-{width}.png"))
+    driver.find_element("css selector", "a.news[href*='%2Fh5%2Fpass%2F']").click()
+    driver.switch_to.frame(driver.find_element("id", "page"))
+    _until(driver, lambda: driver.find_elements("css selector", ".badge"))
+    driver.switch_to.default_content()
+    driver.save_screenshot(str(out / f"console-family-page-{width}.png"))
+
+
+def _shoot_phone_pages(driver: Any, site: LiveSite, code: str, out: Path, width: int) -> None:
     """The parent's form and echo and leaves, the guard's verdict, the 班主任's class today."""
-    code = CODE.search(site.harness.last_text("parent_wu"))
-    assert code, "no code in the approval message"
     fresh_start(driver)
     driver.get(site.url + "/h5/leave/new")
     _choose(driver, "吴秀英")
@@ -176,7 +194,7 @@ def _shoot_phone_pages(driver: Any, site: LiveSite, out: Path, width: int) -> No
     driver.get(site.url + "/h5/gate")
     _choose(driver, "孙大勇")
     _until(driver, lambda: driver.find_elements("id", "code"))
-    driver.find_element("id", "code").send_keys(code.group(1))
+    driver.find_element("id", "code").send_keys(code)
     driver.find_element("xpath", "//button[text()='核验']").click()
     _until(driver, lambda: driver.find_elements("id", "verdict"))
     _whole_page(driver, out / f"gate-{width}.png")

@@ -2,7 +2,10 @@
 
 Messages typed in the page travel the real path: the console builds the inner WeCom XML,
 encrypts and signs it like WeCom, and POSTs it to this server's own `/wecom/callback`. What the
-bot sends back reaches the stand-in WeCom API; the page reads it from an SSE stream.
+bot sends back reaches the stand-in WeCom API; the page reads it from an SSE stream: a member's
+chat, or a 家校 parent's 学校通知 (texts and news items), whose links open our pages inside the
+console's phone (bot.simulator.phone lets our pages be framed by this origin in the demo only).
+A 家校 parent cannot write to the app (WeChat has no chat with it): the console refuses it too.
 Only `qingjia demo` mounts these routes (see bot.simulator.demo), never `serve`.
 """
 
@@ -26,9 +29,11 @@ from aiohttp import web
 from bot import keys
 from bot.crypto import WeComCrypto
 from bot.simulator.directory import role_order, roster_entries
+from bot.simulator.phone import framed_by_console
 from bot.simulator.standin import Delivered, WeComStandIn
 from bot.web.session import SESSION_COOKIE
 from bot.web.signin import safe_next
+from models.repos.roster import RosterRepo
 
 STATIC = Path(__file__).parent / "static"
 MAX_CONTENT_CHARS = 2000
@@ -41,6 +46,8 @@ _KEY = re.compile(r"[^\x00-\x1f<>&\]]{1,128}")  # button keys and task ids, safe
 # Characters XML 1.0 cannot carry at all (everything else is escaped).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CLOSE = Delivered("", "__close__", {}, 0.0)  # tells a stream to end at shutdown
+FAMILY_CANNOT_WRITE = ("家校通讯录的家长在微信里只收学校通知，不能给应用发消息；"
+                       "请点开学校通知里的链接办理。")
 
 
 @dataclass
@@ -73,6 +80,7 @@ STATE = web.AppKey("sim_console", ConsoleState)
 def setup_console(app: web.Application, standin: WeComStandIn) -> None:
     """Mount the console's routes and its HTTP client on `app` (which runs create_app's)."""
     app[STATE] = ConsoleState(standin)
+    app.middlewares.insert(0, framed_by_console)  # outermost: after the pages' own headers
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC, name="sim_static")
     app.router.add_get("/sim/people", people)
@@ -105,10 +113,12 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def people(request: web.Request) -> web.Response:
-    """Everyone in the demo roster: userid, display name and roles (家长, then staff roles)."""
+    """Everyone in the demo roster: userid, display name, roles (家长, then staff roles) and
+    channel (企业微信: chats with the app; 家校: reads 学校通知 in WeChat)."""
     config = request.app[keys.CONFIG]
     entries = await roster_entries(request.app[keys.DB], request.app[keys.SCHOOL_ID], config)
-    out = [{"userid": e.userid, "name": e.name, "roles": list(e.roles)} for e in entries]
+    out = [{"userid": e.userid, "name": e.name, "roles": list(e.roles), "channel": e.channel}
+           for e in entries]
     return web.json_response({"roles": list(role_order(config)), "people": out}, dumps=_dumps)
 
 
@@ -137,7 +147,7 @@ async def open_page(request: web.Request) -> web.Response:
 async def say(request: web.Request) -> web.Response:
     """POST {userid, content}: deliver a text message from that person through the callback."""
     data = await _json_body(request)
-    userid = _userid(data)
+    userid = await _writer(request, data)
     content = data.get("content")
     if not isinstance(content, str) or not content.strip():
         raise _bad("content: 请输入消息内容")
@@ -167,7 +177,7 @@ def _now(request: web.Request) -> int:
 async def click(request: web.Request) -> web.Response:
     """POST {userid, task_id, key}: press a button on a template card as that person."""
     data = await _json_body(request)
-    userid = _userid(data)
+    userid = await _writer(request, data)
     task_id, key = data.get("task_id"), data.get("key")
     if not isinstance(task_id, str) or not _KEY.fullmatch(task_id):
         raise _bad("task_id: 无效")
@@ -238,10 +248,20 @@ def _userid(data: dict[str, Any]) -> str:
     return userid
 
 
-def _bad(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=json.dumps({"status": "error", "error": message},
-                                              ensure_ascii=False),
-                              content_type="application/json")
+async def _writer(request: web.Request, data: dict[str, Any]) -> str:
+    """The userid of someone who may write to the app: anyone but a 家校 parent."""
+    userid = _userid(data)
+    async with request.app[keys.DB].read() as session:
+        roster = RosterRepo(session, request.app[keys.SCHOOL_ID])
+        if await roster.family_guardians([userid]):
+            raise _bad(FAMILY_CANNOT_WRITE, web.HTTPForbidden)
+    return userid
+
+
+def _bad(message: str,
+         kind: type[web.HTTPClientError] = web.HTTPBadRequest) -> web.HTTPClientError:
+    return kind(text=json.dumps({"status": "error", "error": message}, ensure_ascii=False),
+                content_type="application/json")
 
 
 # ---- what the bot sent, as Server-Sent Events ---------------------------------------------
@@ -320,8 +340,14 @@ def _event(state: ConsoleState, item: Delivered) -> dict[str, Any]:
                 "task_id": state.task_of_response.get(code, ""),
                 "replace_name": str(button.get("replace_name", "")), "at": item.at}
     inner = _dict(body.get(item.msgtype))
+    channel = {"channel": item.channel}
     if item.msgtype in ("text", "markdown"):
-        return {"type": item.msgtype, "content": str(inner.get("content", "")), "at": item.at}
+        return {"type": item.msgtype, "content": str(inner.get("content", "")), "at": item.at,
+                **channel}
+    if item.msgtype == "news":
+        articles = [{name: str(a.get(name, "")) for name in ("title", "description", "url")}
+                    for a in _list(inner.get("articles")) if isinstance(a, dict)]
+        return {"type": "news", "articles": articles, "at": item.at, **channel}
     if item.msgtype == "template_card":
         title = _dict(inner.get("main_title"))
         rows = [[str(r.get("keyname", "")), str(r.get("value", ""))]
@@ -332,8 +358,8 @@ def _event(state: ConsoleState, item: Delivered) -> dict[str, Any]:
         return {"type": "card", "task_id": str(inner.get("task_id", "")),
                 "response_code": item.response_code, "title": str(title.get("title", "")),
                 "description": str(inner.get("sub_title_text", "")), "rows": rows,
-                "buttons": buttons, "at": item.at}
-    return {"type": "other", "msgtype": item.msgtype, "at": item.at}
+                "buttons": buttons, "at": item.at, **channel}
+    return {"type": "other", "msgtype": item.msgtype, "at": item.at, **channel}
 
 
 def _dict(value: Any) -> dict[str, Any]:

@@ -1,10 +1,13 @@
 // 请假通 local simulator console. Plain JS, no build step.
 // Every piece of text from the server is inserted with textContent / createElement only:
 // names, reasons and messages may contain markup and must show as text.
+// The chosen person's phone: a member chats with the app (WeCom); a 家校 parent reads the
+// school's 学校通知 in WeChat and cannot write. Links open our pages inside the phone.
 "use strict";
 
 (function () {
   const ROLE_ORDER = ["家长", "班主任", "政教处", "校长", "门卫", "管理员"];
+  const FAMILY = "家校"; // a parent in the 家校通讯录: 学校通知 in WeChat, no chat
 
   const els = {
     people: document.getElementById("people-list"),
@@ -17,10 +20,16 @@
     send: document.getElementById("send"),
     quick: document.getElementById("quick"),
     pick: document.getElementById("pick"),
+    foot: document.getElementById("wechat-foot"),
+    home: document.getElementById("app-home"),
+    browser: document.getElementById("browser"),
+    page: document.getElementById("page"),
+    pageTitle: document.getElementById("browser-title"),
+    closePage: document.getElementById("browser-close"),
   };
 
   let people = [];
-  let current = null; // the selected person {userid, name, roles}
+  let current = null; // the selected person {userid, name, roles, channel}
   let source = null; // the EventSource of the selected person
   let cardsByTask = new Map();
   let cardsByCode = new Map();
@@ -49,13 +58,40 @@
     setPicking(!document.body.classList.contains("picking"));
   });
 
+  function isFamily(person) {
+    return Boolean(person) && person.channel === FAMILY;
+  }
+
+  // ---- the phone's browser: our pages, signed in as the phone's owner -------------------
+
+  function openPage(target) {
+    els.pageTitle.textContent = "正在打开…";
+    els.page.src = target;
+    els.browser.hidden = false;
+  }
+
+  function closePage() {
+    els.browser.hidden = true;
+    els.page.src = "about:blank";
+  }
+
+  els.closePage.addEventListener("click", closePage);
+  els.page.addEventListener("load", () => {
+    let title = "";
+    try { title = els.page.contentDocument.title; } catch (_) { /* another origin */ }
+    els.pageTitle.textContent = title;
+  });
+  els.home.addEventListener("click", () => {
+    if (current) openPage(href("/h5/", current.userid));
+  });
+
   // Links in the bot's messages. Our own pages (/h5/, /admin/) open on the chosen person's
   // simulated phone: the stand-in's WeCom sign-in then knows who they are.
   const LINK = /https?:\/\/[^\s<>"'，。；、）]+/g;
 
   function href(url, userid) {
     let parsed;
-    try { parsed = new URL(url); } catch (_) { return null; }
+    try { parsed = new URL(url, location.href); } catch (_) { return null; }
     if (parsed.protocol !== "http:" && parsed.protocol !== "https:") return null;
     if (/^\/(h5|admin)\//.test(parsed.pathname)) {
       return "/sim/open?as=" + encodeURIComponent(userid) +
@@ -70,15 +106,26 @@
       const target = current ? href(match[0], current.userid) : null;
       if (!target) continue;
       parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-      const a = el("a", null, match[0]);
-      a.href = target;
-      a.target = "_blank";
-      a.rel = "noopener";
-      parent.appendChild(a);
+      parent.appendChild(link(el("a", null, match[0]), target));
       last = match.index + match[0].length;
     }
     parent.appendChild(document.createTextNode(text.slice(last)));
     return parent;
+  }
+
+  // Our pages open in the phone; anything else in a new tab.
+  function link(a, target) {
+    a.href = target;
+    if (target.startsWith("/sim/open")) {
+      a.addEventListener("click", (e) => {
+        e.preventDefault();
+        openPage(target);
+      });
+    } else {
+      a.target = "_blank";
+      a.rel = "noopener";
+    }
+    return a;
   }
 
   function setStatus(text, bad) {
@@ -150,7 +197,8 @@
         b.type = "button";
         b.dataset.userid = p.userid;
         b.appendChild(el("span", "person-name", p.name));
-        b.appendChild(el("span", "person-id", p.userid));
+        b.appendChild(el("span", "person-id",
+                         p.userid + (isFamily(p) ? " · 家校通讯录（微信）" : "")));
         b.title = (p.roles || []).join("、");
         b.addEventListener("click", () => select(p));
         els.people.appendChild(b);
@@ -168,11 +216,19 @@
     for (const b of els.people.querySelectorAll(".person")) {
       b.classList.toggle("active", b.dataset.userid === person.userid);
     }
-    els.name.textContent = person.name;
-    els.roles.textContent = person.userid + " · " + (person.roles || []).join("、");
-    els.input.disabled = false;
-    els.send.disabled = false;
-    els.input.focus();
+    closePage();
+    const family = isFamily(person);
+    document.body.classList.toggle("wechat", family);
+    els.foot.hidden = !family;
+    els.form.hidden = family;
+    els.quick.hidden = family;
+    els.name.textContent = family ? "学校通知" : person.name;
+    els.roles.textContent = family
+      ? person.name + "的微信 · 家校通讯录家长"
+      : person.userid + " · " + (person.roles || []).join("、");
+    els.input.disabled = family;
+    els.send.disabled = family;
+    if (!family) els.input.focus();
     connect(person.userid);
   }
 
@@ -198,15 +254,18 @@
     cardsByTask = new Map();
     cardsByCode = new Map();
     pinned = true;
-    els.messages.replaceChildren(el("div", "placeholder", "还没有消息。发送「帮助」试试。"));
+    els.messages.replaceChildren(el("div", "placeholder", isFamily(current)
+      ? "还没有学校通知。老师发通知、请假有了结果，都会在这里收到。"
+      : "还没有消息。发送「帮助」试试。"));
   }
 
   function render(event) {
     switch (event.type) {
       case "reset": resetChat(); break;
       case "user": addMine(event.text, event.at); break;
-      case "text": addBot(event.content, event.at, "text"); break;
-      case "markdown": addBot(event.content, event.at, "markdown"); break;
+      case "text": addBot(event.content, event.at, "text", event.channel); break;
+      case "markdown": addBot(event.content, event.at, "markdown", event.channel); break;
+      case "news": addNews(event); break;
       case "card": addCard(event); break;
       case "card_update": updateCard(event); break;
       default: addBot("（" + (event.msgtype || "未知") + " 类型的消息，控制台暂不显示）", event.at, "other");
@@ -222,14 +281,34 @@
     return bubble;
   }
 
-  function addBot(text, at, kind) {
-    const r = row("bot", at, "请假通");
+  // Who a message is from, as the phone shows it: the app in WeCom, 学校通知 in WeChat.
+  function sender(channel) {
+    return channel === FAMILY ? "学校通知" : "请假通";
+  }
+
+  function addBot(text, at, kind, channel) {
+    const r = row("bot", at, sender(channel));
     const bubble = el("div", "bubble " + kind);
     if (kind === "markdown") bubble.appendChild(withLinks(el("pre"), text));
     else if (kind === "text") withLinks(bubble, text);
     else bubble.textContent = text;
     r.appendChild(bubble);
     append(r);
+  }
+
+  // A 学校通知 news item, as WeChat shows one: a card with the title, the description and
+  // the link; tapping it opens the page.
+  function addNews(news) {
+    for (const article of news.articles || []) {
+      const r = row("bot", news.at, sender(news.channel));
+      const target = current ? href(article.url, current.userid) : null;
+      const box = target ? link(el("a", "news"), target) : el("div", "news");
+      box.appendChild(el("div", "news-title", article.title));
+      if (article.description) box.appendChild(el("div", "news-desc", article.description));
+      box.appendChild(el("div", "news-foot", target ? "查看详情" : "（链接无效）"));
+      r.appendChild(box);
+      append(r);
+    }
   }
 
   function addCard(card) {
@@ -313,7 +392,7 @@
   }
 
   async function say(text) {
-    if (!current || !text.trim()) return;
+    if (!current || isFamily(current) || !text.trim()) return;
     const bubble = addMine(text);
     const ok = await post("/sim/say", { userid: current.userid, content: text });
     if (!ok) {
