@@ -53,12 +53,14 @@ def family_roster(folder: Path, *, channel_of: dict[str, str] | None = None,
         staff = {row[1] for row in csv.reader(f)}
     with (DEMO_ROSTER / "students.csv").open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f))
+    column = rows[0].index("家长渠道")  # the demo's own column is replaced, last
     with (folder / "students.csv").open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
-        out.writerow([*rows[0][:8], "家长渠道"])
+        out.writerow([*rows[0][:column], *rows[0][column + 1:], "家长渠道"])
         for row in rows[1:]:
             mine = "企业微信" if row[5] in staff else default
-            out.writerow([*row[:8], (channel_of or {}).get(row[5], mine)])
+            out.writerow([*row[:column], *row[column + 1:],
+                          (channel_of or {}).get(row[5], mine)])
     (folder / "staff.csv").write_bytes((DEMO_ROSTER / "staff.csv").read_bytes())
     return folder
 

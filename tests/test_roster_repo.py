@@ -234,9 +234,12 @@ async def test_sex_and_birth_date_are_updated_and_kept(db: Database, school_id: 
 
     plain = tmp_path / "plain"
     plain.mkdir()
-    lines = (DEMO / "students.csv").read_text(encoding="utf-8").splitlines()
+    lines = [line.split(",") for line in
+             (DEMO / "students.csv").read_text(encoding="utf-8").splitlines()]
+    dropped = {lines[0].index("性别"), lines[0].index("出生日期")}
     (plain / "students.csv").write_text(
-        "\n".join(",".join(line.split(",")[:8]) for line in lines) + "\n", encoding="utf-8")
+        "\n".join(",".join(c for i, c in enumerate(line) if i not in dropped)
+                  for line in lines) + "\n", encoding="utf-8")
     summary = await apply(db, school_id, read_roster(plain / "students.csv", DEMO / "staff.csv"))
     assert (summary.added, summary.changed, summary.deactivated) == (0, 0, 0)
     liu = await student(db, school_id, "G2026070102")
