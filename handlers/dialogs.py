@@ -117,6 +117,23 @@ WHICH = Conversation(
                    "teacher.temporary_leave, teacher.close_leave)",
     steps=(WHICH_STUDENT,))
 
+# ---- why a child reported absent is away (handlers/absence.py) -------------------------------
+# `考勤 缺勤 张小明 李华` with no (症状): the report is recorded, then one question for all; 病 asks
+# the symptoms of each sick child in turn (data: class_id, day, ids, names, sick).
+
+ABSENCE_REASON = Step(
+    "absence:reason",
+    ask="缺勤原因：{options}\n请回复 病/事/不明{several}。" + _CANCEL,
+    again="还在等待缺勤原因：请回复 病/事/不明。" + _CANCEL, soft=True)
+ABSENCE_SYMPTOMS = Step(
+    "absence:symptoms",
+    ask="{name}有哪些症状？回复编号或名称，可多选（空格分隔），不清楚回复「不知道」：\n{options}",
+    again="还在等待{name}的症状：回复编号或名称，例如 1 2；不清楚回复「不知道」。" + _CANCEL)
+ABSENCE = Conversation(
+    "absence", entry="「考勤 缺勤 …」 naming a child with no (症状) and no leave "
+                     "(attendance.attendance)",
+    steps=(ABSENCE_REASON, ABSENCE_SYMPTOMS))
+
 # ---- a notice being written (handlers/notices.py) ---------------------------------------------
 # `通知` alone asks the scope, then the text; `通知 初一 周五家长会` goes straight to the echo.
 
@@ -136,4 +153,4 @@ NOTICE = Conversation(
     "notice", entry="「通知」 alone, or 「通知 范围 内容」 (notices.start)",
     steps=(NOTICE_SCOPE, NOTICE_TEXT, NOTICE_CONFIRM))
 
-CONVERSATIONS = (LEAVE, OFFER, REJECT, WHICH, NOTICE)
+CONVERSATIONS = (LEAVE, OFFER, REJECT, WHICH, ABSENCE, NOTICE)

@@ -9,6 +9,7 @@ router stands: `驳回 17` then `考勤 全勤` records the attendance and asks 
 from __future__ import annotations
 
 from handlers import (
+    absence,
     approver,
     attendance,
     common,
@@ -29,6 +30,7 @@ ROUTERS: tuple[Router, ...] = (
     approver.router,
     teacher.router,
     attendance.router,
+    absence.router,
     dropout.router,
     health.router,
     guard.router,

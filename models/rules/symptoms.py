@@ -70,6 +70,12 @@ def read_symptoms(text: str) -> tuple[str, ...]:
     return tuple(s for s in SYMPTOMS if s in said)
 
 
+def mentions_any(text: str) -> bool:
+    """Whether a text names a listed symptom at all, said or denied ("不发烧" does)."""
+    said, denied = _scan(text)
+    return bool(said or denied)
+
+
 def named(text: str) -> tuple[str, ...]:
     """An explicit list ("发热、咳嗽", "发烧 咳嗽"): each item read as above, else 其他.
 
