@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text

@@ -45,7 +45,8 @@ async def test_each_child_is_asked_once_and_sick_ones_give_symptoms(demo_db: str
         assert await say(h, "teacher_li", "1 2") == (
             "已登记张小明的症状：发热、咳嗽。\n"
             "黄欣怡有哪些症状？回复编号或名称，可多选（空格分隔），不清楚回复「不知道」：\n"
-            "1发热 2咳嗽 3头痛 4咽痛 5腮腺肿大 6腹痛 7腹泻 8呕吐 9皮疹 10头晕 11乏力 12结膜充血 13其他")
+            "1发热 2咳嗽 3头痛 4咽痛 5腮腺肿大 6腹痛 7腹泻 8呕吐 9皮疹 10头晕 11乏力 "
+            "12结膜充血 13其他")
         assert await say(h, "teacher_li", "拉肚子，不发烧") == "已登记黄欣怡的症状：腹泻。"
         ids = await student_ids(h)
         assert await reasons(h) == {ids["张小明"]: "病", ids["刘洋"]: "事", ids["黄欣怡"]: "病"}
