@@ -17,7 +17,7 @@ from handlers.dispatcher import Router, WaitingFor
 from models.repos.attendance import AttendanceRepo
 from models.roster import Student
 from models.rules.slots import slot
-from models.rules.symptoms import SYMPTOMS, mentions_any, read_symptoms
+from models.rules.symptoms import OPTIONS, SYMPTOMS, read_answer
 from services.health import HealthDesk
 from services.leave.desk import LeaveDesk
 
@@ -26,8 +26,6 @@ router = Router("absence", roles=frozenset({"班主任"}))
 SICK, PERSONAL, UNKNOWN = "病", "事", "不明"
 _REASON = re.compile(r"不明|不知道|病假?|事假?")
 _SEPARATORS = re.compile(r"[\s、,，;；.。:：0-9]+")
-_DONT_KNOW = ("不知道", "不清楚", "跳过", "无")
-_OPTIONS = " ".join(f"{i}{s}" for i, s in enumerate(SYMPTOMS, 1))
 
 
 async def unexplained(desk: LeaveDesk, students: list[Student], day: date) -> list[Student]:
@@ -66,25 +64,6 @@ def _word(found: str) -> str:
     return SICK if found.startswith(SICK) else PERSONAL if found.startswith(PERSONAL) else UNKNOWN
 
 
-def read_symptom_answer(text: str) -> tuple[str, ...] | None:
-    """"1 2", "发烧 咳嗽" or "拉肚子，不发烧" → the symptoms; "不知道" → none; None when a part is
-    neither a number of the list nor words about symptoms."""
-    if text.strip() in _DONT_KNOW:
-        return ()
-    found: set[str] = set()
-    words = []
-    for part in re.split(r"[\s、,，;；]+", text.strip()):
-        if part.isdigit() and 1 <= int(part) <= len(SYMPTOMS):
-            found.add(SYMPTOMS[int(part) - 1])
-        elif part in SYMPTOMS or mentions_any(part):
-            words.append(part)
-        elif part:
-            return None
-    found.update(read_symptoms("，".join(words)))
-    found.update(w for w in words if w in SYMPTOMS)
-    return tuple(s for s in SYMPTOMS if s in found) or None
-
-
 @router.on(WaitingFor(ABSENCE_REASON))
 async def give_reasons(text: str, user: User, dialog: Dialog, desk: LeaveDesk,
                        attendance: AttendanceRepo, health: HealthDesk) -> str:
@@ -117,16 +96,16 @@ def _ask_symptoms(dialog: Dialog, sick: list[int]) -> str:
     names = dict(zip(dialog.data["ids"], dialog.data["names"], strict=True))
     name = names[sick[0]]
     dialog.go(ABSENCE_SYMPTOMS, sick=sick, name=name)
-    return ABSENCE_SYMPTOMS.ask.format(name=name, options=_OPTIONS)
+    return ABSENCE_SYMPTOMS.ask.format(name=name, options=OPTIONS)
 
 
 @router.on(WaitingFor(ABSENCE_SYMPTOMS))
 async def give_symptoms(text: str, user: User, dialog: Dialog, health: HealthDesk) -> str:
     data = dialog.data
-    symptoms = read_symptom_answer(text)
+    symptoms = read_answer(text)
     if symptoms is None:
         return (f"没有看懂。请回复编号（1到{len(SYMPTOMS)}）或症状名称，例如 1 2；"
-                f"不清楚回复「不知道」。\n{_OPTIONS}")
+                f"不清楚回复「不知道」。\n{OPTIONS}")
     student_id, rest = data["sick"][0], data["sick"][1:]
     day = date.fromisoformat(data["day"])
     await health.record(student_id, data["class_id"], day, symptoms, by=user.userid,

@@ -161,11 +161,19 @@ class HealthDesk:
 
 
 async def register_sick_leave(desk: LeaveDesk, leave: Leave, by: str) -> None:
-    """An approved 病假 is an illness absence from its first day, symptoms read from its reason."""
+    """An approved 病假 is an illness absence from its first day, with the form's symptoms, onset
+    and diagnosis (the one-message form: symptoms read from its reason)."""
     student = await desk.roster.student(leave.student_id)
     if student is None:
         return
     health = HealthDesk(desk.health, desk.roster, desk.audit, desk.config, desk.notify, desk.now)
-    await health.record(student.id, student.class_id, leave.start_date,
-                        read_symptoms(leave.reason or ""), by=by, source="leave",
-                        last_day=leave.end_date, leave_id=leave.id)
+    form = leave.health or {}
+    symptoms = (tuple(form["symptoms"]) if form.get("symptoms") is not None
+                else read_symptoms(leave.reason or ""))
+    row = await health.record(student.id, student.class_id, leave.start_date, symptoms, by=by,
+                              source="leave", last_day=leave.end_date, leave_id=leave.id)
+    if form.get("onset") and row.onset is None:
+        row.onset = date.fromisoformat(form["onset"])
+    if form.get("diagnosis") and row.diagnosis is None:
+        row.diagnosis, row.diagnosed_by = form["diagnosis"][:200], leave.submitted_by
+        row.diagnosed_at = leave.submitted_at

@@ -76,6 +76,30 @@ def mentions_any(text: str) -> bool:
     return bool(said or denied)
 
 
+# The numbered list a question shows ("1发热 2咳嗽 … 13其他").
+OPTIONS = " ".join(f"{i}{s}" for i, s in enumerate(SYMPTOMS, 1))
+DONT_KNOW = ("不知道", "不清楚", "跳过", "无", "没有")
+
+
+def read_answer(text: str) -> tuple[str, ...] | None:
+    """An answer to "有哪些症状？": "1 2", "发烧 咳嗽" or "拉肚子，不发烧" → the symptoms;
+    "不知道" / "跳过" → none; None when a part is neither a number of the list nor symptoms."""
+    if text.strip() in DONT_KNOW:
+        return ()
+    found: set[str] = set()
+    words = []
+    for part in re.split(r"[\s、,，;；]+", text.strip()):
+        if part.isdigit() and 1 <= int(part) <= len(SYMPTOMS):
+            found.add(SYMPTOMS[int(part) - 1])
+        elif part in SYMPTOMS or mentions_any(part):
+            words.append(part)
+        elif part:
+            return None
+    found.update(read_symptoms("，".join(words)))
+    found.update(w for w in words if w in SYMPTOMS)
+    return tuple(s for s in SYMPTOMS if s in found) or None
+
+
 def named(text: str) -> tuple[str, ...]:
     """An explicit list ("发热、咳嗽", "发烧 咳嗽"): each item read as above, else 其他.
 
