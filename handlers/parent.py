@@ -43,7 +43,7 @@ from models.rules.dates import DatePhraseError, parse_date_phrase
 from models.rules.schooldays import CalendarUnknown, count_school_days, describe_span
 from models.rules.symptoms import DONT_KNOW, OPTIONS, read_answer, read_symptoms
 from models.rules.textbudget import clip, paged
-from services.health import NOT_SEEN
+from services.health import NOT_SEEN, NOT_SEEN_WORDS
 from services.leave import views
 from services.leave.desk import LeaveDesk
 from services.leave.submit import (
@@ -64,7 +64,6 @@ router = Router("parent", roles=frozenset({PARENT}))
 _KIND_RE = re.compile("|".join(KINDS))
 MY_LEAVES = 50  # the latest leaves 我的请假 pages through
 SKIP = DONT_KNOW
-NOT_SEEN_WORDS = ("没有", "没", "没看", "没看过", "没去", "否", "不", NOT_SEEN)
 CONFIRM_WORDS = ("确认", "确定", "是", "好", "提交")
 
 

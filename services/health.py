@@ -28,6 +28,8 @@ from services.leave.desk import LeaveDesk
 
 DOCTOR = "校医"
 NOT_SEEN = "未就诊"
+# What a parent writes for "no doctor was seen" (chat and page).
+NOT_SEEN_WORDS = ("没有", "没", "没看", "没看过", "没去", "否", "不", NOT_SEEN)
 
 
 @dataclass
