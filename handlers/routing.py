@@ -18,6 +18,7 @@ from handlers import (
     health,
     notices,
     parent,
+    recovery,
     teacher,
 )
 from handlers.dispatcher import Router
@@ -33,6 +34,8 @@ ROUTERS: tuple[Router, ...] = (
     absence.router,
     dropout.router,
     health.router,
+    recovery.doctors,
+    recovery.families,
     guard.router,
     parent.router,
 )

@@ -25,8 +25,8 @@ from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
 from models.rules.symptoms import SYMPTOMS, Sick, clusters, read_symptoms
 from services.leave.desk import LeaveDesk
+from services.recovery import DOCTOR, ask_parents
 
-DOCTOR = "校医"
 NOT_SEEN = "未就诊"
 # What a parent writes for "no doctor was seen" (chat and page).
 NOT_SEEN_WORDS = ("没有", "没", "没看", "没看过", "没去", "否", "不", NOT_SEEN)
@@ -179,3 +179,4 @@ async def register_sick_leave(desk: LeaveDesk, leave: Leave, by: str) -> None:
     if form.get("diagnosis") and row.diagnosis is None:
         row.diagnosis, row.diagnosed_by = form["diagnosis"][:200], leave.submitted_by
         row.diagnosed_at = leave.submitted_at
+    await ask_parents(desk, leave)

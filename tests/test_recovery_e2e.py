@@ -8,10 +8,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from handlers.texts import UNSUPPORTED_MESSAGE
 from models.health import IllnessAbsence
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, running
-from tests.test_leave_e2e import say
+from tests.test_leave_e2e import approved_code, cards_for, click, leave, say
 
 
 async def absences(h: Harness) -> list[IllnessAbsence]:
@@ -75,3 +76,104 @@ async def test_the_one_message_form_reads_the_reason_and_asks_nothing_more(demo_
     async with running(demo_db, clock) as h:
         echo = await say(h, "parent_liu", "请假 明天 病假 发烧，不咳嗽")
         assert "回复「确认」" in echo and "症状：发热" in echo
+
+
+# ---- 复课证明 --------------------------------------------------------------------------------
+
+
+def image_xml(h: Harness, userid: str, media_id: str, msg_id: int) -> str:
+    return (f"<xml><ToUserName>c</ToUserName><FromUserName>{userid}</FromUserName>"
+            f"<CreateTime>{int(h.clock().timestamp())}</CreateTime><MsgType>image</MsgType>"
+            f"<PicUrl>http://x/y.jpg</PicUrl><MediaId>{media_id}</MediaId>"
+            f"<MsgId>{msg_id}</MsgId><AgentID>1000002</AgentID></xml>")
+
+
+async def send_photo(h: Harness, userid: str, media_id: str, msg_id: int) -> str:
+    assert await h.post(image_xml(h, userid, media_id, msg_id)) == 200
+    await h.drain()
+    return h.last_text(userid)
+
+
+async def test_a_notifiable_diagnosis_holds_the_leave_open_until_the_doctor_confirms(
+        demo_db: str) -> None:
+    clock = FakeClock(local(2026, 11, 25, 8, 0))
+    async with running(demo_db, clock) as h:
+        number, code = await approved_code(h, "parent_zhang", "请假 张小明 明天 病假 发烧",
+                                           "teacher_li")
+        # No diagnosis yet, one day: nothing asked.
+        assert not any("复课证明" in t for t in h.texts_for("parent_zhang"))
+        assert await say(h, "parent_zhang", "诊断 张小明 甲型流感") == (
+            f"张小明的病假（单号{number}）诊断为流感，返校前需要复课证明：请在这里直接发送"
+            "医院开具的复课证明照片，校医确认后即可销假。")
+        assert "已记录张小明11月26日因病缺课的诊断：甲型流感。" in h.texts_for("parent_zhang")
+
+        clock.now = local(2026, 11, 27, 7, 40)
+        assert await say(h, "teacher_li", "销假 张小明") == (
+            f"暂不能销假：张小明的病假（单号{number}）诊断为流感，须交复课证明并经校医确认。"
+            "家长还没有发送复课证明照片（已提醒家长）。")
+        assert await say(h, "guard_sun", f"返校 {code}") == (
+            f"张小明未交复课证明，请联系校医。暂不能销假（单号{number}）。")
+        assert (await leave(h, number)).status == "approved"
+        asked = [t for t in h.texts_for("parent_zhang") if "返校前需要复课证明" in t]
+        assert len(asked) == 1  # asked once, however often 销假 is tried
+        assert await say(h, "doctor_he", "复课 张小明 确认") == (
+            "张小明的家长还没有发送复课证明照片，暂不能确认。")
+
+        assert await send_photo(h, "parent_zhang", "MEDIA_CERT_1", 990001) == (
+            "已收到张小明的复课证明照片，等待校医确认；确认后班主任即可销假。")
+        doctor = h.standin.messages_for("doctor_he")
+        assert [d.body["image"]["media_id"] for d in doctor if d.msgtype == "image"] == [
+            "MEDIA_CERT_1"]
+        [card] = cards_for(h, "doctor_he")
+        assert card["main_title"]["title"] == "复课证明待确认"
+        assert h.last_text("doctor_he") == "核对后回复：复课 张小明 确认（或点卡片上的「确认」）。"
+        assert (await say(h, "teacher_li", "销假 张小明")).endswith(
+            "复课证明已上传，等待校医确认。")
+        assert await say(h, "guard_sun", f"返校 {code}") == (
+            f"张小明复课证明还未经校医确认，请联系校医。暂不能销假（单号{number}）。")
+
+        assert await say(h, "doctor_he", "复课 张小明 确认") == (
+            f"已确认张小明的复课证明（病假单号{number}），已告知班主任和家长。")
+        assert h.last_text("teacher_li") == (
+            f"张小明的复课证明已由校医确认（病假单号{number}），可以销假。")
+        assert await say(h, "doctor_he", "复课 张小明 确认") == (
+            "这名学生目前没有需要复课证明的病假。")
+        assert (await say(h, "teacher_li", "销假 张小明")).startswith("已销假：张小明")
+        assert (await leave(h, number)).status == "returned"
+        [row] = await absences(h)
+        assert (row.certificate_media, row.certificate_confirmed_by) == ("MEDIA_CERT_1",
+                                                                         "doctor_he")
+
+
+async def test_the_doctor_confirms_on_the_card_and_the_gate_closes_the_leave(
+        demo_db: str) -> None:
+    clock = FakeClock(local(2026, 11, 25, 8, 0))
+    async with running(demo_db, clock) as h:
+        number, code = await approved_code(h, "parent_zhang", "请假 张小明 明天 病假 出水痘了",
+                                           "teacher_li")
+        await say(h, "teacher_li", "诊断 张小明 水痘")
+        assert "诊断为水痘，返校前需要复课证明" in h.last_text("parent_zhang")
+        await send_photo(h, "parent_zhang", "MEDIA_CERT_2", 990002)
+        [card] = cards_for(h, "doctor_he")
+        key = card["button_list"][0]["key"]
+        assert await click(h, "doctor_he", card["task_id"], key) == 200
+        await h.drain()
+        assert h.last_text("doctor_he") == (
+            f"已确认张小明的复课证明（病假单号{number}），已告知班主任和家长。")
+        assert await click(h, "doctor_he", card["task_id"], key) == 200  # a second click
+        await h.drain()
+        clock.now = local(2026, 11, 27, 7, 40)
+        assert (await say(h, "guard_sun", f"返校 {code}")).startswith("已登记：张小明")
+        assert (await leave(h, number)).status == "returned"
+
+
+async def test_a_plain_sick_leave_closes_as_before_and_a_stray_photo_is_no_certificate(
+        demo_db: str) -> None:
+    clock = FakeClock(local(2026, 11, 25, 8, 0))
+    async with running(demo_db, clock) as h:
+        number, _ = await approved_code(h, "parent_zhang", "请假 张小明 明天 病假 发烧",
+                                        "teacher_li")
+        await say(h, "parent_zhang", "诊断 张小明 普通感冒")
+        assert await send_photo(h, "parent_zhang", "MEDIA_X", 990003) == UNSUPPORTED_MESSAGE
+        clock.now = local(2026, 11, 27, 7, 40)
+        assert (await say(h, "teacher_li", f"销假 {number}")).startswith("已销假：张小明")
