@@ -25,6 +25,7 @@ router = Router("absence", roles=frozenset({"班主任"}))
 
 SICK, PERSONAL, UNKNOWN = "病", "事", "不明"
 _REASON = re.compile(r"不明|不知道|病假?|事假?")
+MAX_ASKED = 20  # more children than this are not asked one by one (the answer would be a list)
 _SEPARATORS = re.compile(r"[\s、,，;；.。:：0-9]+")
 
 
@@ -38,6 +39,9 @@ def ask_reasons(dialog: Dialog, class_id: int, day: date, students: list[Student
     """One question for every child: numbered names, answers 病 / 事 / 不明 in order."""
     if not students:
         return ""
+    if len(students) > MAX_ASKED:
+        return (f"未说明原因的缺勤有{len(students)}人，不逐人询问；因病缺课的请写明症状，"
+                "例如：考勤 缺勤 张小明(发热)。")
     dialog.go(ABSENCE_REASON, class_id=class_id, day=day.isoformat(),
               ids=[s.id for s in students], names=[s.name for s in students], sick=[])
     return _reason_question([s.name for s in students])
