@@ -8,11 +8,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from bot.config import HealthConfig
 from handlers.texts import UNSUPPORTED_MESSAGE
 from models.health import IllnessAbsence
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, running
-from tests.test_leave_e2e import approved_code, cards_for, click, leave, say
+from tests.test_leave_e2e import approved_code, cards_for, click, leave, say, submit
 
 
 async def absences(h: Harness) -> list[IllnessAbsence]:
@@ -177,3 +178,16 @@ async def test_a_plain_sick_leave_closes_as_before_and_a_stray_photo_is_no_certi
         assert await send_photo(h, "parent_zhang", "MEDIA_X", 990003) == UNSUPPORTED_MESSAGE
         clock.now = local(2026, 11, 27, 7, 40)
         assert (await say(h, "teacher_li", f"销假 {number}")).startswith("已销假：张小明")
+
+
+async def test_a_long_sick_leave_asks_for_the_certificate_when_approved(demo_db: str) -> None:
+    clock = FakeClock(local(2026, 11, 25, 8, 0))
+    async with running(demo_db, clock,
+                       health=HealthConfig(certificate_after_days=1, notifiable=())) as h:
+        number = await submit(h, "parent_zhang", "请假 张小明 明天到后天 病假 发烧")
+        await say(h, "teacher_li", f"批准 {number}")
+        assert h.last_text("parent_zhang") == (
+            f"张小明的病假（单号{number}）超过1个上课日，返校前需要复课证明：请在这里直接发送"
+            "医院开具的复课证明照片，校医确认后即可销假。")
+        assert (await say(h, "teacher_li", f"销假 {number}")).startswith(
+            f"暂不能销假：张小明的病假（单号{number}）超过1个上课日，须交复课证明")

@@ -17,8 +17,8 @@ from models.rules.recovery import certificate_reason
     (1, "未就诊", None),
     (1, None, None),
     (5, None, None),  # a whole school week is not "more than" 5
-    (5.5, None, "病假超过5个上课日"),
-    (8, "普通感冒", "病假超过5个上课日"),
+    (5.5, None, "超过5个上课日"),
+    (8, "普通感冒", "超过5个上课日"),
     (8, "诺如病毒感染", "诊断为诺如病毒"),  # the diagnosis is the better reason
 ])
 def test_who_needs_a_certificate(days: float, diagnosis: str | None, why: str | None) -> None:
@@ -27,4 +27,4 @@ def test_who_needs_a_certificate(days: float, diagnosis: str | None, why: str | 
 
 def test_the_schools_own_list_is_what_counts() -> None:
     assert certificate_reason(1, "流感", ("水痘",), 5) is None
-    assert certificate_reason(1, "流感", (), 0) == "病假超过0个上课日"
+    assert certificate_reason(1, "流感", (), 0) == "超过0个上课日"

@@ -17,5 +17,5 @@ def certificate_reason(days: float, diagnosis: str | None, notifiable: Sequence[
     if named is not None:
         return f"诊断为{named}"
     if days > after_days:
-        return f"病假超过{after_days}个上课日"
+        return f"超过{after_days}个上课日"
     return None
