@@ -63,7 +63,6 @@ router = Router("parent", roles=frozenset({PARENT}))
 
 _KIND_RE = re.compile("|".join(KINDS))
 MY_LEAVES = 50  # the latest leaves 我的请假 pages through
-SKIP = DONT_KNOW
 CONFIRM_WORDS = ("确认", "确定", "是", "好", "提交")
 
 
@@ -176,7 +175,7 @@ async def give_symptoms(text: str, user: User, dialog: Dialog, desk: LeaveDesk) 
 @router.on(WaitingFor(LEAVE_ONSET))
 async def give_onset(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     draft = Draft.load(dialog.data)
-    if text.strip() in SKIP:
+    if text.strip() in DONT_KNOW:
         draft.onset = ""
     else:
         try:
@@ -195,7 +194,7 @@ async def give_doctor(text: str, user: User, dialog: Dialog, desk: LeaveDesk) ->
     answer = re.sub(r"^(?:看过了?|看了|去过了?|是的?|有)[，,。\s]*", "", text.strip())
     if answer in NOT_SEEN_WORDS:
         draft.diagnosis = NOT_SEEN
-    elif answer in SKIP or not answer:
+    elif answer in DONT_KNOW or not answer:
         draft.diagnosis = ""
     else:
         draft.diagnosis = answer[:MAX_REASON]

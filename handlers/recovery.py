@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers import texts
 from handlers.context import User
+from handlers.dialogs import CONVERSATIONS
 from handlers.dispatcher import ButtonPrefix, Command, Router
 from handlers.dropout import find_student
 from models.messages import ImageMessage, Incoming
@@ -20,8 +21,13 @@ doctors = Router("recovery-doctor", roles=frozenset({recovery.DOCTOR}))
 USAGE = "确认复课证明的写法：复课 学生 确认，例如：复课 张小明 确认"
 
 
+# An offer (a soft step) does not hold a photo back: the offer simply lapses.
+_SOFT = frozenset(step.state for c in CONVERSATIONS for step in c.steps if step.soft)
+
+
 def _photo_outside_dialogs(message: Incoming, data: dict[str, Any]) -> bool:
-    return isinstance(message, ImageMessage) and data["dialog"].state is None
+    state = data["dialog"].state
+    return isinstance(message, ImageMessage) and (state is None or state in _SOFT)
 
 
 @families.on(_photo_outside_dialogs)

@@ -154,7 +154,9 @@ async def test_the_doctor_confirms_on_the_card_and_the_gate_closes_the_leave(
                                            "teacher_li")
         await say(h, "teacher_li", "诊断 张小明 水痘")
         assert "诊断为水痘，返校前需要复课证明" in h.last_text("parent_zhang")
-        await send_photo(h, "parent_zhang", "MEDIA_CERT_2", 990002)
+        assert "需要为孩子请假吗" in await say(h, "parent_zhang", "你好")  # an offer waits
+        assert await send_photo(h, "parent_zhang", "MEDIA_CERT_2", 990002) == (
+            "已收到张小明的复课证明照片，等待校医确认；确认后班主任即可销假。")
         [card] = cards_for(h, "doctor_he")
         key = card["button_list"][0]["key"]
         assert await click(h, "doctor_he", card["task_id"], key) == 200
