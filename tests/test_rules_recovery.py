@@ -14,6 +14,9 @@ from models.rules.recovery import certificate_reason
     (2, "手足口病（医院确诊）", "诊断为手足口病"),
     (0.5, "水痘", "诊断为水痘"),
     (1, "普通感冒", None),
+    (1, "排除流感，普通感冒", None),
+    (1, "不是水痘", None),
+    (1, "非流感，但查出猩红热", "诊断为猩红热"),
     (1, "未就诊", None),
     (1, None, None),
     (5, None, None),  # a whole school week is not "more than" 5
