@@ -124,6 +124,10 @@ class DropoutConfig:
     ledger_day: int = 25  # the 校长 is reminded to check and send the month's ledger
 
 
+NOTIFIABLE = ("流感", "水痘", "腮腺炎", "手足口病", "诺如病毒", "猩红热", "肺结核", "麻疹", "风疹",
+              "甲肝", "细菌性痢疾")
+
+
 @dataclass(frozen=True)
 class HealthConfig:
     """因病缺勤登记追踪: the daily report's cut-off and summary, the follow-up, clusters."""
@@ -134,6 +138,10 @@ class HealthConfig:
     cluster_same_day: int = 3  # one symptom in this many students of a class on one day
     cluster_in_window: int = 5  # … or in this many within cluster_window_days school days
     cluster_window_days: int = 3
+    # 复课证明 before 销假: a 病假 with one of these diagnoses, or longer than
+    # certificate_after_days school days, is closed only after the 校医 confirmed the certificate
+    notifiable: tuple[str, ...] = NOTIFIABLE
+    certificate_after_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -299,6 +307,8 @@ def parse_config(raw: dict[str, Any]) -> Config:
             cluster_same_day=r.whole("health.cluster_same_day", 3, lo=2),
             cluster_in_window=r.whole("health.cluster_in_window", 5, lo=2),
             cluster_window_days=r.whole("health.cluster_window_days", 3, lo=1, hi=20),
+            notifiable=r.words("health.notifiable", NOTIFIABLE),
+            certificate_after_days=r.whole("health.certificate_after_days", 5, lo=0, hi=200),
         ),
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(
@@ -535,6 +545,13 @@ class _Reader:
             return time.fromisoformat(value)
         except (TypeError, ValueError) as exc:
             raise self._fail(key, 'must be a time like "09:00"') from exc
+
+    def words(self, key: str, default: Any = _MISSING) -> tuple[str, ...]:
+        value = self._get(key, default)
+        if not isinstance(value, list | tuple) or not all(
+                isinstance(v, str) and v.strip() for v in value):
+            raise self._fail(key, "must be a list of non-empty strings")
+        return tuple(v.strip() for v in value)
 
     def table(self, key: str) -> dict[str, Any]:
         value = self._get(key, {})

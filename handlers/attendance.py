@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from handlers.absence import ask_reasons, unexplained
 from handlers.context import Dialog, User
 from handlers.dispatcher import Command, Router
 from handlers.which import Chosen, ask_which
@@ -75,17 +76,21 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
     else:
         return USAGE
     replaced = await save_attendance(desk, user, cls.id, absences, today)
-    ill = await _record_illness(words, cls, user, health, today, chosen) if absences else 0
+    ill = await _record_illness(words, cls, user, health, today, chosen) if absences else set()
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
     if ill:
-        summary += f"其中因病{ill}人，已登记症状。"
+        summary += f"其中因病{len(ill)}人，已登记症状。"
     shown = await _show(repo, cls, desk, today)
-    return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
+    roster = {s.id: s for s in await desk.roster.students_in_class(cls.id)}
+    ask = await unexplained(desk, [roster[a[0]] for a in absences if a[0] not in ill], today)
+    question = ask_reasons(dialog, cls.id, today, ask)
+    return (f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
+            + (f"\n{question}" if question else ""))
 
 
 async def _record_illness(words: list[str], cls: SchoolClass, user: User, health: HealthDesk,
-                          day: date, chosen: Chosen) -> int:
+                          day: date, chosen: Chosen) -> set[int]:
     """Each `姓名(症状)` of a 缺勤 report: an illness absence of that day with those symptoms."""
     by_name: dict[str, list[Student]] = {}
     for s in await health.roster.students_in_class(cls.id):
@@ -99,7 +104,7 @@ async def _record_illness(words: list[str], cls: SchoolClass, user: User, health
             await health.record(student.id, cls.id, day, symptoms, by=user.userid,
                                 source="attendance")
             ill.add(student.id)
-    return len(ill)
+    return ill
 
 
 _DAY = re.compile(r"(?:(\d{1,2})月(\d{1,2})[日号]?|昨天|前天|今天)")

@@ -68,6 +68,20 @@ LEAVE_REASON = Step(
     "leave:reason",
     ask="请简单说明事由（例如：发烧、家中有事）。",
     again="还在等待请假事由：请简单说明（例如：发烧、家中有事）。" + _CANCEL)
+# A 病假 made in the dialog (not in one message) also asks what the 因病缺勤 register keeps.
+LEAVE_SYMPTOMS = Step(
+    "leave:symptoms",
+    ask="孩子有哪些症状？回复编号或名称，可多选（空格分隔）；不清楚回复「跳过」：\n{options}",
+    again="还在等待孩子的症状：回复编号或名称，例如 1 2；不清楚回复「跳过」。" + _CANCEL)
+LEAVE_ONSET = Step(
+    "leave:onset",
+    ask="症状是哪天开始的？例如：今天、昨天、11月24日；不知道回复「跳过」。",
+    again="还在等待症状开始的日期：例如 昨天、11月24日；不知道回复「跳过」。" + _CANCEL)
+LEAVE_DOCTOR = Step(
+    "leave:doctor",
+    ask="看过医生吗？看过请回复诊断（例如：流感、普通感冒）；没看回复「没有」；"
+        "诊断不清楚回复「不知道」。",
+    again="还在等待就诊情况：回复诊断、「没有」或「不知道」。" + _CANCEL)
 LEAVE_PHOTO = Step(
     "leave:photo",
     ask="病假超过{n}个上课日，需要医院诊断书。请拍照发送诊断书照片。",
@@ -78,7 +92,8 @@ LEAVE_CONFIRM = Step(
     again="还在等待您确认这次请假：回复「确认」提交，「取消」放弃。")
 LEAVE = Conversation(
     "leave", entry="「请假」, or a message naming 病假 / 事假 (parent.start, start_from_phrase)",
-    steps=(LEAVE_CHILD, LEAVE_DATES, LEAVE_KIND, LEAVE_REASON, LEAVE_PHOTO, LEAVE_CONFIRM))
+    steps=(LEAVE_CHILD, LEAVE_DATES, LEAVE_KIND, LEAVE_REASON, LEAVE_SYMPTOMS, LEAVE_ONSET,
+           LEAVE_DOCTOR, LEAVE_PHOTO, LEAVE_CONFIRM))
 
 # ---- a parent's message that is no command (handlers/parent.py) -------------------------------
 # "孩子发烧了今天不去学校了" or "你好": the bot offers to start a leave with the dates it read.
@@ -117,6 +132,23 @@ WHICH = Conversation(
                    "teacher.temporary_leave, teacher.close_leave)",
     steps=(WHICH_STUDENT,))
 
+# ---- why a child reported absent is away (handlers/absence.py) -------------------------------
+# `考勤 缺勤 张小明 李华` with no (症状): the report is recorded, then one question for all; 病 asks
+# the symptoms of each sick child in turn (data: class_id, day, ids, names, sick).
+
+ABSENCE_REASON = Step(
+    "absence:reason",
+    ask="缺勤原因：{options}\n请回复 病/事/不明{several}。" + _CANCEL,
+    again="还在等待缺勤原因：请回复 病/事/不明。" + _CANCEL, soft=True)
+ABSENCE_SYMPTOMS = Step(
+    "absence:symptoms",
+    ask="{name}有哪些症状？回复编号或名称，可多选（空格分隔），不清楚回复「不知道」：\n{options}",
+    again="还在等待{name}的症状：回复编号或名称，例如 1 2；不清楚回复「不知道」。" + _CANCEL)
+ABSENCE = Conversation(
+    "absence", entry="「考勤 缺勤 …」 naming a child with no (症状) and no leave "
+                     "(attendance.attendance)",
+    steps=(ABSENCE_REASON, ABSENCE_SYMPTOMS))
+
 # ---- a notice being written (handlers/notices.py) ---------------------------------------------
 # `通知` alone asks the scope, then the text; `通知 初一 周五家长会` goes straight to the echo.
 
@@ -136,4 +168,4 @@ NOTICE = Conversation(
     "notice", entry="「通知」 alone, or 「通知 范围 内容」 (notices.start)",
     steps=(NOTICE_SCOPE, NOTICE_TEXT, NOTICE_CONFIRM))
 
-CONVERSATIONS = (LEAVE, OFFER, REJECT, WHICH, NOTICE)
+CONVERSATIONS = (LEAVE, OFFER, REJECT, WHICH, ABSENCE, NOTICE)

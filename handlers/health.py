@@ -8,6 +8,7 @@ from handlers.context import User
 from handlers.dispatcher import Command, Router
 from handlers.dropout import find_student
 from models.roster import Student
+from services import recovery
 from services.health import DOCTOR, NOT_SEEN, HealthDesk
 from services.leave.desk import LeaveDesk
 
@@ -28,6 +29,7 @@ async def diagnosis(args: str, user: User, desk: LeaveDesk, health: HealthDesk) 
     row = await health.diagnose(student.id, match.group(2), by=user.userid)
     if row is None:
         return f"{student.name}没有因病缺课的登记。"
+    await recovery.after_diagnosis(desk, row)
     return f"已记录{student.name}{row.day.month}月{row.day.day}日因病缺课的诊断：{row.diagnosis}。"
 
 

@@ -4,7 +4,11 @@ The dialog's steps and questions are declared in handlers/dialogs.py (LEAVE; dia
 docs/leave_dialog.mmd):
 
     请假 / 明天病假 ─► leave:child ─► leave:dates ─► leave:kind ─► leave:reason
-                         ─► [leave:photo] ─► leave:confirm ─► 确认 → submitted
+        ─► [病假: leave:symptoms ─► leave:onset ─► leave:doctor]
+        ─► [leave:photo] ─► leave:confirm ─► 确认 → submitted
+
+A 病假 asked in one message (`请假 张小明 明天 病假 发烧咳嗽`) reads its symptoms from the reason
+and skips the three health questions.
 
 Each step is skipped when the message that opened the dialog already answered it. A command
 typed at any step runs, and the step is asked again; 取消 leaves the dialog.
@@ -21,19 +25,25 @@ from handlers.dialogs import (
     LEAVE_CHILD,
     LEAVE_CONFIRM,
     LEAVE_DATES,
+    LEAVE_DOCTOR,
     LEAVE_KIND,
     LEAVE_OFFER,
+    LEAVE_ONSET,
     LEAVE_PHOTO,
     LEAVE_REASON,
+    LEAVE_SYMPTOMS,
 )
 from handlers.dispatcher import Command, InState, Router, WaitingFor, is_image
+from models.leave import SICK
 from models.messages import ImageMessage, Incoming, TextMessage
 from models.repos.roster import PARENT
 from models.roster import Student
 from models.rules import passcode
 from models.rules.dates import DatePhraseError, parse_date_phrase
 from models.rules.schooldays import CalendarUnknown, count_school_days, describe_span
+from models.rules.symptoms import DONT_KNOW, OPTIONS, read_answer, read_symptoms
 from models.rules.textbudget import clip, paged
+from services.health import NOT_SEEN, NOT_SEEN_WORDS
 from services.leave import views
 from services.leave.desk import LeaveDesk
 from services.leave.submit import (
@@ -152,6 +162,45 @@ async def give_reason(text: str, user: User, dialog: Dialog, desk: LeaveDesk) ->
     return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
 
 
+@router.on(WaitingFor(LEAVE_SYMPTOMS))
+async def give_symptoms(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    symptoms = read_answer(text)
+    if symptoms is None:
+        return ("没有看懂。请回复编号或症状名称，例如 1 2；不清楚回复「跳过」。\n" + OPTIONS)
+    draft.symptoms = list(symptoms)
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
+@router.on(WaitingFor(LEAVE_ONSET))
+async def give_onset(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    if text.strip() in DONT_KNOW:
+        draft.onset = ""
+    else:
+        try:
+            onset = parse_date_phrase(text, desk.today, desk.config.calendar).start
+        except DatePhraseError:
+            return "没有看懂这个日期。" + LEAVE_ONSET.ask
+        if onset > desk.today:
+            return "症状开始的日期不能晚于今天。" + LEAVE_ONSET.ask
+        draft.onset = onset.isoformat()
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
+@router.on(WaitingFor(LEAVE_DOCTOR))
+async def give_doctor(text: str, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
+    draft = Draft.load(dialog.data)
+    answer = re.sub(r"^(?:看过了?|看了|去过了?|是的?|有)[，,。\s]*", "", text.strip())
+    if answer in NOT_SEEN_WORDS:
+        draft.diagnosis = NOT_SEEN
+    elif answer in DONT_KNOW or not answer:
+        draft.diagnosis = ""
+    else:
+        draft.diagnosis = answer[:MAX_REASON]
+    return await advance(draft, dialog, desk, await desk.roster.children_of(user.userid), user)
+
+
 @router.on(WaitingFor(LEAVE_PHOTO), is_image)
 async def give_photo(message: ImageMessage, user: User, dialog: Dialog, desk: LeaveDesk) -> str:
     draft = Draft.load(dialog.data)
@@ -213,6 +262,10 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
     if not draft.reason:
         dialog.go(LEAVE_REASON, **draft.dump())
         return LEAVE_REASON.ask
+    if draft.kind == SICK:
+        asked = _health_question(draft, dialog)
+        if asked:
+            return asked
     student = next(c for c in children if c.id == draft.student_id)
     try:
         found = await assess(desk, draft, student.id)
@@ -231,6 +284,20 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
     return f"请核对：\n{rows}\n{echo_note(desk, found)}{LEAVE_CONFIRM.ask}"
 
 
+def _health_question(draft: Draft, dialog: Dialog) -> str:
+    """The first of a 病假's health questions not answered yet ("" when all are)."""
+    if draft.symptoms is None:
+        dialog.go(LEAVE_SYMPTOMS, **draft.dump())
+        return LEAVE_SYMPTOMS.ask.format(options=OPTIONS)
+    if draft.onset is None:
+        dialog.go(LEAVE_ONSET, **draft.dump())
+        return LEAVE_ONSET.ask
+    if draft.diagnosis is None:
+        dialog.go(LEAVE_DOCTOR, **draft.dump())
+        return LEAVE_DOCTOR.ask
+    return ""
+
+
 def read_request(text: str, children: list[Student], desk: LeaveDesk) -> tuple[Draft, str | None]:
     """Whatever one message says: child, dates, kind, reason. Unreadable dates → a problem."""
     draft = Draft()
@@ -245,6 +312,9 @@ def read_request(text: str, children: list[Student], desk: LeaveDesk) -> tuple[D
         draft.kind = kind.group(0)
         date_text, reason = rest[:kind.start()].strip(), rest[kind.end():].strip(" ，,。")
         draft.reason = reason[:MAX_REASON] or None
+        if draft.kind == SICK and draft.reason:  # the one-message form: no health questions
+            draft.symptoms = list(read_symptoms(draft.reason))
+            draft.onset = draft.diagnosis = ""
     else:
         date_text = rest
     if not date_text:

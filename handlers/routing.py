@@ -9,6 +9,7 @@ router stands: `驳回 17` then `考勤 全勤` records the attendance and asks 
 from __future__ import annotations
 
 from handlers import (
+    absence,
     approver,
     attendance,
     common,
@@ -17,6 +18,7 @@ from handlers import (
     health,
     notices,
     parent,
+    recovery,
     teacher,
 )
 from handlers.dispatcher import Router
@@ -29,8 +31,11 @@ ROUTERS: tuple[Router, ...] = (
     approver.router,
     teacher.router,
     attendance.router,
+    absence.router,
     dropout.router,
     health.router,
+    recovery.doctors,
+    recovery.families,
     guard.router,
     parent.router,
 )

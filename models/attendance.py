@@ -37,6 +37,7 @@ class Absence(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
     start_slot: Mapped[int]
     end_slot: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(4))  # 病 | 事 | 不明, as the 班主任 said
 
 
 class Truancy(Base):

@@ -36,6 +36,12 @@ class IllnessAbsence(Base):
     diagnosed_by: Mapped[str | None] = mapped_column(String(64))
     diagnosed_at: Mapped[datetime | None]
     asked_on: Mapped[date | None]  # the last morning the follow-up question went out
+    onset: Mapped[date | None]  # the first day of symptoms, as the parent said
+    # 复课证明: the photo the parent sent, and the 校医 who confirmed it
+    certificate_media: Mapped[str | None] = mapped_column(String(200))
+    certificate_at: Mapped[datetime | None]
+    certificate_confirmed_by: Mapped[str | None] = mapped_column(String(64))
+    certificate_confirmed_at: Mapped[datetime | None]
 
 
 class HealthAlert(Base):

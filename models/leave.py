@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -39,6 +40,8 @@ class Leave(Base):
     routing_days: Mapped[float]
     reason: Mapped[str] = mapped_column(Text)
     evidence_media_id: Mapped[str | None] = mapped_column(String(200))
+    # A 病假's form answers kept until approval: symptoms, onset (ISO date), diagnosis
+    health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     tier_index: Mapped[int]
     tier_since: Mapped[datetime]

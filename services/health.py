@@ -25,9 +25,11 @@ from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
 from models.rules.symptoms import SYMPTOMS, Sick, clusters, read_symptoms
 from services.leave.desk import LeaveDesk
+from services.recovery import DOCTOR, ask_parents
 
-DOCTOR = "校医"
 NOT_SEEN = "未就诊"
+# What a parent writes for "no doctor was seen" (chat and page).
+NOT_SEEN_WORDS = ("没有", "没", "没看", "没看过", "没去", "否", "不", NOT_SEEN)
 
 
 @dataclass
@@ -161,11 +163,20 @@ class HealthDesk:
 
 
 async def register_sick_leave(desk: LeaveDesk, leave: Leave, by: str) -> None:
-    """An approved 病假 is an illness absence from its first day, symptoms read from its reason."""
+    """An approved 病假 is an illness absence from its first day, with the form's symptoms, onset
+    and diagnosis (the one-message form: symptoms read from its reason)."""
     student = await desk.roster.student(leave.student_id)
     if student is None:
         return
     health = HealthDesk(desk.health, desk.roster, desk.audit, desk.config, desk.notify, desk.now)
-    await health.record(student.id, student.class_id, leave.start_date,
-                        read_symptoms(leave.reason or ""), by=by, source="leave",
-                        last_day=leave.end_date, leave_id=leave.id)
+    form = leave.health or {}
+    symptoms = (tuple(form["symptoms"]) if form.get("symptoms") is not None
+                else read_symptoms(leave.reason or ""))
+    row = await health.record(student.id, student.class_id, leave.start_date, symptoms, by=by,
+                              source="leave", last_day=leave.end_date, leave_id=leave.id)
+    if form.get("onset") and row.onset is None:
+        row.onset = date.fromisoformat(form["onset"])
+    if form.get("diagnosis") and row.diagnosis is None:
+        row.diagnosis, row.diagnosed_by = form["diagnosis"][:200], leave.submitted_by
+        row.diagnosed_at = leave.submitted_at
+    await ask_parents(desk, leave)

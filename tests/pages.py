@@ -33,13 +33,14 @@ async def page(h: Harness, who: str, path: str, *, kind: str = "member") -> tupl
     return resp.status, await resp.text()
 
 
-async def post_form(h: Harness, path: str, fields: dict[str, str], *,
+async def post_form(h: Harness, path: str, fields: dict[str, str | list[str]], *,
                     files: dict[str, tuple[str, bytes, str]] | None = None,
                     follow: bool = True) -> aiohttp.ClientResponse:
-    """A form posted as multipart/form-data, as the pages' forms are."""
+    """A form posted as multipart/form-data, as the pages' forms are (a list: one field each)."""
     form = aiohttp.FormData(default_to_multipart=True)
     for name, value in fields.items():
-        form.add_field(name, value)
+        for one in value if isinstance(value, list) else [value]:  # a list: ticked boxes
+            form.add_field(name, one)
     for name, (filename, data, content_type) in (files or {}).items():
         form.add_field(name, data, filename=filename, content_type=content_type)
     resp: Any = await h.client.post(path, data=form, allow_redirects=follow)

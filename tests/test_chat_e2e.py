@@ -153,7 +153,10 @@ async def test_a_natural_message_from_a_parent_offers_a_leave_with_the_dates_rea
     assert "没看懂" not in offer
     assert "病假还是事假" in await say(harness, "parent_liu", "1")
     assert "事由" in await say(harness, "parent_liu", "病假")
-    echo = await say(harness, "parent_liu", "发烧")
+    assert "有哪些症状" in await say(harness, "parent_liu", "发烧")
+    assert "哪天开始" in await say(harness, "parent_liu", "1")
+    assert "看过医生吗" in await say(harness, "parent_liu", "今天")
+    echo = await say(harness, "parent_liu", "不知道")
     assert "刘洋" in echo and "11月26日(周四)" in echo and "回复「确认」" in echo
     hello = await say(harness, "parent_zhang", "你好")
     assert "需要为孩子请假吗" in hello and "没看懂" not in hello

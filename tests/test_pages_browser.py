@@ -48,6 +48,25 @@ def test_a_parent_asks_for_leave_then_withdraws_it(browser: Any, site: LiveSite)
     assert not browser.find_elements("xpath", "//button[text()='撤销']")
 
 
+def test_a_sick_leave_takes_symptoms_and_a_personal_one_hides_them(
+        browser: Any, site: LiveSite) -> None:  # noqa: F811
+    browser.get(site.url + "/h5/leave/new")
+    choose(browser, "刘强")
+    wait(browser, lambda d: d.find_element("id", "dates")).send_keys("明天")
+    browser.find_element("css selector", "input[name=kind][value='事假']").click()
+    assert not browser.find_element("css selector", ".sick-only").is_displayed()
+    browser.find_element("css selector", "input[name=kind][value='病假']").click()
+    for symptom in ("咳嗽", "发热"):
+        browser.find_element("css selector", f"input[name=symptoms][value='{symptom}']").click()
+    browser.find_element("id", "diagnosis").send_keys("流感")
+    assert no_sideways_scroll(browser)
+    browser.find_element("id", "reason").send_keys("不舒服")
+    browser.find_element("css selector", "form.form button[type=submit]").click()
+    wait(browser, lambda d: "请核对" in text_of(d))
+    page = text_of(browser)
+    assert "发热、咳嗽" in page and "流感" in page
+
+
 def test_the_guard_lets_out_once(browser: Any, site: LiveSite) -> None:  # noqa: F811
     _, code = approved_pass(site)
     browser.get(site.url + "/h5/gate")

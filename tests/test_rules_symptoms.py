@@ -24,6 +24,39 @@ def test_symptoms_in_free_text(text: str, found: tuple[str, ...]) -> None:
     assert read_symptoms(text) == found
 
 
+@pytest.mark.parametrize(("text", "found"), [
+    ("不发烧", ()),
+    ("没有咳嗽", ()),
+    ("无腹泻", ()),
+    ("没发烧", ()),
+    ("未见皮疹", ()),
+    ("没再吐了", ()),
+    ("无明显腹痛", ()),
+    ("发烧，不咳嗽", ("发热",)),
+    ("不发烧，咳嗽", ("咳嗽",)),
+    ("不发烧但是咳嗽", ("咳嗽",)),
+    ("没有发烧，就是嗓子疼", ("咽痛",)),
+    ("没有发烧和咳嗽", ()),
+    ("无发热、咳嗽等症状", ()),
+    ("无发热咳嗽，肚子疼", ("腹痛",)),
+    ("不发烧也不咳嗽了，还有点头晕", ("头晕",)),
+    ("不咳了，拉肚子", ("腹泻",)),
+    ("体温正常不烧了，浑身无力", ("乏力",)),
+    ("没精神，不发烧", ("乏力",)),
+    ("发烧38度，没有呕吐也没有拉肚子", ("发热",)),
+    ("咳嗽，不发烧；昨天吐了", ("咳嗽", "呕吐")),
+])
+def test_a_denied_symptom_is_not_counted(text: str, found: tuple[str, ...]) -> None:
+    assert read_symptoms(text) == found
+
+
+def test_an_explicit_list_skips_a_denied_item() -> None:
+    assert named("发烧，不咳嗽") == ("发热",)
+    assert named("不发烧 过敏") == ("其他",)
+    assert named("没有腹泻") == ()
+    assert name_and_symptoms("张小明(发热、无咳嗽)") == ("张小明", ("发热",))
+
+
 def test_an_explicit_list_keeps_what_it_cannot_read_as_other() -> None:
     assert named("发热、咳嗽") == ("发热", "咳嗽")
     assert named("发烧 过敏") == ("发热", "其他")

@@ -25,7 +25,7 @@ async def leaves_in_db(h: Harness) -> list[Leave]:
         return list(await session.scalars(select(Leave).order_by(Leave.id)))
 
 
-async def echo_of(h: Harness, who: str, **answers: str) -> tuple[int, str]:
+async def echo_of(h: Harness, who: str, **answers: str | list[str]) -> tuple[int, str]:
     status, form = await page(h, who, NEW)
     assert status == 200, form
     resp = await post_form(h, NEW, {"csrf": csrf_of(form), "step": "check", **answers})
@@ -43,7 +43,7 @@ async def test_a_parent_asks_for_leave_with_the_chats_words(harness: Harness) ->
     await harness.say("parent_liu", "请假 刘洋 明天 病假 头疼")
     await harness.drain()
     chat = harness.last_text("parent_liu").splitlines()
-    assert len(rows_of(echo)) == 5 and chat[0] == "请核对："
+    assert len(rows_of(echo)) == 6 and chat[0] == "请核对："  # 症状：头痛 read from the reason
     assert rows_of(echo) == chat[1:1 + len(rows_of(echo))]
     assert not await leaves_in_db(harness)  # nothing stored before 确认
     await harness.say("parent_liu", "取消")
@@ -60,6 +60,28 @@ async def test_a_parent_asks_for_leave_with_the_chats_words(harness: Harness) ->
     assert f"单号{leave.id}" in text and "待审批" in text and "提交" in text
     await harness.drain()
     assert any(d.msgtype == "template_card" for d in harness.standin.messages_for("teacher_li"))
+
+
+async def test_a_sick_leave_page_takes_symptoms_onset_and_diagnosis(harness: Harness) -> None:
+    status, form = await page(harness, "parent_liu", NEW)
+    assert 'type="checkbox" name="symptoms" value="结膜充血"' in form and 'name="onset"' in form
+    status, echo = await echo_of(harness, "parent_liu", dates="明天", kind="病假", reason="不舒服",
+                                 symptoms=["腹泻", "发热"], onset="2026-11-30", diagnosis="")
+    assert status == 400 and "症状开始日期不能晚于今天。" in echo
+    assert 'value="腹泻" checked' in echo  # the ticks kept on the form shown again
+    status, echo = await echo_of(harness, "parent_liu", dates="明天", kind="病假", reason="不舒服",
+                                 symptoms=["腹泻", "发热"], onset="2026-11-25",
+                                 diagnosis="诺如病毒")
+    assert status == 200
+    assert rows_of(echo)[4:7] == ["症状：发热、腹泻", "起病：11月25日", "就诊：诺如病毒"]
+    carried: dict[str, str | list[str]] = {**hidden_fields(echo), "step": "confirm",
+                                           "symptoms": re.findall(
+                                               r'name="symptoms" value="([^"]+)"', echo)}
+    resp = await post_form(harness, NEW, carried, follow=False)
+    assert resp.status == 303
+    [leave] = await leaves_in_db(harness)
+    assert leave.health == {"symptoms": ["发热", "腹泻"], "onset": "2026-11-25",
+                            "diagnosis": "诺如病毒"}
 
 
 async def test_dates_from_the_calendar(harness: Harness) -> None:

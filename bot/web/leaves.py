@@ -22,9 +22,12 @@ from bot.web.desk import open_desk, reading_desk
 from bot.web.evidence import kept, store_photo
 from bot.web.render import message, render
 from bot.web.viewer import viewer_of
+from models.leave import SICK
 from models.roster import Student
 from models.rules.dates import DatePhraseError, DateSpan, parse_date_phrase
 from models.rules.evidence import TYPES
+from models.rules.symptoms import SYMPTOMS, read_symptoms
+from services.health import NOT_SEEN, NOT_SEEN_WORDS
 from services.leave import views
 from services.leave.desk import LeaveDesk
 from services.leave.submit import (
@@ -44,7 +47,7 @@ log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
 
 NEW, MINE = "/h5/leave/new", "/h5/leaves"
-FIELDS = ("child", "dates", "start", "end", "kind", "reason", "evidence")
+FIELDS = ("child", "dates", "start", "end", "kind", "reason", "evidence", "onset", "diagnosis")
 NO_CHILDREN = "名册中没有您名下的在读学生，请联系班主任。"
 
 
@@ -59,14 +62,20 @@ class Answers:
     kind: str = ""
     reason: str = ""
     evidence: str = ""  # an uploaded hospital note, once stored (bot/web/evidence.py)
+    # 病假 only: the ticked symptoms, the onset date, the doctor's diagnosis (all optional)
+    onset: str = ""
+    diagnosis: str = ""
+    symptoms: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, form: MultiDictProxy[Any]) -> Answers:
         values = {k: form.get(k, "") for k in FIELDS}
-        return cls(**{k: v.strip() if isinstance(v, str) else "" for k, v in values.items()})
+        typed = {k: v.strip() if isinstance(v, str) else "" for k, v in values.items()}
+        ticked = {v for v in form.getall("symptoms", []) if isinstance(v, str)}
+        return cls(**typed, symptoms=tuple(s for s in SYMPTOMS if s in ticked))
 
     def hidden(self) -> list[tuple[str, str]]:
-        return [(k, getattr(self, k)) for k in FIELDS]
+        return [(k, getattr(self, k)) for k in FIELDS] + [("symptoms", s) for s in self.symptoms]
 
 
 @routes.get(NEW)
@@ -155,7 +164,27 @@ def read_answers(answers: Answers, children: list[Student],
     else:
         draft.reason = answers.reason[:MAX_REASON]
     draft.media_id = answers.evidence or None
+    if draft.kind == SICK:
+        errors += _health(answers, draft, desk.today)
     return draft, errors
+
+
+def _health(answers: Answers, draft: Draft, today: date) -> list[str]:
+    """A 病假's optional health answers onto the draft (no symptoms ticked: those the reason
+    names, as in chat's one-message form)."""
+    draft.symptoms = list(answers.symptoms) or list(read_symptoms(draft.reason or ""))
+    draft.diagnosis = (NOT_SEEN if answers.diagnosis in NOT_SEEN_WORDS
+                       else answers.diagnosis[:MAX_REASON])
+    if not answers.onset:
+        return []
+    try:
+        onset = date.fromisoformat(answers.onset)
+    except ValueError:
+        return ["症状开始日期的格式不对，请在日历中重新选择。"]
+    if onset > today:
+        return ["症状开始日期不能晚于今天。"]
+    draft.onset = onset.isoformat()
+    return []
 
 
 def _span(answers: Answers, desk: LeaveDesk) -> DateSpan | None:
@@ -181,7 +210,8 @@ def _form(request: web.Request, desk: LeaveDesk, children: list[Student], answer
     return render(request, "leave_new.html", status=status, action=NEW, answers=answers,
                   needs_photo=needs_photo, photo_types=",".join(TYPES.values()),
                   errors=errors, kinds=KINDS, children=[(str(c.id), c.name) for c in children],
-                  today=desk.today.isoformat(), max_reason=MAX_REASON)
+                  today=desk.today.isoformat(), max_reason=MAX_REASON,
+                  symptoms=SYMPTOMS)
 
 
 # ---- my leaves ------------------------------------------------------------------------------

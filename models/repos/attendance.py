@@ -86,6 +86,13 @@ class AttendanceRepo:
             select(Absence).where(Absence.report_id == report_id).order_by(Absence.id))
         return list(rows)
 
+    async def set_reason(self, report_id: int, student_id: int, reason: str) -> bool:
+        """The 班主任's word on why a reported child is absent (病 / 事 / 不明)."""
+        result = await self._session.execute(
+            update(Absence).where(Absence.report_id == report_id,
+                                  Absence.student_id == student_id).values(reason=reason))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def classes_without_report(self, day: date) -> list[SchoolClass]:
         """Classes with active students and no report for the day."""
         reported = exists().where(AttendanceReport.class_id == SchoolClass.id,

@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import AttendanceReport
 from models.health import HealthAlert, IllnessAbsence
-from models.leave import Leave
+from models.leave import APPROVED, Leave
 from models.roster import SchoolClass, Student
 from models.rules.classes import class_label
 
@@ -38,6 +38,39 @@ class HealthRepo:
         self._session.add(row)
         await self._session.flush()
         return row
+
+    async def get(self, row_id: int) -> IllnessAbsence | None:
+        return await self._session.scalar(
+            select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
+                                         IllnessAbsence.id == row_id))
+
+    async def confirm_certificate(self, row_id: int, by: str, at: datetime) -> bool:
+        """The 校医 confirms the 复课证明 sent (compare-and-set: a photo, not yet confirmed)."""
+        result = await self._session.execute(
+            update(IllnessAbsence).where(IllnessAbsence.id == row_id,
+                                         IllnessAbsence.certificate_media.is_not(None),
+                                         IllnessAbsence.certificate_confirmed_at.is_(None))
+            .values(certificate_confirmed_by=by, certificate_confirmed_at=at)
+            .execution_options(synchronize_session="fetch"))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def of_leave(self, leave_id: int) -> IllnessAbsence | None:
+        return await self._session.scalar(
+            select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
+                                         IllnessAbsence.leave_id == leave_id))
+
+    async def open_sick_leaves(self, student_ids: Sequence[int]) -> list[tuple[IllnessAbsence,
+                                                                              Leave]]:
+        """Illness absences of approved, not yet closed 病假 whose certificate nobody confirmed,
+        oldest first."""
+        rows = await self._session.execute(
+            select(IllnessAbsence, Leave).join(Leave, Leave.id == IllnessAbsence.leave_id)
+            .where(IllnessAbsence.school_id == self._school_id,
+                   IllnessAbsence.student_id.in_(tuple(student_ids)),
+                   IllnessAbsence.certificate_confirmed_at.is_(None),
+                   Leave.status == APPROVED)
+            .order_by(Leave.start_slot, Leave.id))
+        return [(row, leave) for row, leave in rows]
 
     async def between(self, first: date, last: date,
                       class_id: int | None = None) -> list[IllnessAbsence]:

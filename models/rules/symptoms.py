@@ -34,18 +34,83 @@ _WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Every word once, longest first, so "咳嗽" is read as one word and never as "咳" then "嗽".
+_LEXICON = sorted(((w, s) for s, words in _WORDS.items() for w in words),
+                  key=lambda pair: -len(pair[0]))
+# A negation just before a symptom word: 不发烧, 没有咳嗽, 无腹泻, 未见皮疹, 没再吐了.
+_NEGATED = re.compile(r"(?:不|没|无|未|否认)(?:有|再|见|出现)?(?:明显|任何)?$")
+# What carries a negation on to the next symptom ("没有发烧和咳嗽", "无发热、腹泻", "无发热咳嗽").
+_JOINED = re.compile(r"^(?:|、|和|或|或者|及|以及|与|跟)$")
+# A clause ends a negation's reach ("不发烧，咳嗽" → 咳嗽).
+_CLAUSE = re.compile(r"[，,。;；！!？?\n]|但是|但|只是|就是|可是|不过")
+
+
+def _scan(text: str) -> tuple[set[str], set[str]]:
+    """The symptoms a text names, and those it names only to deny."""
+    said: set[str] = set()
+    denied: set[str] = set()
+    for clause in _CLAUSE.split(text):
+        at, after, negated = 0, 0, False
+        while at < len(clause):
+            hit = next(((w, s) for w, s in _LEXICON if clause.startswith(w, at)), None)
+            if hit is None:
+                at += 1
+                continue
+            word, symptom = hit
+            between = clause[after:at]
+            negated = bool(_NEGATED.search(between)) or (negated and bool(_JOINED.match(between)))
+            (denied if negated else said).add(symptom)
+            at = after = at + len(word)
+    return said, denied
+
+
 def read_symptoms(text: str) -> tuple[str, ...]:
-    """The listed symptoms a free text names, in the list's order ("" → none)."""
-    found = {symptom for symptom, words in _WORDS.items() if any(w in text for w in words)}
-    return tuple(s for s in SYMPTOMS if s in found)
+    """The listed symptoms a free text names, in the list's order ("" → none, "不发烧" → none)."""
+    said, _ = _scan(text)
+    return tuple(s for s in SYMPTOMS if s in said)
+
+
+def mentions_any(text: str) -> bool:
+    """Whether a text names a listed symptom at all, said or denied ("不发烧" does)."""
+    said, denied = _scan(text)
+    return bool(said or denied)
+
+
+# The numbered list a question shows ("1发热 2咳嗽 … 13其他").
+OPTIONS = " ".join(f"{i}{s}" for i, s in enumerate(SYMPTOMS, 1))
+DONT_KNOW = ("不知道", "不清楚", "跳过", "无", "没有")
+
+
+def read_answer(text: str) -> tuple[str, ...] | None:
+    """An answer to "有哪些症状？": "1 2", "发烧 咳嗽" or "拉肚子，不发烧" → the symptoms;
+    "不知道" / "跳过" → none; None when a part is neither a number of the list nor symptoms."""
+    if text.strip() in DONT_KNOW:
+        return ()
+    found: set[str] = set()
+    words = []
+    for part in re.split(r"[\s、,，;；]+", text.strip()):
+        if part.isdigit() and 1 <= int(part) <= len(SYMPTOMS):
+            found.add(SYMPTOMS[int(part) - 1])
+        elif part in SYMPTOMS or mentions_any(part):
+            words.append(part)
+        elif part:
+            return None
+    found.update(read_symptoms("，".join(words)))
+    found.update(w for w in words if w in SYMPTOMS)
+    return tuple(s for s in SYMPTOMS if s in found) or None
 
 
 def named(text: str) -> tuple[str, ...]:
-    """An explicit list ("发热、咳嗽", "发烧 咳嗽"): each item read as above, else 其他."""
+    """An explicit list ("发热、咳嗽", "发烧 咳嗽"): each item read as above, else 其他.
+
+    An item that only denies a symptom ("不咳嗽") adds nothing.
+    """
     found: set[str] = set()
     for item in re.split(r"[、,，;；/\s]+", text.strip()):
-        if item:
-            found.update(read_symptoms(item) or (OTHER,))
+        said, denied = _scan(item)
+        if item and not denied:
+            found.update(said or {OTHER})
+        found.update(said)
     return tuple(s for s in SYMPTOMS if s in found)
 
 

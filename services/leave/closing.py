@@ -8,6 +8,7 @@ from models.leave import APPROVED, RETURNED, Leave
 from models.rules.calendar import DayKind
 from models.rules.dates import Half
 from models.rules.slots import slot
+from services import recovery
 from services.actor import Actor
 from services.leave import views
 from services.leave.desk import LeaveDesk
@@ -62,7 +63,11 @@ async def of_teachers_class(desk: LeaveDesk, teacher: Actor, leave_id: int) -> L
 
 
 async def close_by_teacher(desk: LeaveDesk, leave: Leave, teacher: Actor) -> str:
-    """销假 by the 班主任 (see `close`). The teacher's answer."""
+    """销假 by the 班主任 (see `close`); a 病假 waiting for its 复课证明 stays open. The teacher's
+    answer."""
+    refused = await recovery.refuse_close(desk, leave) if leave.status == APPROVED else None
+    if refused is not None:
+        return refused
     if not await close(desk, leave, teacher, via="homeroom"):
         return f"单号{leave.id}当前{views.STATUS_NAMES[leave.status]}，无需销假。"
     return f"已销假：{await desk.student_name(leave)} 单号{leave.id}（{views.when(leave)}）。"

@@ -14,6 +14,7 @@ from models.leave import APPROVED, Leave
 from models.rules import passcode
 from models.rules.sealed import seal
 from models.rules.slots import pass_window
+from services import recovery
 from services.actor import Actor
 from services.leave import views
 from services.leave.closing import close
@@ -155,7 +156,11 @@ async def let_out(desk: LeaveDesk, leave: Leave, guard: Actor) -> str:
 
 
 async def register_return(desk: LeaveDesk, leave: Leave, guard: Actor) -> str:
-    """返校 at the gate closes the leave (see closing.close). The guard's answer."""
+    """返校 at the gate closes the leave (see closing.close), unless a 病假 still waits for its
+    复课证明 (the guard is told to send the child to the 校医). The guard's answer."""
+    refused = await recovery.refuse_return(desk, leave) if leave.status == APPROVED else None
+    if refused is not None:
+        return refused
     if not await close(desk, leave, guard, via="gate"):
         return f"单号{leave.id}当前{views.STATUS_NAMES[leave.status]}，无需登记返校。"
     name = await desk.student_name(leave)

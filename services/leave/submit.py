@@ -45,6 +45,10 @@ class Draft:
     window: tuple[str, str] | None = None
     reason: str | None = None
     media_id: str | None = None
+    # A 病假's health answers; None: not asked yet, "" (or []): skipped
+    symptoms: list[str] | None = None
+    onset: str | None = None
+    diagnosis: str | None = None  # a diagnosis, NOT_SEEN, or "" when not known
 
     @classmethod
     def load(cls, data: dict[str, Any]) -> Draft:
@@ -61,6 +65,14 @@ class Draft:
         self.end, self.end_half = span.end.isoformat(), span.end_half
         self.window = ((span.window[0].isoformat("minutes"), span.window[1].isoformat("minutes"))
                        if span.window else None)
+
+    def health(self) -> dict[str, Any] | None:
+        """What a 病假 keeps for the 因病缺勤 register until it is approved (None: nothing)."""
+        if self.kind != SICK:
+            return None
+        kept = {"symptoms": self.symptoms, "onset": self.onset or None,
+                "diagnosis": self.diagnosis or None}
+        return kept if any(v is not None for v in kept.values()) else None
 
     @property
     def span(self) -> DateSpan | None:
@@ -162,7 +174,8 @@ async def submit(desk: LeaveDesk, draft: Draft, student: Student, found: Assessm
         window_start=span.window[0] if span.window else None,
         window_end=span.window[1] if span.window else None,
         days=found.days, routing_days=found.routing_days, reason=draft.reason,
-        evidence_media_id=draft.media_id, status=PENDING, tier_index=found.route.tier_index,
+        evidence_media_id=draft.media_id, health=draft.health(), status=PENDING,
+        tier_index=found.route.tier_index,
         tier_since=desk.now, submitted_by=parent.userid, submitted_at=desk.now))
     desk.record(parent.userid, "submitted", leave)
     approvers = await send_cards(desk, leave, student)
@@ -189,6 +202,13 @@ def echo(desk: LeaveDesk, draft: Draft, student: Student,
     rows: list[tuple[str, str]] = [
         ("学生", student.name), ("时间", describe_span(span, found.days)),
         ("类型", draft.kind), ("事由", draft.reason)]
+    if draft.kind == SICK and draft.symptoms:
+        rows.append(("症状", "、".join(draft.symptoms)))
+    if draft.kind == SICK and draft.onset:
+        onset = date.fromisoformat(draft.onset)
+        rows.append(("起病", f"{onset.month}月{onset.day}日"))
+    if draft.kind == SICK and draft.diagnosis:
+        rows.append(("就诊", draft.diagnosis))
     if draft.media_id:
         rows.append(("证明", "已上传诊断书"))
     rows.append(("审批", found.route.role or ""))
