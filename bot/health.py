@@ -15,7 +15,8 @@ routes = web.RouteTableDef()
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     try:
-        await asyncio.wait_for(request.app[keys.DB].ping(), timeout=3)
+        async with asyncio.timeout(3):
+            await request.app[keys.DB].ping()
     except (SQLAlchemyError, OSError, TimeoutError):
         return web.json_response({"status": "unavailable", "database": "down"}, status=503)
     return web.json_response({"status": "ok", "database": "up", **_outbox(request.app)})

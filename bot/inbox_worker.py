@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from bot.waiting import wait_until
 from handlers.engine import Dispatcher
 from models.clock import Clock
 from models.db import Database
@@ -101,5 +101,4 @@ class InboxWorker:
                 handled = False
                 await asyncio.sleep(idle_poll_seconds)
             if not handled:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+                await wait_until(self.wakeup, idle_poll_seconds)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Sequence
@@ -17,6 +16,7 @@ from bot.config import OutboxConfig
 from bot.notice_sender import NoticeSender
 from bot.outbox_health import CONFIG_ERRCODES, ApiHealth
 from bot.outbox_notices import SCHOOL_NOT_ALLOWED, UNREACHABLE, tell_paused, tell_unreachable
+from bot.waiting import wait_until
 from bot.wecom_client import TRANSPORT_ERRCODE, WeComClient, WeComError
 from models.clock import Clock
 from models.db import Database
@@ -186,8 +186,7 @@ class OutboxWorker:
                 log.error("outbox worker error; retrying: %s", without_data(exc))
                 claimed = 0
             if not claimed:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), idle_poll_seconds)
+                await wait_until(self.wakeup, idle_poll_seconds)
 
 
 def _to_family(claim: Claimed, family: set[str]) -> bool:

@@ -78,7 +78,8 @@ def test_a_repository_importing_a_handler_would_be_caught(tmp_path: Path) -> Non
 
 
 def test_bot_reaches_handlers_only_for_the_dispatcher_and_the_routing_map() -> None:
-    """Only the app factory and the inbox worker import handlers."""
+    """Only the workers' factory (the dispatcher and its routers) and the inbox worker import
+    handlers."""
     users = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "bot").rglob("*.py")
                    if any(module.startswith("handlers.") for _, module in imported(path)))
-    assert users == ["bot/app.py", "bot/inbox_worker.py"]
+    assert users == ["bot/inbox_worker.py", "bot/workers.py"]

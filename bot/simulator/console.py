@@ -291,7 +291,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
         quiet_since = time.monotonic()
         while True:
             try:
-                item = await asyncio.wait_for(queue.get(), DISCONNECT_CHECK_SECONDS)
+                async with asyncio.timeout(DISCONNECT_CHECK_SECONDS):
+                    item = await queue.get()
             except TimeoutError:
                 transport = request.transport
                 if transport is None or transport.is_closing():

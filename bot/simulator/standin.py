@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.simulator.oauth import OAuthDesk, Person, openid_of
+from bot.waiting import wait_until
 
 TEXT_MAX_BYTES = 2048  # message/send: text and markdown content; WeCom cuts the rest
 PER_MEMBER_LIMITS = ((60.0, 30), (3600.0, 1000))  # (window seconds, messages) to one member
@@ -590,8 +591,7 @@ class WeComStandIn:
             return web.Response(status=502, text="<html>502 Bad Gateway</html>",
                                 content_type="text/html")
         if mode == "hang":
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), HANG_SECONDS)
+            await wait_until(self._release, HANG_SECONDS)
             return web.Response(status=504, text="Gateway Timeout")
         if mode == "42001" and token in self._tokens:
             self._tokens[token] = -math.inf
