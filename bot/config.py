@@ -134,6 +134,7 @@ class HealthConfig:
     cluster_same_day: int = 3  # one symptom in this many students of a class on one day
     cluster_in_window: int = 5  # … or in this many within cluster_window_days school days
     cluster_window_days: int = 3
+    keep_days: int = 180  # symptoms and diagnoses purged this long after their school year ends
 
 
 @dataclass(frozen=True)
@@ -299,6 +300,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             cluster_same_day=r.whole("health.cluster_same_day", 3, lo=2),
             cluster_in_window=r.whole("health.cluster_in_window", 5, lo=2),
             cluster_window_days=r.whole("health.cluster_window_days", 3, lo=1, hi=20),
+            keep_days=r.whole("health.keep_days", 180, lo=0, hi=3650),
         ),
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(

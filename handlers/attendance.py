@@ -75,31 +75,38 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
     else:
         return USAGE
     replaced = await save_attendance(desk, user, cls.id, absences, today)
-    ill = await _record_illness(words, cls, user, health, today, chosen) if absences else 0
+    ill, withheld = (await _record_illness(words, cls, user, health, today, chosen)
+                     if absences else (0, []))
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
     if ill:
-        summary += f"其中因病{ill}人，已登记症状。"
+        summary += f"其中因病{ill}人，已登记症状。" if not withheld else (
+            f"其中因病{ill}人；" + "、".join(withheld) + "的家长未同意保存健康信息，症状不登记，"
+            "请电话了解。")
     shown = await _show(repo, cls, desk, today)
     return f"{head}{cls.label}{today.month}月{today.day}日考勤：{summary}\n{shown}{note}"
 
 
 async def _record_illness(words: list[str], cls: SchoolClass, user: User, health: HealthDesk,
-                          day: date, chosen: Chosen) -> int:
-    """Each `姓名(症状)` of a 缺勤 report: an illness absence of that day with those symptoms."""
+                          day: date, chosen: Chosen) -> tuple[int, list[str]]:
+    """Each `姓名(症状)` of a 缺勤 report: an illness absence of that day with those symptoms;
+    how many, and the names whose symptoms were not kept (no guardian's consent)."""
     by_name: dict[str, list[Student]] = {}
     for s in await health.roster.students_in_class(cls.id):
         by_name.setdefault(s.name, []).append(s)
     ill: set[int] = set()
+    withheld: list[str] = []
     for name, symptoms in (name_and_symptoms(w) for w in words[1:]):
         named = by_name.get(name, [])
         student = named[0] if len(named) == 1 else next(
             (s for s in named if s.id == chosen.get(name)), None)
         if symptoms is not None and student is not None:
-            await health.record(student.id, cls.id, day, symptoms, by=user.userid,
-                                source="attendance")
+            row = await health.record(student.id, cls.id, day, symptoms, by=user.userid,
+                                      source="attendance")
+            if symptoms and not row.symptoms and student.name not in withheld:
+                withheld.append(student.name)
             ill.add(student.id)
-    return len(ill)
+    return len(ill), withheld
 
 
 _DAY = re.compile(r"(?:(\d{1,2})月(\d{1,2})[日号]?|昨天|前天|今天)")

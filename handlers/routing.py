@@ -17,6 +17,7 @@ from handlers import (
     health,
     notices,
     parent,
+    privacy,
     teacher,
 )
 from handlers.dispatcher import Router
@@ -26,6 +27,7 @@ ROUTERS: tuple[Router, ...] = (
     notices.senders,
     notices.clicks,
     notices.families,
+    privacy.router,
     approver.router,
     teacher.router,
     attendance.router,

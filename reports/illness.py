@@ -1,9 +1,9 @@
 """The 因病缺课登记表: every illness absence touching the range, one row each.
 
 Per absence: the child, class, a guardian's phone, the symptoms, the first and last day absent,
-the diagnosis (or 未就诊) with who answered and when, and who registered it. Health data: the
-export is audited like every other, and staff who may not see it never reach it (CLI: the
-school's administrator; console: 政教处, 校长).
+the diagnosis (or 未就诊) with who answered and when, and who registered it. Health data: only
+a 校医, 校长 or 班主任 may export it (`--actor` their userid); the export is audited like every
+other, and each child in it is logged as read by the exporter (services/privacy.py).
 """
 
 from __future__ import annotations
@@ -13,11 +13,15 @@ from datetime import date, datetime
 
 from bot.config import Config
 from models.db import Database
+from models.messages import Notifier
 from models.repos.health import HealthRepo
 from models.repos.ladder import LadderRepo
 from models.repos.reports import ReportRepo
+from models.repos.roster import RosterRepo
+from models.rules.privacy import HEALTH_READERS, may_read
 from reports.common import (
     Destination,
+    ReportError,
     check_range,
     local_naive,
     opened,
@@ -25,6 +29,7 @@ from reports.common import (
     stamp,
     titled_sheet,
 )
+from services.privacy import Privacy
 
 SHEET_TITLE = "因病缺课登记表"
 HEADER = ("序号", "学籍号", "姓名", "班级", "家长电话", "症状", "缺课开始", "缺课结束", "来源",
@@ -44,7 +49,11 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
                          out: Destination, *, actor: str, now: datetime) -> IllnessExport:
     check_range(first, last)
     tz = config.school.tz
+    reader = actor.removeprefix("cli:")
     async with db.read() as session:
+        if not may_read(await RosterRepo(session, school_id).roles_of(reader)):
+            raise ReportError(f"{reader} may not see symptoms and diagnoses: export as a "
+                              f"{'、'.join(sorted(HEALTH_READERS))} (--actor their userid)")
         health = HealthRepo(session, school_id)
         rows = await health.between(first, last)
         ladder = LadderRepo(session, school_id)
@@ -71,4 +80,8 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
         book.save(target)
         await record_export(db, school_id, actor=actor, report="illness", now=now, params={
             "from": first.isoformat(), "to": last.isoformat(), "absences": len(rows)})
+    async with db.unit_of_work() as session:
+        await Privacy(HealthRepo(session, school_id), RosterRepo(session, school_id), Notifier(),
+                      config, now).disclose(reader, [r.student_id for r in rows], "症状、诊断",
+                                            "登记表")
     return IllnessExport(first, last, len(rows))

@@ -24,9 +24,11 @@ from services.actor import Actor
 from services.leave import views
 from services.leave.cards import send_cards
 from services.leave.desk import LeaveDesk
+from services.privacy import Privacy
 
 KINDS = ("病假", "事假")
 MAX_REASON = 200
+NO_DETAILS = "病情未记录（未获家长同意保存健康信息）"
 SUSPENSION = ("按学校规定，连续请假超过{n}个上课日不能按请假办理，需要办理休学手续："
               "由家长持县级以上医院证明提出书面申请，经学校审查后报教育主管部门批准。"
               "班主任已收到通知，会与您联系。")
@@ -156,12 +158,16 @@ async def submit(desk: LeaveDesk, draft: Draft, student: Student, found: Assessm
     assert span is not None and draft.kind is not None and draft.reason is not None
     assert found.route.tier_index is not None
     start_slot, end_slot = span_slots(span)
+    reason = draft.reason
+    if draft.kind == SICK and not await Privacy(desk.health, desk.roster, desk.notify, desk.config,
+                                               desk.now).details_kept(student.id):
+        reason = NO_DETAILS  # neither the leave nor the approvers' cards keep the illness
     leave = await desk.leaves.add(Leave(
         student_id=student.id, kind=draft.kind, start_date=span.start, end_date=span.end,
         start_slot=start_slot, end_slot=end_slot,
         window_start=span.window[0] if span.window else None,
         window_end=span.window[1] if span.window else None,
-        days=found.days, routing_days=found.routing_days, reason=draft.reason,
+        days=found.days, routing_days=found.routing_days, reason=reason,
         evidence_media_id=draft.media_id, status=PENDING, tier_index=found.route.tier_index,
         tier_since=desk.now, submitted_by=parent.userid, submitted_at=desk.now))
     desk.record(parent.userid, "submitted", leave)

@@ -1,0 +1,113 @@
+"""Health details under 个人信息保护法: the guardian's separate consent (asked once), the one
+door through which staff see symptoms and diagnoses (each look logged), and the purge.
+
+Without a guardian's 同意 (refused, or not answered yet) an illness absence is kept with its dates
+only: no symptoms, no diagnosis, and the 班主任 follows the child up by phone. Consent counts
+from its answer on; nothing recorded before it is filled in afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.config import Config
+from models.messages import Notifier
+from models.repos.audit import AuditRepo
+from models.repos.health import HealthRepo
+from models.repos.roster import RosterRepo
+from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
+from models.rules.privacy import Consent, consent_of, may_read, purge_due
+
+ASK = ("【健康信息保存征求意见】孩子{name}请了病假或因病缺课。学校想为孩子保存健康信息，"
+       "需要您单独同意：\n保存什么：症状、诊断、复课证明；\n谁能看：审批人、班主任、校医、校长"
+       "（每次查看都有记录）；\n保存多久：到本学年结束后{keep}天，到期删除。\n"
+       "同意请回复：同意\n不同意请回复：不同意\n不同意也照常请假，只是不记录病情，班主任会电话了解孩子情况。")
+PHONE = ("{name}{month}月{day}日因病缺课。家长{state}学校保存健康信息，症状和诊断不作登记，"
+         "请电话了解孩子情况。")
+STATES = {Consent.NO: "未同意", Consent.PENDING: "尚未同意"}
+
+
+@dataclass
+class Privacy:
+    health: HealthRepo
+    roster: RosterRepo
+    notify: Notifier
+    config: Config
+    now: datetime
+
+    async def consent(self, student_id: int) -> Consent:
+        return consent_of(r.answer for r in await self.health.consents(student_id))
+
+    async def details_kept(self, student_id: int) -> bool:
+        """Whether the child's health details may be kept; if not, ask each guardian never asked
+        (a 家校 parent is recorded as not asked: 学校通知 cannot carry the answer)."""
+        rows = await self.health.consents(student_id)
+        if consent_of(r.answer for r in rows) is Consent.YES:
+            return True
+        known = {r.guardian for r in rows}
+        guardians = [g for g in await self.roster.guardians_of(student_id) if g not in known]
+        family = await self.roster.family_guardians(guardians)
+        student = await self.roster.student(student_id)
+        name = student.name if student is not None else ""
+        for guardian in guardians:
+            member = guardian not in family
+            self.health.add_consent(student_id, guardian,
+                                    MEMBER_CHANNEL if member else FAMILY_CHANNEL,
+                                    now=self.now, asked=member)
+            if member:
+                self.notify.send(guardian, ASK.format(name=name,
+                                                      keep=self.config.health.keep_days),
+                                 key=f"consent:{student_id}:{guardian}")
+        return False
+
+    async def tell_phone(self, student_id: int, class_id: int, day: date, *, by: str) -> None:
+        """The 班主任 follows up by phone what is not recorded (the one who reported knows)."""
+        student = await self.roster.student(student_id)
+        state = STATES.get(await self.consent(student_id), STATES[Consent.PENDING])
+        text = PHONE.format(name=student.name if student else "", month=day.month, day=day.day,
+                            state=state)
+        for teacher in sorted(set(await self.roster.homeroom_teachers(class_id)) - {by}):
+            self.notify.send(teacher, text, key=f"illness-phone:{student_id}:{day}:{teacher}")
+
+    async def disclose(self, reader: str, student_ids: Iterable[int], what: str, via: str, *,
+                       approver: bool = False) -> bool:
+        """The one door to symptoms and diagnoses for staff: False if `reader`'s roles may not
+        see them, else every child's look is logged (who, whom, what, how, when)."""
+        if not may_read(await self.roster.roles_of(reader), approver=approver):
+            return False
+        for student_id in sorted(set(student_ids)):
+            self.health.log_read(reader, student_id, what, via, self.now)
+        return True
+
+
+async def answer(health: HealthRepo, audit: AuditRepo, guardian: str, yes: bool,
+                 now: datetime) -> list[int]:
+    """A guardian's 同意 / 不同意 for every child they were asked about (a later answer replaces
+    an earlier one); the children's ids, empty when they were never asked."""
+    students = await health.answer_consents(guardian, yes, now)
+    for student_id in students:
+        audit.record(actor=guardian, action="health_consent", entity="student",
+                     entity_id=student_id, at=now, after={"consent": yes})
+    return students
+
+
+@dataclass(frozen=True)
+class Purged:
+    absences: int
+    alerts: int
+
+
+async def purge(health: HealthRepo, config: Config, today: date) -> Purged:
+    """Blank the symptoms and diagnosis of every illness absence past its keeping and drop the
+    cluster alerts of those days; the absences stay with their dates (the counts stay)."""
+    keep, terms = config.health.keep_days, config.calendar.terms
+    last = today - timedelta(days=keep)
+    absences = [r for r in await health.with_details_until(last)
+                if purge_due(terms, r.day, keep, today)]
+    for row in absences:
+        row.symptoms, row.diagnosis, row.diagnosed_by, row.diagnosed_at = [], None, None, None
+    alerts = [a.id for a in await health.alerts_until(last) if purge_due(terms, a.day, keep, today)]
+    await health.drop_alerts(alerts)
+    return Purged(len(absences), len(alerts))
