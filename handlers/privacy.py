@@ -3,7 +3,6 @@ school keeps about their children (paged: `我的数据 2`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from handlers.context import User
@@ -27,14 +26,13 @@ HEADER = "学校保存的您孩子的信息："
 FOOTER = "健康信息（症状、诊断）只有审批人、班主任、校医、校长能看，学年结束后按期删除。"
 
 
-@dataclass(frozen=True)
-class Bare:
-    """The word alone: `同意` answers the consent question, `同意 17` stays the approver's."""
+class Bare(Command):
+    """The word alone: `同意` answers the consent question, `同意 17` stays the approver's; a
+    command, so a dialog waiting for an answer asks again after it."""
 
-    word: str
-
-    def __call__(self, message: Incoming, data: dict[str, Any]) -> bool:
-        return isinstance(message, TextMessage) and data["text"] == self.word
+    def __call__(self, message: Incoming, data: dict[str, Any]) -> bool | dict[str, Any]:
+        matched = isinstance(message, TextMessage) and data["text"] in self.words
+        return {"args": ""} if matched else False
 
 
 @router.on(Bare(YES))

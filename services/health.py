@@ -67,7 +67,8 @@ class HealthDesk:
             self.audit.record(actor=by, action="illness_recorded", entity="illness_absence",
                               entity_id=row.id, at=self.now, after={"source": source})
             if not kept:
-                await self.privacy.tell_phone(student_id, class_id, day, by=by)
+                await self.privacy.tell_phone(student_id, class_id, day,
+                                              reporter=by if source == "attendance" else None)
         else:
             merged = [s for s in SYMPTOMS if s in set(row.symptoms) | set(symptoms)]
             if merged != row.symptoms:

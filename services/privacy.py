@@ -62,13 +62,14 @@ class Privacy:
                                  key=f"consent:{student_id}:{guardian}")
         return False
 
-    async def tell_phone(self, student_id: int, class_id: int, day: date, *, by: str) -> None:
-        """The 班主任 follows up by phone what is not recorded (the one who reported knows)."""
+    async def tell_phone(self, student_id: int, class_id: int, day: date, *,
+                         reporter: str | None) -> None:
+        """The 班主任 follows up by phone what is not recorded (a reporting 班主任 knows)."""
         student = await self.roster.student(student_id)
         state = STATES.get(await self.consent(student_id), STATES[Consent.PENDING])
         text = PHONE.format(name=student.name if student else "", month=day.month, day=day.day,
                             state=state)
-        for teacher in sorted(set(await self.roster.homeroom_teachers(class_id)) - {by}):
+        for teacher in sorted(set(await self.roster.homeroom_teachers(class_id)) - {reporter}):
             self.notify.send(teacher, text, key=f"illness-phone:{student_id}:{day}:{teacher}")
 
     async def disclose(self, reader: str, student_ids: Iterable[int], what: str, via: str, *,

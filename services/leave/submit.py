@@ -111,7 +111,15 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
     approval = desk.config.approval
     route = route_for(routing_days, approval.tiers, approval.beyond_last_tier)
     needs_photo = draft.kind == SICK and days > desk.config.leave.sick_note_after_days
+    if draft.kind == SICK and not await _health_kept(desk, student_id):
+        draft.reason = NO_DETAILS  # the echo shows what will be kept: no illness
     return Assessment(days, routing_days, route, needs_photo)
+
+
+async def _health_kept(desk: LeaveDesk, student_id: int) -> bool:
+    """Whether a 病假's reason may be kept; if not, the guardians are asked (once)."""
+    return await Privacy(desk.health, desk.roster, desk.notify, desk.config,
+                         desk.now).details_kept(student_id)
 
 
 def _check_backdating(desk: LeaveDesk, span: DateSpan) -> None:
@@ -159,9 +167,8 @@ async def submit(desk: LeaveDesk, draft: Draft, student: Student, found: Assessm
     assert found.route.tier_index is not None
     start_slot, end_slot = span_slots(span)
     reason = draft.reason
-    if draft.kind == SICK and not await Privacy(desk.health, desk.roster, desk.notify, desk.config,
-                                               desk.now).details_kept(student.id):
-        reason = NO_DETAILS  # neither the leave nor the approvers' cards keep the illness
+    if draft.kind == SICK and not await _health_kept(desk, student.id):
+        reason = NO_DETAILS  # a 不同意 between the echo and 确认
     leave = await desk.leaves.add(Leave(
         student_id=student.id, kind=draft.kind, start_date=span.start, end_date=span.end,
         start_slot=start_slot, end_slot=end_slot,
