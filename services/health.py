@@ -55,7 +55,7 @@ class HealthDesk:
                      *, by: str, source: str, last_day: date | None = None,
                      leave_id: int | None = None) -> IllnessAbsence:
         """Register (or add symptoms to) the child's illness absence from `day`, then watch.
-        Without the guardian's consent the symptoms are dropped and the 班主任 phones instead."""
+        Without the guardian's consent the symptoms are dropped (the 班主任 phones instead)."""
         kept = await self.privacy.details_kept(student_id)
         symptoms = symptoms if kept else ()
         row = await self.health.absence(student_id, day)
@@ -66,9 +66,6 @@ class HealthDesk:
                 recorded_at=self.now))
             self.audit.record(actor=by, action="illness_recorded", entity="illness_absence",
                               entity_id=row.id, at=self.now, after={"source": source})
-            if not kept:
-                await self.privacy.tell_phone(student_id, class_id, day,
-                                              reporter=by if source == "attendance" else None)
         else:
             merged = [s for s in SYMPTOMS if s in set(row.symptoms) | set(symptoms)]
             if merged != row.symptoms:
@@ -145,12 +142,17 @@ class HealthDesk:
         return "\n".join(lines)
 
     async def ask_for_diagnoses(self, today: date) -> int:
-        """The next school morning: ask the 班主任 of each child not yet answered for, once."""
+        """The next school morning: ask the 班主任 of each child not yet answered for, once;
+        where the guardian has not consented, the 班主任 phones instead and a guardian never
+        asked is asked now (the first illness is kept without details either way)."""
         asked = 0
         for row in await self.health.undiagnosed_before(today):
             row.asked_on = today
             if await self.privacy.consent(row.student_id) is not Consent.YES:
-                continue  # the 班主任 was told to phone; nothing is recorded
+                await self.privacy.tell_phone(row)  # nothing may be recorded: a call instead
+                await self.privacy.ask(row.student_id)
+                asked += 1
+                continue
             names = await self.health.names([row.student_id])
             name = names.get(row.student_id, "")
             symptoms = "、".join(row.symptoms) or "症状未登记"

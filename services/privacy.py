@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.config import Config
+from models.health import IllnessAbsence
 from models.messages import Notifier
 from models.repos.audit import AuditRepo
 from models.repos.health import HealthRepo
@@ -25,7 +26,7 @@ ASK = ("【健康信息保存征求意见】孩子{name}请了病假或因病缺
        "（每次查看都有记录）；\n保存多久：到本学年结束后{keep}天，到期删除。\n"
        "同意请回复：同意\n不同意请回复：不同意\n不同意也照常请假，只是不记录病情，班主任会电话了解孩子情况。")
 PHONE = ("{name}{month}月{day}日因病缺课。家长{state}学校保存健康信息，症状和诊断不作登记，"
-         "请电话了解孩子情况。")
+         "请电话了解孩子情况（不必回复诊断）。")
 STATES = {Consent.NO: "未同意", Consent.PENDING: "尚未同意"}
 
 
@@ -41,12 +42,13 @@ class Privacy:
         return consent_of(r.answer for r in await self.health.consents(student_id))
 
     async def details_kept(self, student_id: int) -> bool:
-        """Whether the child's health details may be kept; if not, ask each guardian never asked
-        (a 家校 parent is recorded as not asked: 学校通知 cannot carry the answer)."""
-        rows = await self.health.consents(student_id)
-        if consent_of(r.answer for r in rows) is Consent.YES:
-            return True
-        known = {r.guardian for r in rows}
+        """Whether the child's health details may be kept: a guardian said 同意, none 不同意."""
+        return await self.consent(student_id) is Consent.YES
+
+    async def ask(self, student_id: int) -> None:
+        """Ask each guardian never asked about this child, once (a 家校 parent is recorded as
+        not asked: 学校通知 cannot carry the answer)."""
+        known = {r.guardian for r in await self.health.consents(student_id)}
         guardians = [g for g in await self.roster.guardians_of(student_id) if g not in known]
         family = await self.roster.family_guardians(guardians)
         student = await self.roster.student(student_id)
@@ -60,17 +62,15 @@ class Privacy:
                 self.notify.send(guardian, ASK.format(name=name,
                                                       keep=self.config.health.keep_days),
                                  key=f"consent:{student_id}:{guardian}")
-        return False
 
-    async def tell_phone(self, student_id: int, class_id: int, day: date, *,
-                         reporter: str | None) -> None:
-        """The 班主任 follows up by phone what is not recorded (a reporting 班主任 knows)."""
-        student = await self.roster.student(student_id)
-        state = STATES.get(await self.consent(student_id), STATES[Consent.PENDING])
-        text = PHONE.format(name=student.name if student else "", month=day.month, day=day.day,
-                            state=state)
-        for teacher in sorted(set(await self.roster.homeroom_teachers(class_id)) - {reporter}):
-            self.notify.send(teacher, text, key=f"illness-phone:{student_id}:{day}:{teacher}")
+    async def tell_phone(self, row: IllnessAbsence) -> None:
+        """The follow-up of an absence kept without details: the 班主任 phones the family."""
+        student = await self.roster.student(row.student_id)
+        state = STATES.get(await self.consent(row.student_id), STATES[Consent.PENDING])
+        text = PHONE.format(name=student.name if student else "", month=row.day.month,
+                            day=row.day.day, state=state)
+        for teacher in sorted(set(await self.roster.homeroom_teachers(row.class_id))):
+            self.notify.send(teacher, text, key=f"illness-phone:{row.id}:{teacher}")
 
     async def disclose(self, reader: str, student_ids: Iterable[int], what: str, via: str, *,
                        approver: bool = False) -> bool:
