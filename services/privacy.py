@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from bot.config import Config
 from models.health import IllnessAbsence
+from models.leave import SICK, Leave
 from models.messages import Notifier
 from models.repos.audit import AuditRepo
 from models.repos.health import HealthRepo
@@ -28,6 +29,8 @@ ASK = ("【健康信息保存征求意见】孩子{name}请了病假或因病缺
 PHONE = ("{name}{month}月{day}日因病缺课。家长{state}学校保存健康信息，症状和诊断不作登记，"
          "请电话了解孩子情况（不必回复诊断）。")
 STATES = {Consent.NO: "未同意", Consent.PENDING: "尚未同意"}
+# A 病假's reason without consent: neither the leave, the cards nor the messages hold the illness.
+NO_DETAILS = "病情未记录（家长同意保存健康信息后才记录）"
 
 
 @dataclass
@@ -71,6 +74,11 @@ class Privacy:
                             day=row.day.day, state=state)
         for teacher in sorted(set(await self.roster.homeroom_teachers(row.class_id))):
             self.notify.send(teacher, text, key=f"illness-phone:{row.id}:{teacher}")
+
+    async def show_reason(self, reader: str, leave: Leave, via: str) -> None:
+        """A 病假's reason shown to its approver (card, 待审批, 查看): a look at its illness."""
+        if leave.kind == SICK and leave.reason != NO_DETAILS:
+            await self.disclose(reader, [leave.student_id], "症状", via, approver=True)
 
     async def disclose(self, reader: str, student_ids: Iterable[int], what: str, via: str, *,
                        approver: bool = False) -> bool:

@@ -20,7 +20,7 @@ from reports.illness import export_illness
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, consent_all, make_family, running, student_id
 from tests.test_jobs import job
-from tests.test_leave_e2e import say
+from tests.test_leave_e2e import say, submit
 
 ASK = ("【健康信息保存征求意见】孩子{name}请了病假或因病缺课。学校想为孩子保存健康信息，"
        "需要您单独同意：\n保存什么：症状、诊断、复课证明；\n谁能看：审批人、班主任、校医、校长（每次查看都有记录）；\n"
@@ -135,6 +135,9 @@ async def test_every_look_by_staff_is_logged_and_others_are_refused(demo_db: str
     clock = FakeClock(local(2026, 11, 25, 8, 40))
     async with running(demo_db, clock) as h:
         sid, _ = await student_id(h.db, "张小明")
+        liu, _ = await student_id(h.db, "刘洋")
+        number = await submit(h, "parent_liu", "请假 刘洋 明天 病假 咳嗽")
+        assert "事由：咳嗽" in await say(h, "teacher_li", f"查看 {number}")
         await say(h, "teacher_li", "考勤 缺勤 张小明(发热)")
         assert await say(h, "doctor_he", "诊断 张小明 流感") == (
             "已记录张小明11月25日因病缺课的诊断：流感。")
@@ -150,6 +153,8 @@ async def test_every_look_by_staff_is_logged_and_others_are_refused(demo_db: str
         at = [datetime(2026, 11, 25, 0, 40), datetime(2026, 11, 25, 2, 0)]
         assert [(r.reader, r.student_id, r.what, r.via, r.at.replace(tzinfo=None))
                 for r in await rows(h, HealthRead)] == [
+            ("teacher_li", liu, "症状", "审批卡片", at[0]),
+            ("teacher_li", liu, "症状", "查看", at[0]),
             ("doctor_he", sid, "诊断", "诊断回复", at[0]),
             ("doctor_he", sid, "症状", "日报", at[1]),
             ("doctor_he", sid, "症状、诊断", "登记表", at[1])]

@@ -24,11 +24,10 @@ from services.actor import Actor
 from services.leave import views
 from services.leave.cards import send_cards
 from services.leave.desk import LeaveDesk
-from services.privacy import Privacy
+from services.privacy import NO_DETAILS
 
 KINDS = ("病假", "事假")
 MAX_REASON = 200
-NO_DETAILS = "病情未记录（家长同意保存健康信息后才记录）"
 SUSPENSION = ("按学校规定，连续请假超过{n}个上课日不能按请假办理，需要办理休学手续："
               "由家长持县级以上医院证明提出书面申请，经学校审查后报教育主管部门批准。"
               "班主任已收到通知，会与您联系。")
@@ -118,8 +117,7 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
 
 async def _health_kept(desk: LeaveDesk, student_id: int) -> bool:
     """Whether a 病假's reason may be kept (guardians are asked by the morning follow-up)."""
-    return await Privacy(desk.health, desk.roster, desk.notify, desk.config,
-                         desk.now).details_kept(student_id)
+    return await desk.privacy.details_kept(student_id)
 
 
 def _check_backdating(desk: LeaveDesk, span: DateSpan) -> None:
