@@ -18,6 +18,7 @@ from models.leave import SICK, Leave
 from models.messages import Notifier
 from models.repos.audit import AuditRepo
 from models.repos.health import HealthRepo
+from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
 from models.rules.privacy import Consent, consent_of, may_read, purge_due
@@ -31,6 +32,7 @@ PHONE = ("{name}{month}月{day}日因病缺课。家长{state}学校保存健康
 STATES = {Consent.NO: "未同意", Consent.PENDING: "尚未同意"}
 # A 病假's reason without consent: neither the leave, the cards nor the messages hold the illness.
 NO_DETAILS = "病情未记录（家长同意保存健康信息后才记录）"
+PURGED = "病情已按期删除"  # a 病假's reason past its keeping
 
 
 @dataclass
@@ -106,17 +108,23 @@ async def answer(health: HealthRepo, audit: AuditRepo, guardian: str, yes: bool,
 class Purged:
     absences: int
     alerts: int
+    leaves: int
 
 
-async def purge(health: HealthRepo, config: Config, today: date) -> Purged:
-    """Blank the symptoms and diagnosis of every illness absence past its keeping and drop the
-    cluster alerts of those days; the absences stay with their dates (the counts stay)."""
+async def purge(health: HealthRepo, leaves: LeaveRepo, config: Config, today: date) -> Purged:
+    """Blank the symptoms and diagnosis of every illness absence past its keeping, and the reason
+    of every 病假 of those school years, and drop the cluster alerts of those days; absences and
+    leaves stay with their dates (the counts stay)."""
     keep, terms = config.health.keep_days, config.calendar.terms
     last = today - timedelta(days=keep)
     absences = [r for r in await health.with_details_until(last)
                 if purge_due(terms, r.day, keep, today)]
     for row in absences:
         row.symptoms, row.diagnosis, row.diagnosed_by, row.diagnosed_at = [], None, None, None
+    sick = [leave for leave in await leaves.sick_until(last, PURGED)
+            if purge_due(terms, leave.start_date, keep, today)]
+    for leave in sick:
+        leave.reason = PURGED
     alerts = [a.id for a in await health.alerts_until(last) if purge_due(terms, a.day, keep, today)]
     await health.drop_alerts(alerts)
-    return Purged(len(absences), len(alerts))
+    return Purged(len(absences), len(alerts), len(sick))

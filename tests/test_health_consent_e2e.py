@@ -176,19 +176,31 @@ async def test_the_purge_blanks_what_is_past_its_school_year_and_nothing_else(
                     diagnosed_at=clock()))
                 session.add(HealthAlert(school_id=1, class_id=cls, symptom="发热", day=day,
                                         students=[who], created_at=clock()))
+                for kind, reason in (("病假", "发烧"), ("事假", "探亲")):
+                    session.add(Leave(
+                        school_id=1, student_id=who, kind=kind, start_date=day, end_date=day,
+                        start_slot=0, end_slot=1, days=1, routing_days=1, reason=reason,
+                        status="approved", tier_index=0, tier_since=clock(),
+                        submitted_by="parent_zhang", submitted_at=clock()))
 
         async def state() -> list[tuple[str, list[str], str | None]]:
             return [(str(r.day), r.symptoms, r.diagnosis) for r in await rows(h, IllnessAbsence)]
 
+        async def reasons() -> list[str]:
+            return [leave.reason for leave in await rows(h, Leave)]
+
         await job(h, "health-purge")  # 31 July 2026 + 180 days is today: still kept
         assert await state() == [("2026-05-11", ["发热"], "流感"), ("2026-11-25", ["发热"], "流感")]
+        assert await reasons() == ["发烧", "探亲", "发烧", "探亲"]
         clock.now = local(2027, 1, 28, 3, 45)
         await job(h, "health-purge")
         assert await state() == [("2026-05-11", [], None), ("2026-11-25", ["发热"], "流感")]
         assert [str(a.day) for a in await rows(h, HealthAlert)] == ["2026-11-25"]
+        assert await reasons() == ["病情已按期删除", "探亲", "发烧", "探亲"]
         clock.now = local(2027, 12, 30, 3, 45)  # 2 July 2027 + 180 days has passed
         await job(h, "health-purge")
         assert await state() == [("2026-05-11", [], None), ("2026-11-25", [], None)]
+        assert await reasons() == ["病情已按期删除", "探亲", "病情已按期删除", "探亲"]
         assert await rows(h, HealthAlert) == []
 
 

@@ -4,6 +4,7 @@ of health details past their keeping."""
 from __future__ import annotations
 
 from models.repos.health import HealthRepo
+from models.repos.leaves import LeaveRepo
 from scheduler.runner import JobContext
 from services.health import DOCTOR, HealthDesk
 from services.privacy import purge
@@ -32,6 +33,8 @@ async def illness_followup(ctx: JobContext) -> None:
 
 
 async def health_purge(ctx: JobContext) -> None:
-    """Symptoms and diagnoses kept `[health] keep_days` past their school year: blanked."""
-    done = await purge(HealthRepo(ctx.session, ctx.school_id), ctx.config, ctx.day)
-    ctx.counts.update(absences=done.absences, alerts=done.alerts)
+    """Symptoms, diagnoses and 病假 reasons kept `[health] keep_days` past their school year:
+    blanked."""
+    done = await purge(HealthRepo(ctx.session, ctx.school_id),
+                       LeaveRepo(ctx.session, ctx.school_id), ctx.config, ctx.day)
+    ctx.counts.update(absences=done.absences, alerts=done.alerts, leaves=done.leaves)
