@@ -1,7 +1,7 @@
 """What the benchmark scripts share: the machine, PostgreSQL, callbacks, server processes, the doc.
 
 Imported as `bench._common` by `bench/ingest.py`, `bench/truancy.py`, `bench/submit_latency.py`
-and `bench/_server.py` (each has the project root on sys.path).
+and `bench._server` (each has the project root on sys.path).
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ from bot.roster_check import unknown_userids
 from bot.roster_sync import sync_roster
 from bot.school import open_school
 from bot.wecom_client import WeComClient, WeComError
+from bot.workers import run_worker
 from models.clock import Clock, utc_now
 from models.db import Database
 from models.migrate import upgrade
@@ -101,7 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     sync = command("sync-roster", _sync_roster,
                    "update students, classes and 家校 parents from WeCom's 家校通讯录")
     sync.add_argument("--actor", default="admin", help="who is syncing (for the audit log)")
-    command("serve", _serve, "run the service for a real WeCom app")
+    serve = command("serve", _serve, "run the service for a real WeCom app")
+    serve.add_argument("--no-workers", action="store_true",
+                       help="HTTP only: callbacks are recorded and pages served, while "
+                            "`qingjia worker` processes handle, send and run the jobs")
+    command("worker", _worker, "handle messages, send and run the jobs, without HTTP "
+                               "(beside `qingjia serve --no-workers`)")
     command("jobs", _jobs, "list the scheduled jobs, their next run and last result")
     run = command("run-job", _run_job, "run one job for one school date now")
     run.add_argument("name", help="job name (see `qingjia jobs`)")
@@ -232,9 +238,21 @@ def _serve(config: Config, args: argparse.Namespace) -> None:
         raise CommandError(f"refusing to serve with config.example.toml's {', '.join(example)}: "
                            "anyone could forge or read WeCom callbacks; set your app's own")
     warn_at_startup(config.calendar, _today(config, args.clock))
-    web.run_app(create_app(config, clock=args.clock), host=config.server.host,
-                port=config.server.port, access_log=None,
-                print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"))
+    workers = "" if not args.no_workers else " (HTTP only: run `qingjia worker` too)"
+    web.run_app(create_app(config, clock=args.clock, run_workers=not args.no_workers),
+                host=config.server.host, port=config.server.port, access_log=None,
+                print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"
+                                      f"{workers}"))
+
+
+def _worker(config: Config, args: argparse.Namespace) -> None:
+    if example := example_values_in_use(config):
+        raise CommandError(f"refusing to send with config.example.toml's {', '.join(example)}: "
+                           "set your app's own")
+    warn_at_startup(config.calendar, _today(config, args.clock))
+    print(f"worker for {config.school.name}: inbox, outbox and jobs (stop with Ctrl-C)",
+          flush=True)
+    asyncio.run(run_worker(config, args.clock))
 
 
 def _demo(config: Config, args: argparse.Namespace) -> None:

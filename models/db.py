@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from sqlalchemy import event, text
@@ -18,6 +18,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# PostgreSQL channels that wake workers in other processes when rows for them are committed.
+INBOX_CHANNEL = "qingjia_inbox"
+OUTBOX_CHANNEL = "qingjia_outbox"
+LISTEN_RETRY_SECONDS = 1.0
+log = logging.getLogger("qingjia.db")
 # aiosqlite's debug lines quote every statement's values (names, reasons, codes): never shown.
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
@@ -78,6 +83,40 @@ class Database:
                                 signed=True)
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
 
+    async def listen(self, wakers: dict[str, Callable[[], None]]) -> None:
+        """PostgreSQL: call each channel's waker when a transaction that notified it commits,
+        until cancelled; a lost connection is opened again. Every waker is called on (re)connect,
+        for what was committed while nobody listened. SQLite: returns at once (one process)."""
+        if self.is_sqlite:
+            return
+        while True:
+            try:
+                await self._listen_once(wakers)
+            except Exception as exc:  # best effort: polling still finds the rows
+                log.warning("listen: %s; again in %.0f s", type(exc).__name__,
+                            LISTEN_RETRY_SECONDS)
+            await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    async def _listen_once(self, wakers: dict[str, Callable[[], None]]) -> None:
+        async with self.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            lost = asyncio.Event()
+            callbacks = {channel: (lambda *_args, wake=wake: wake())
+                         for channel, wake in wakers.items()}
+            for channel, callback in callbacks.items():
+                await driver.add_listener(channel, callback)
+            driver.add_termination_listener(lambda *_args: lost.set())
+            try:
+                for wake in wakers.values():
+                    wake()
+                await lost.wait()
+            finally:
+                if not driver.is_closed():
+                    for channel, callback in callbacks.items():
+                        with suppress(Exception):
+                            await driver.remove_listener(channel, callback)
+
     async def compact(self) -> None:
         """SQLite: copy the write-ahead log into the file and empty it, so text that was masked
         or deleted is in neither (with secure_delete on). PostgreSQL: nothing to do here."""
@@ -112,3 +151,10 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str, busy_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql(begin)
+
+
+async def notify(session: AsyncSession, channel: str) -> None:
+    """PostgreSQL: wake `channel`'s listeners when this transaction commits (nothing on SQLite,
+    where every worker shares the writer's process)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})

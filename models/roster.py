@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +45,9 @@ class Student(Base):
     name: Mapped[str] = mapped_column(String(64))
     class_id: Mapped[int] = mapped_column(ForeignKey("school_class.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # students.csv's optional 性别 (男 / 女) and 出生日期: None until a roster gives them.
+    sex: Mapped[str | None] = mapped_column(String(2))
+    birth_date: Mapped[date | None]
 
 
 class Guardian(Base):

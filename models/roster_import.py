@@ -12,6 +12,7 @@ import unicodedata
 import zipfile
 from collections.abc import Collection, Generator, Iterator
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 
 from models.rules.channel import CHANNELS, FAMILY_CHANNEL, MEMBER_CHANNEL
@@ -20,7 +21,12 @@ from models.rules.classes import class_label
 STUDENT_HEADER = (
     "学籍号", "姓名", "年级", "班级", "家长姓名", "家长企业微信ID", "家长手机", "关系",
 )
-CHANNEL_COLUMN = "家长渠道"  # optional 9th column: 企业微信 (default) or 家校
+CHANNEL_COLUMN = "家长渠道"  # 企业微信 (the default) or 家校
+SEX_COLUMN = "性别"  # 男 or 女
+BIRTH_COLUMN = "出生日期"  # 2013-05-04, 2013/5/4, or a date cell in .xlsx
+# Optional columns, found by their header name in any order after the required ones.
+STUDENT_OPTIONAL = (CHANNEL_COLUMN, SEX_COLUMN, BIRTH_COLUMN)
+SEXES = ("男", "女")
 STAFF_HEADER = ("姓名", "企业微信ID", "角色", "班级")
 # Built in (校医: 因病缺勤 summaries and cluster alerts); config may name more approvers.
 ROLES = ("班主任", "政教处", "校长", "门卫", "管理员", "校医")
@@ -37,6 +43,8 @@ _STRIP = " \t\r\n\u3000\ufeff\u200b\xa0"
 _WHITESPACE = re.compile(r"\s+")
 # A class label with no known grade prefix: the grade is what comes before the class number.
 _LABEL_SPLIT = re.compile(r"(\D+?)(\(?\d.*)")
+_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
+_EARLIEST_BIRTH = date(1900, 1, 1)
 
 
 class RosterError(Exception):
@@ -65,6 +73,8 @@ class StudentRow:
     relation: str
     # 企业微信: guardian_userid is a member's userid; 家校: the 家校通讯录's parent_userid.
     guardian_channel: str = MEMBER_CHANNEL
+    sex: str | None = None  # 男 / 女; None: not given (an import keeps what is stored)
+    birth_date: date | None = None  # None: not given, as for `sex`
 
     @property
     def class_label(self) -> str:
@@ -167,37 +177,53 @@ def read_roster(students_path: Path, staff_path: Path, *,
 
 def _read_students(path: Path, problems: list[str], unreadable: set[str]) -> list[StudentRow]:
     rows: list[StudentRow] = []
-    headers = (STUDENT_HEADER, (*STUDENT_HEADER, CHANNEL_COLUMN))
-    for number, cells in _table(path, headers, problems, unreadable):
-        (student_no, name, grade, class_name, guardian_name, guardian_userid, phone,
-         relation) = cells[:8]
-        channel = cells[8] if len(cells) > 8 else ""
-        grade, class_name = split_class(grade, class_name)
+    for number, cells in _table(path, STUDENT_HEADER, STUDENT_OPTIONAL, problems, unreadable):
+        grade, class_name = split_class(cells["年级"], cells["班级"])
+        birth = cells[BIRTH_COLUMN]
+        birth_date = _birth_date(birth) if birth else None
+        if birth and birth_date is None:
+            problems.append(f"{path.name} 第{number}行: {BIRTH_COLUMN}「{birth}」不是有效日期，"
+                            "应写成 2013-05-04 或 2013/5/4")
         rows.append(StudentRow(
-            row=number, student_no=_nfkc(student_no), name=name, grade=grade,
-            class_name=class_name, guardian_name=guardian_name,
-            guardian_userid=_nfkc(guardian_userid).lower(),  # WeCom ids ignore case
-            guardian_phone=_PHONE_SEPARATORS.sub("", _nfkc(phone)) or None, relation=relation,
-            guardian_channel=_nfkc(channel) or MEMBER_CHANNEL))
+            row=number, student_no=_nfkc(cells["学籍号"]), name=cells["姓名"], grade=grade,
+            class_name=class_name, guardian_name=cells["家长姓名"],
+            guardian_userid=_nfkc(cells["家长企业微信ID"]).lower(),  # WeCom ids ignore case
+            guardian_phone=_PHONE_SEPARATORS.sub("", _nfkc(cells["家长手机"])) or None,
+            relation=cells["关系"], guardian_channel=_nfkc(cells[CHANNEL_COLUMN]) or MEMBER_CHANNEL,
+            sex=_nfkc(cells[SEX_COLUMN]) or None, birth_date=birth_date))
     return rows
+
+
+def _birth_date(text: str) -> date | None:
+    """`2013-05-04`, `2013/5/4` (or an .xlsx date cell, read as `2013-05-04`) as a date; None
+    when it is not a real date from 1900 on."""
+    m = _DATE.fullmatch(_nfkc(text))
+    if m is None:
+        return None
+    try:
+        day = date(*(int(g) for g in m.groups()))
+    except ValueError:
+        return None
+    return day if day >= _EARLIEST_BIRTH else None
 
 
 def _read_staff(path: Path, problems: list[str], unreadable: set[str]) -> list[StaffRow]:
     rows: list[StaffRow] = []
-    table = _table(path, (STAFF_HEADER,), problems, unreadable)
-    for number, (name, userid, role, class_cell) in table:
-        label = normalise_class_part(class_cell)
-        rows.append(StaffRow(row=number, name=name, userid=_nfkc(userid).lower(), role=role,
+    for number, cells in _table(path, STAFF_HEADER, (), problems, unreadable):
+        label = normalise_class_part(cells["班级"])
+        rows.append(StaffRow(row=number, name=cells["姓名"],
+                             userid=_nfkc(cells["企业微信ID"]).lower(), role=cells["角色"],
                              grade=None, class_name=label or None))
     return rows
 
 
-def _table(path: Path, headers: tuple[tuple[str, ...], ...], problems: list[str],
-           unreadable: set[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """Data rows as (row number, cleaned cells); blank rows skipped; problems appended.
+def _table(path: Path, required: tuple[str, ...], optional: tuple[str, ...],
+           problems: list[str], unreadable: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Data rows as (row number, cleaned cell by column name); blank rows skipped; problems
+    appended.
 
-    `headers`: the header the file must have, or its longer forms with optional columns
-    (the first is the one shown when none matches); the cells come as wide as the file's.
+    The header is `required` in that order, then any of the `optional` columns, each at most
+    once, in any order; an optional column the file lacks reads as "" in every row.
 
     A file that could not be read to its end (not found, not UTF-8, wrong header, too many
     rows) gets its name added to `unreadable`.
@@ -207,16 +233,13 @@ def _table(path: Path, headers: tuple[tuple[str, ...], ...], problems: list[str]
     raw: Generator[list[str], None, None] | None = None
     try:
         raw = _xlsx_rows(path) if _is_xlsx(path) else _csv_rows(path)
-        header = headers[0]
         first = next(raw, None)
         if first is None:
-            problems.append(f"{fname}: 文件是空的，第1行应为表头「{','.join(header)}」")
+            problems.append(f"{fname}: 文件是空的，第1行应为表头「{','.join(required)}」")
             return
-        got = _trim_trailing([_clean(c) for c in first])
-        header = next((h for h in headers if tuple(got) == h), header)
-        if tuple(got) != header:
-            problems.append(f"{fname} 第1行: 表头应为「{','.join(header)}」，"
-                            f"实际为「{','.join(got)}」")
+        header = tuple(_trim_trailing([_clean(c) for c in first]))
+        if wrong := _header_problem(header, required, optional):
+            problems.append(f"{fname} 第1行: {wrong}")
             return
         count = 0
         for number, row in enumerate(raw, start=2):
@@ -231,7 +254,9 @@ def _table(path: Path, headers: tuple[tuple[str, ...], ...], problems: list[str]
                 problems.append(f"{fname} 第{number}行: 有 {len(cells)} 列，表头只有 "
                                 f"{len(header)} 列")
                 continue
-            yield number, tuple(cells + [""] * (len(header) - len(cells)))
+            values = dict.fromkeys(optional, "")
+            values.update(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+            yield number, values
         complete = True
     except UnicodeDecodeError:
         problems.append(f"{fname}: 不是 UTF-8 编码的文本，请在 Excel 中“另存为 → CSV UTF-8”"
@@ -249,6 +274,23 @@ def _table(path: Path, headers: tuple[tuple[str, ...], ...], problems: list[str]
             raw.close()
         if not complete:
             unreadable.add(fname)
+
+
+def _header_problem(header: tuple[str, ...], required: tuple[str, ...],
+                    optional: tuple[str, ...]) -> str | None:
+    """What is wrong with a file's header row, or None."""
+    if header[:len(required)] != required:
+        more = f"（其后可加 {'、'.join(optional)} 列）" if optional else ""
+        return f"表头应为「{','.join(required)}」{more}，实际为「{','.join(header)}」"
+    seen: set[str] = set()
+    for column, name in enumerate(header[len(required):], start=len(required) + 1):
+        if name not in optional:
+            allowed = f"可选的列只有 {'、'.join(optional)}" if optional else "后面不应再有列"
+            return f"表头第{column}列「{name}」不认识（{allowed}）"
+        if name in seen:
+            return f"表头「{name}」出现了两次"
+        seen.add(name)
+    return None
 
 
 def _is_xlsx(path: Path) -> bool:
@@ -284,6 +326,8 @@ def _cell_text(value: object) -> str:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()  # a date cell (出生日期)
     return str(value)
 
 
@@ -336,6 +380,8 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
         if s.guardian_channel not in CHANNELS:
             bad.append(f"{sf} 第{s.row}行: 家长渠道「{s.guardian_channel}」应为"
                        f"「{MEMBER_CHANNEL}」或「{FAMILY_CHANNEL}」（不填即{MEMBER_CHANNEL}）")
+        if s.sex is not None and s.sex not in SEXES:
+            bad.append(f"{sf} 第{s.row}行: {SEX_COLUMN}「{s.sex}」应为「男」或「女」（可不填）")
         problems.extend(bad)
         if bad:
             continue
@@ -345,6 +391,7 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
         good_students.append(replace(s, grade=grade, class_name=name))
 
     seen_student: dict[str, StudentRow] = {}
+    seen_facts: dict[tuple[str, str], tuple[str, int]] = {}  # (学籍号, column) -> (value, row)
     seen_guardian: dict[str, StudentRow] = {}
     seen_pair: dict[tuple[str, str], StudentRow] = {}
     for s in good_students:
@@ -355,6 +402,13 @@ def _validate(students: list[StudentRow], staff: list[StaffRow], *, students_fil
         if first.class_label != s.class_label:
             problems.append(f"{sf} 第{s.row}行: 学籍号「{s.student_no}」的班级"
                             f"「{s.class_label}」与第{first.row}行的「{first.class_label}」不一致")
+        for column, fact in ((SEX_COLUMN, s.sex), (BIRTH_COLUMN, s.birth_date)):
+            if fact is None:
+                continue  # another row of the child may give it
+            value, row = seen_facts.setdefault((s.student_no, column), (str(fact), s.row))
+            if value != str(fact):
+                problems.append(f"{sf} 第{s.row}行: 学籍号「{s.student_no}」的{column}「{fact}」"
+                                f"与第{row}行的「{value}」不一致")
         g = seen_guardian.setdefault(s.guardian_userid, s)
         if g.guardian_channel != s.guardian_channel:
             problems.append(f"{sf} 第{s.row}行: 家长企业微信ID「{s.guardian_userid}」的家长渠道"

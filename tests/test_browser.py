@@ -76,7 +76,16 @@ def wait(driver: Any, condition: Any, timeout: float = 10) -> Any:
 
 
 def text_of(driver: Any) -> str:
-    return str(driver.find_element("tag name", "body").text)
+    """The page's text. A body that navigation replaced while it was read is reported as stale
+    (Chromium calls it an "unknown error"), so `wait` reads the new page instead of failing."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        return str(driver.find_element("tag name", "body").text)
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc.msg):
+            raise StaleElementReferenceException(exc.msg) from exc
+        raise
 
 
 def choose(driver: Any, name: str) -> None:

@@ -19,11 +19,12 @@ from tests.console_scenario import TODAY, build_template, copy_of, open_dropout_
 from tests.harness import DEMO_ROSTER, FakeClock, Harness, make_family, running, student_id
 
 ROLES = {"班主任": "teacher_li", "政教处": "office_zhao", "校长": "principal_chen",
-         "管理员": "admin_zhou", "门卫": "guard_sun", "家长": "parent_zhang",
+         "管理员": "admin_zhou", "校医": "doctor_he", "门卫": "guard_sun", "家长": "parent_zhang",
          "家校家长": "parent_liu"}
 PICTURE = {"班主任", "政教处", "校长"}
 SCHOOL = {"政教处", "校长"}
 EXPORTERS = {"政教处", "校长", "管理员"}
+HEALTH = {"校长", "校医"}  # the 因病缺课登记表 names children's symptoms and diagnoses
 STUDENTS = ("张小明", "刘洋", "黄欣怡", "张小红", "杨子涵", "吴俊杰")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -41,7 +42,7 @@ TABLE: list[tuple[str, str, str, dict[str, str] | None, set[str]]] = [
     ("another class's student", "GET", "/admin/students/{张小红}", None, SCHOOL),
     ("her own child, in another class", "GET", "/admin/students/{杨子涵}", None, SCHOOL),
     ("the audit log", "GET", "/admin/audit", None, EXPORTERS),
-    ("the downloads", "GET", "/admin/downloads", None, PICTURE | EXPORTERS),
+    ("the downloads", "GET", "/admin/downloads", None, PICTURE | EXPORTERS | HEALTH),
     ("attendance of the class", "POST", "/admin/downloads/attendance",
      {"from": "2026-11-09", "to": "2026-11-26", "class": "{c1}"}, {"班主任"} | EXPORTERS),
     ("attendance of another class", "POST", "/admin/downloads/attendance",
@@ -56,12 +57,15 @@ TABLE: list[tuple[str, str, str, dict[str, str] | None, set[str]]] = [
      EXPORTERS),
     ("the month's 控辍保学 ledger", "POST", "/admin/downloads/dropout-ledger",
      {"month": "2026-11"}, EXPORTERS),
+    ("the 因病缺课登记表", "POST", "/admin/downloads/illness",
+     {"from": "2026-11-09", "to": "2026-11-26"}, HEALTH),
     ("the roster upload", "GET", "/admin/manage", None, {"管理员"}),
     ("the calendar check", "GET", "/admin/manage/calendar", None, {"管理员"}),
     ("the config", "GET", "/admin/manage/config", None, {"管理员"}),
     ("uploading the roster", "POST", "/admin/manage/roster", {"file": "roster"}, {"管理员"}),
 ]
-CONTENT = {"attendance": XLSX, "leaves": XLSX, "dropout": DOCX, "dropout-ledger": XLSX}
+CONTENT = {"attendance": XLSX, "leaves": XLSX, "dropout": DOCX, "dropout-ledger": XLSX,
+           "illness": XLSX}
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +118,8 @@ async def test_every_page_and_export_against_the_role(template: Path, tmp_path: 
                                            allow_redirects=False)
             body = await resp.read()
             expected = 200 if role in allowed else 403
-            if role == "管理员" and path == "/admin/":
-                expected = 302  # to the first page a 管理员 has
+            if role in ("管理员", "校医") and path == "/admin/":
+                expected = 302  # to the first page the role has
             if resp.status != expected:
                 wrong.append(f"{what}: {resp.status}, expected {expected}")
                 continue

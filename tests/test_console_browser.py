@@ -25,12 +25,14 @@ MENU = {
     "赵国强": ["今日", "本学期", "学生", "报表下载", "操作记录"],
     "陈志华": ["今日", "本学期", "学生", "报表下载", "操作记录"],
     "周敏": ["报表下载", "操作记录", "系统管理"],
+    "何丽": ["报表下载"],
 }
 OTHER_CLASS = ("张小红", "杨子涵", "吴俊杰", "初一(2)班")
 SMALL_PHONE = (360, 740)
 EVERY_PAGE = (("赵国强", ("/admin/", "/admin/today/absent", "/admin/term", "/admin/students?q=张",
                         "/admin/students/2", "/admin/audit", "/admin/downloads")),
-              ("周敏", ("/admin/manage", "/admin/manage/calendar", "/admin/manage/config")))
+              ("周敏", ("/admin/manage", "/admin/manage/calendar", "/admin/manage/config")),
+              ("陈志华", ("/admin/downloads",)))
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +106,16 @@ def test_the_admin_lands_on_the_downloads_and_has_the_admin_pages(browser: Any,
         wait(browser, lambda d, h=heading: d.find_element("tag name", "h1").text.startswith(h))
         assert both_widths(browser)
     assert site.harness.config.security.secret_key not in browser.page_source
+
+
+def test_the_school_doctor_lands_on_the_illness_register(browser: Any, site: LiveSite) -> None:
+    sign_in(browser, site, "何丽")
+    assert browser.current_url == site.url + "/admin/downloads"
+    assert menu(browser) == MENU["何丽"]
+    headings = [h.text for h in browser.find_elements("css selector", "main h2")]
+    assert headings == ["因病缺课登记表（Excel）"]
+    assert "刘洋" not in browser.page_source
+    assert both_widths(browser)
 
 
 def test_a_guard_sees_nothing(browser: Any, site: LiveSite) -> None:

@@ -106,6 +106,27 @@ async def test_the_leave_workbook_from_the_console(school: tuple[Harness, str]) 
     assert (await exports(h))[-1].actor == "principal_chen"
 
 
+async def test_the_school_doctor_downloads_the_illness_register(
+        school: tuple[Harness, str]) -> None:
+    """The 校医 opens nothing but 报表下载, which offers her the 因病缺课登记表 only."""
+    h, _ = school
+    csrf = await signed_in(h, "doctor_he")
+    page = await (await h.client.get("/admin/downloads")).text()
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", page) == ["因病缺课登记表（Excel）"]
+    assert re.findall(r'<nav class="menu".*?</nav>', page, re.S)[0].count("<a ") == 1
+    resp = await h.client.post("/admin/downloads/illness", data={
+        "csrf": csrf, "from": "2026-11-09", "to": "2026-11-26"})
+    assert resp.status == 200 and resp.content_type == XLSX
+    assert 'filename="illness-2026-11-09-2026-11-26.xlsx"' in resp.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(await resp.read()))["因病缺课登记表"]
+    listed = [(r[2], r[3], r[4], r[5], r[13]) for r in rows(sheet)[2:]]
+    assert listed == [("张小红", "女", 13, "初一(2)班", "病假"),
+                      ("张小明", "男", 13, "初一(1)班", "病假")]
+    entry = (await exports(h))[-1]
+    assert (entry.actor, entry.entity_id) == ("doctor_he", "illness")
+    assert entry.after == {"from": "2026-11-09", "to": "2026-11-26", "absences": 2}
+
+
 async def test_a_dropout_report_opens_in_word(school: tuple[Harness, str]) -> None:
     h, url = school
     case = await open_dropout_case(url, "刘洋")

@@ -9,32 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import itertools
-import json
 import re
 import signal
-import socket
-import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import func, select
-from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.config import Config, load_config
-from bot.simulator.standin import WeComStandIn
+from bot.config import Config
 from models.db import Database
 from models.messaging import InboxMessage, OutboxMessage
 from models.rules.masking import mask_codes
 from models.rules.textparts import joined
-from tests.harness import OWN_WECOM, ROOT, prepare_database, with_own_wecom
+from tests.harness import prepare_database
+from tests.processes import (
+    ServiceProcess,
+    free_port,
+    signed_text,
+    standin_api,
+    standin_base,
+    write_config,
+)
 
 CRASHES = 5
 BURST = 50
@@ -45,85 +45,6 @@ KILL_AFTER = (8, 30, 15, 40, 22)
 PARENTS = ("parent_zhang", "parent_lin", "parent_liu", "parent_huang", "parent_wu", "teacher_li")
 APPROVERS = ("teacher_wang", "office_zhao", "principal_chen")
 _NUMBER = re.compile(r"单号(\d+)")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def write_config(path: Path, *, db_url: str, port: int, api_base: str) -> Config:
-    """The example config with our port, database and stand-in; short leases so a crash's
-    claimed rows come back within the test's wait."""
-    text = with_own_wecom((ROOT / "config.example.toml").read_text(encoding="utf-8"))
-    for key, value in {
-        "port": str(port),
-        "public_url": json.dumps(f"http://127.0.0.1:{port}"),
-        "api_base": json.dumps(api_base),
-        "url": json.dumps(db_url),
-        "request_timeout_seconds": "2.0",
-        "lease_seconds": "5",
-        "per_member_per_minute": "30",
-    }.items():
-        text, n = re.subn(rf"^{key} = .*$", f"{key} = {value}".replace("\\", "\\\\"), text,
-                          count=1, flags=re.MULTILINE)
-        assert n == 1, key
-    path.write_text(text, encoding="utf-8")
-    return load_config(path)
-
-
-class Server:
-    """`qingjia serve` (bot.cli) in a child process on a fixed localhost port."""
-
-    def __init__(self, config_path: Path, port: int, log_path: Path) -> None:
-        self.config_path = config_path
-        self.port = port
-        self.log_path = log_path
-        self.proc: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self.starts += 1
-        with self.log_path.open("ab") as log:
-            log.write(f"\n==== start {self.starts} ====\n".encode())
-            log.flush()
-            self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "serve", "--config", str(self.config_path),
-                cwd=ROOT, stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                if self.proc.returncode is not None:
-                    break
-                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    async with http.get(f"{self.url}/healthz",
-                                        timeout=aiohttp.ClientTimeout(total=1)) as resp:
-                        if resp.status == 200:
-                            return
-                await asyncio.sleep(0.05)
-        tail = self.log_path.read_text(errors="replace")[-3000:]
-        raise AssertionError(f"server did not come up (exit {self.proc.returncode}):\n{tail}")
-
-    async def kill(self) -> None:
-        """SIGKILL: no cleanup, no flush, no goodbye."""
-        assert self.proc is not None
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGKILL)
-        await self.proc.wait()
-
-    async def stop(self) -> None:
-        if self.proc is None or self.proc.returncode is not None:
-            return
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            await asyncio.wait_for(self.proc.wait(), 10)
-        except TimeoutError:
-            await self.kill()
 
 
 @dataclass
@@ -138,29 +59,15 @@ class Sender:
     answered: dict[str, int] = field(default_factory=dict)  # dedupe key -> HTTP status
     refused: int = 0  # connection-level failures: the server was dead
 
-    def __post_init__(self) -> None:
-        w = self.config.wecom
-        self.crypto = WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id)
-
     def callback(self, i: int) -> tuple[str, dict[str, str], bytes]:
         users = PARENTS + APPROVERS
         user = users[i % len(users)]
         command = "撤销" if user in PARENTS else "查看"
         msg_id = next(self.msg_ids)
-        now = int(time.time())
-        inner = (f"<xml><ToUserName><![CDATA[{self.config.wecom.corp_id}]]></ToUserName>"
-                 f"<FromUserName><![CDATA[{user}]]></FromUserName>"
-                 f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-                 f"<Content><![CDATA[{command} {next(self.numbers)}]]></Content>"
-                 f"<MsgId>{msg_id}</MsgId><AgentID>{self.config.wecom.agent_id}</AgentID></xml>")
-        nonce = f"n{msg_id}"
-        envelope = self.crypto.encrypt_message(inner, nonce, str(now))
-        signature = re.search(r"<MsgSignature><!\[CDATA\[(\w+)\]\]>", envelope)
-        assert signature
-        params = {"msg_signature": signature.group(1), "timestamp": str(now), "nonce": nonce}
-        return f"msg:{msg_id}", params, envelope.encode()
+        params, body = signed_text(self.config, user, f"{command} {next(self.numbers)}", msg_id)
+        return f"msg:{msg_id}", params, body
 
-    async def burst(self, server: Server, kill_after: int) -> None:
+    async def burst(self, server: ServiceProcess, kill_after: int) -> None:
         """BURST callbacks at once; SIGKILL the server once `kill_after` have been answered."""
         answered_enough = asyncio.Event()
         ok = 0
@@ -205,24 +112,13 @@ async def _settled(db: Database) -> bool:
     return inbox == 0 and outbox == 0
 
 
-@contextlib.asynccontextmanager
-async def standin_api(config: Config) -> AsyncIterator[tuple[WeComStandIn, str]]:
-    standin = WeComStandIn(config.wecom.corp_id, config.wecom.secret)
-    async with TestServer(standin.app(), host="127.0.0.1") as api:
-        yield standin, str(api.make_url("")).rstrip("/")
-
-
 async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -> None:
     await prepare_database(db_url)
-    port = _free_port()
-    # The stand-in needs the corp id and secret first: the example's corp id, our own secret.
-    example = load_config(ROOT / "config.example.toml")
-    base = dataclasses.replace(example, wecom=dataclasses.replace(
-        example.wecom, secret=OWN_WECOM["secret"]))
-    async with standin_api(base) as (standin, api_base):
+    port = free_port()
+    async with standin_api(standin_base()) as (standin, api_base):
         config_path = tmp_path / "config.toml"
         config = write_config(config_path, db_url=db_url, port=port, api_base=api_base)
-        server = Server(config_path, port, tmp_path / "server.log")
+        server = ServiceProcess(config_path, tmp_path / "server.log", port=port)
         sender = Sender(config)
         started = time.monotonic()
         try:

@@ -136,8 +136,10 @@ def test_bad_channels_are_refused_row_by_row_in_chinese(tmp_path: Path) -> None:
                                                        "parent_liu": "家校"})
     text = (folder / "students.csv").read_text(encoding="utf-8")
     lines = text.splitlines()
-    lines.append("G2026070199,王五,初一,(1)班,赵国强,office_zhao,,父亲,家校")
-    lines.append("G2026070102,刘洋,初一,(1)班,刘强,parent_liu,13800000003,父亲,企业微信")
+    assert lines[0].endswith(",关系,性别,出生日期,家长渠道")
+    lines.append("G2026070199,王五,初一,(1)班,赵国强,office_zhao,,父亲,,,家校")
+    lines.append("G2026070102,刘洋,初一,(1)班,刘强,parent_liu,13800000003,父亲,男,2013-09-02,"
+                 "企业微信")
     (folder / "students.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(RosterError) as caught:
         read_roster(folder / "students.csv", folder / "staff.csv")

@@ -6,16 +6,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot import keys
 from models.health import HealthAlert, HealthConsent, IllnessAbsence
 from models.repos.roster import RosterRepo
-from reports.illness import HEADER, export_illness
+from reports.illness import export_illness
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, running, student_id
+from tests.harness import (
+    DEMO_ROSTER,
+    FakeClock,
+    Harness,
+    consent_all,
+    prepare_database,
+    running,
+    student_id,
+)
 from tests.test_jobs import job
-from tests.test_leave_e2e import say, submit
+from tests.test_leave_e2e import code_from, say, submit
 
 
 async def absences(h: Harness) -> list[IllnessAbsence]:
@@ -110,26 +120,80 @@ async def test_an_approved_sick_leave_is_an_illness_absence_with_its_symptoms(
             ["发热", "咳嗽"], "leave", number, "2026-11-26")
 
 
-async def test_the_register_lists_each_absence_with_its_diagnosis(demo_db: str,
-                                                                   tmp_path: Path) -> None:
-    clock = FakeClock(local(2026, 11, 25, 8, 40))
-    async with running(demo_db, clock) as h:
-        await consented(h, "张小明", "刘洋")
-        await say(h, "teacher_li", "考勤 缺勤 张小明(发热、咳嗽) 刘洋(腹泻)")
-        clock.now = local(2026, 11, 26, 9, 0)
-        await say(h, "teacher_li", "诊断 张小明 流感")
+@pytest.fixture
+async def november_db(sqlite_url: str, tmp_path: Path) -> str:
+    """The demo school, except that the roster gives 刘洋 no 性别 and no 出生日期."""
+    roster = tmp_path / "roster"
+    roster.mkdir()
+    students = (DEMO_ROSTER / "students.csv").read_text(encoding="utf-8")
+    assert "刘洋,初一,(1)班,刘强,parent_liu,13800000003,父亲,男,2013-09-02" in students
+    (roster / "students.csv").write_text(students.replace("父亲,男,2013-09-02", "父亲,,"),
+                                         encoding="utf-8")
+    (roster / "staff.csv").write_bytes((DEMO_ROSTER / "staff.csv").read_bytes())
+    await prepare_database(sqlite_url, roster_dir=roster)
+    await consent_all(sqlite_url)  # the families agreed to keep health details
+    return sqlite_url
+
+
+async def live_november(h: Harness) -> None:
+    """张小红's 病假 of 10–11 November, 未就诊, back on the 12th; 张小明 (流感) and 刘洋 (no answer)
+    reported sick by 李静 on the 25th."""
+    h.clock.now = local(2026, 11, 6, 16, 0)  # a Friday
+    number = await submit(h, "parent_zhang", "请假 张小红 下周二至周三 病假 发烧")
+    h.clock.now = local(2026, 11, 6, 16, 5)
+    assert "已批准" in await say(h, "teacher_wang", f"批准 {number}")
+    code = code_from(h.texts_for("parent_zhang")[-1])
+    h.clock.now = local(2026, 11, 10, 7, 30)
+    assert "已登记" in await say(h, "guard_sun", f"放行 {code}")
+    h.clock.now = local(2026, 11, 11, 8, 0)
+    await job(h, "illness-followup")
+    h.clock.now = local(2026, 11, 11, 9, 0)
+    assert "未就诊" in await say(h, "parent_zhang", "诊断 张小红 未就诊")
+    h.clock.now = local(2026, 11, 12, 7, 40)
+    assert "已销假" in await say(h, "guard_sun", f"返校 {code}")
+    h.clock.now = local(2026, 11, 25, 8, 40)
+    await say(h, "teacher_li", "考勤 缺勤 张小明(发热、咳嗽) 刘洋(腹泻)")
+    h.clock.now = local(2026, 11, 26, 8, 0)
+    await job(h, "illness-followup")
+    h.clock.now = local(2026, 11, 26, 9, 0)
+    assert "流感" in await say(h, "teacher_li", "诊断 张小明 流感")
+
+
+async def test_the_register_of_a_known_month_cell_by_cell(november_db: str,
+                                                         tmp_path: Path) -> None:
+    async with running(november_db, FakeClock(local(2026, 11, 6, 16, 0))) as h:
+        await live_november(h)
         out = tmp_path / "illness.xlsx"
-        done = await export_illness(h.db, h.config, 1, date(2026, 11, 1), date(2026, 11, 30), out,
-                                    actor="doctor_he", now=clock())
-        assert done.absences == 2
-        sheet = load_workbook(out).active
-        assert sheet is not None
-        rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
-        assert tuple(rows[0]) == HEADER
-        day = datetime(2026, 11, 25)
-        assert rows[1:] == [
-            [1, "G2026070101", "张小明", "初一(1)班", "13800000001", "发热、咳嗽", day, day,
-             "班主任考勤", "流感", "李静", datetime(2026, 11, 26, 9, 0), "李静",
-             datetime(2026, 11, 25, 8, 40)],
-            [2, "G2026070102", "刘洋", "初一(1)班", "13800000003", "腹泻", day, day, "班主任考勤",
-             "待追踪", None, None, "李静", datetime(2026, 11, 25, 8, 40)]]
+        done = await export_illness(h.db, h.config, h.app[keys.SCHOOL_ID], date(2026, 11, 1),
+                                    date(2026, 11, 30), out, actor="cli:doctor_he",
+                                    now=local(2026, 11, 30, 17, 0))
+    assert done.absences == 3
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    assert sheet["A1"].value == ("示范中学 因病缺课登记表（2026-11-01至2026-11-30，"
+                                 "导出于2026-11-30 17:00）")
+    rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert rows[0] == [
+        "序号", "学籍号", "姓名", "性别", "年龄", "班级", "家长电话", "症状", "发病日期",
+        "是否就诊", "诊断", "缺课开始", "缺课结束", "来源", "追问日期", "诊断登记人",
+        "诊断登记时间", "返校日期", "复课证明", "登记人", "登记时间"]
+    day = datetime(2026, 11, 25)
+    asked = datetime(2026, 11, 26)
+    assert rows[1:] == [
+        [1, "G2026070201", "张小红", "女", 13, "初一(2)班", "13800000001", "发热", None, "否",
+         None, datetime(2026, 11, 10), datetime(2026, 11, 11), "病假", datetime(2026, 11, 11),
+         "张伟", datetime(2026, 11, 11, 9, 0), datetime(2026, 11, 12), None, "王海燕",
+         datetime(2026, 11, 6, 16, 5)],
+        [2, "G2026070101", "张小明", "男", 13, "初一(1)班", "13800000001", "发热、咳嗽", None,
+         "是", "流感", day, day, "班主任考勤", asked, "李静", datetime(2026, 11, 26, 9, 0), None,
+         None, "李静", datetime(2026, 11, 25, 8, 40)],
+        [3, "G2026070102", "刘洋", None, None, "初一(1)班", "13800000003", "腹泻", None, None,
+         "待追踪", day, day, "班主任考勤", asked, None, None, None, None, "李静",
+         datetime(2026, 11, 25, 8, 40)]]
+    for row in sheet.iter_rows(min_row=3):
+        assert row[0].data_type == "n" and type(row[0].value) is int  # 序号
+        assert row[4].value is None or type(row[4].value) is int  # 年龄, whole years
+        for cell in (row[11], row[12], row[14], row[17]):  # the days: date cells, no time
+            assert cell.value is None or (cell.is_date and cell.number_format == "yyyy-mm-dd")
+        for cell in (row[16], row[20]):  # the moments: date and time
+            assert cell.value is None or (cell.is_date and "h:mm" in cell.number_format)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from models import roster_import
 from models.roster_import import (
@@ -237,9 +238,21 @@ def test_roles_the_config_names_are_accepted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("s_head", "t_head", "expected"), [
     pytest.param(
         S_HEAD.replace("家长手机", "家长电话"), T_HEAD,
-        [f"students.csv 第1行: 表头应为「{S_HEAD}」，"
+        [f"students.csv 第1行: 表头应为「{S_HEAD}」（其后可加 家长渠道、性别、出生日期 列），"
          f"实际为「{S_HEAD.replace('家长手机', '家长电话')}」"],
         id="students header"),
+    pytest.param(
+        f"{S_HEAD},性别,身高", T_HEAD,
+        ["students.csv 第1行: 表头第10列「身高」不认识（可选的列只有 家长渠道、性别、出生日期）"],
+        id="an unknown column after the required ones"),
+    pytest.param(
+        f"{S_HEAD},性别,出生日期,性别", T_HEAD,
+        ["students.csv 第1行: 表头「性别」出现了两次"],
+        id="an optional column twice"),
+    pytest.param(
+        S_HEAD, f"{T_HEAD},性别",
+        ["staff.csv 第1行: 表头第5列「性别」不认识（后面不应再有列）"],
+        id="staff.csv has no optional columns"),
     pytest.param(
         S_HEAD, "姓名,企业微信ID,角色",
         [f"staff.csv 第1行: 表头应为「{T_HEAD}」，实际为「姓名,企业微信ID,角色」"],
@@ -250,6 +263,55 @@ def test_roles_the_config_names_are_accepted(tmp_path: Path) -> None:
 ])
 def test_header(tmp_path: Path, s_head: str, t_head: str, expected: list[str]) -> None:
     assert problems_of(tmp_path, STUDENTS, STAFF, s_head=s_head, t_head=t_head) == expected
+
+
+SEX_BIRTH = f"{S_HEAD},出生日期,家长渠道,性别"  # optional columns in any order
+
+
+@pytest.mark.parametrize(("students", "expected"), [
+    pytest.param(
+        ["S001,张小明,初一,(1)班,张伟,parent_zhang,,父亲,2013-03-14,,男",
+         "S001,张小明,初一,(1)班,林芳,parent_lin,,母亲,,家校,",
+         "S002,刘洋,初一,(1)班,刘强,parent_liu,,父亲,2013/9/2,,男",
+         "S003,张小红,初一,(2)班,张伟,parent_zhang,,父亲"],
+        [("男", date(2013, 3, 14), "企业微信"), (None, None, "家校"),
+         ("男", date(2013, 9, 2), "企业微信"), (None, None, "企业微信")],
+        id="by header name; 2013/9/2 is a date; a child's other row may leave them blank"),
+    pytest.param(
+        ["S001,张小明,初一,(1)班,张伟,parent_zhang,,父亲,２０１３－０３－１４,,\u3000男 "],
+        [("男", date(2013, 3, 14), "企业微信")],
+        id="full-width digits and spaces"),
+])
+def test_sex_and_birth_date(tmp_path: Path, students: list[str],
+                            expected: list[tuple[str | None, date | None, str]]) -> None:
+    roster = read_roster(*write(tmp_path, students, STAFF[:2], s_head=SEX_BIRTH))
+    assert [(s.sex, s.birth_date, s.guardian_channel) for s in roster.students] == expected
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    pytest.param("S004,黄欣怡,初一,(1)班,黄磊,parent_huang,,父亲,2014-02-30,,女",
+                 "students.csv 第6行: 出生日期「2014-02-30」不是有效日期，应写成 2013-05-04 或 "
+                 "2013/5/4", id="no such day"),
+    pytest.param("S004,黄欣怡,初一,(1)班,黄磊,parent_huang,,父亲,2014年1月27日,,女",
+                 "students.csv 第6行: 出生日期「2014年1月27日」不是有效日期，应写成 2013-05-04 或 "
+                 "2013/5/4", id="written in words"),
+    pytest.param("S004,黄欣怡,初一,(1)班,黄磊,parent_huang,,父亲,1899-12-31,,女",
+                 "students.csv 第6行: 出生日期「1899-12-31」不是有效日期，应写成 2013-05-04 或 "
+                 "2013/5/4", id="before 1900"),
+    pytest.param("S004,黄欣怡,初一,(1)班,黄磊,parent_huang,,父亲,2014-01-27,,F",
+                 "students.csv 第6行: 性别「F」应为「男」或「女」（可不填）", id="sex not 男/女"),
+    pytest.param("S001,张小明,初一,(1)班,张伟,parent_huang,,父亲,2013-03-15,,男",
+                 "students.csv 第6行: 学籍号「S001」的出生日期「2013-03-15」与第2行的"
+                 "「2013-03-14」不一致", id="two birth dates for one child"),
+    pytest.param("S001,张小明,初一,(1)班,张伟,parent_huang,,父亲,,,女",
+                 "students.csv 第6行: 学籍号「S001」的性别「女」与第2行的「男」不一致",
+                 id="two sexes for one child"),
+])
+def test_bad_sex_or_birth_date_refuses_the_import(tmp_path: Path, line: str,
+                                                  expected: str) -> None:
+    students = [*swap(STUDENTS, 0, "S001,张小明,初一,(1)班,张伟,parent_zhang,,父亲,2013-03-14,,男"),
+                line]
+    assert problems_of(tmp_path, students, STAFF, s_head=SEX_BIRTH) == [expected]
 
 
 def test_error_str_joins_problems(tmp_path: Path) -> None:
@@ -384,6 +446,26 @@ def test_xlsx_problems_name_the_xlsx_file(tmp_path: Path) -> None:
     assert info.value.problems == [f"staff.xlsx 第6行: 角色「老师」不是 {ROLE_LIST} 之一"]
 
 
+def test_xlsx_birth_date_cell(tmp_path: Path) -> None:
+    """出生日期 typed into Excel is a date cell; as text it reads the same."""
+    header = (*STUDENT_HEADER, "性别", "出生日期")
+    path = write_xlsx(tmp_path / "students.xlsx", header,
+                      ["S001,张小明,初一,(1)班,张伟,parent_zhang,,父亲,男,2013/3/14"])
+    wb = load_workbook(path)
+    sheet = wb.worksheets[0]
+    sheet["J2"].value = datetime(2013, 3, 14)
+    sheet.append(["S002", "刘洋", "初一", "(1)班", "刘强", "parent_liu", None, "父亲", "男",
+                  date(2013, 9, 2)])
+    sheet.append(["S003", "张小红", "初一", "(1)班", "张伟", "parent_zhang", None, "父亲", "女",
+                  "2013-6-30"])
+    wb.save(path)
+    _, tp = write(tmp_path, [], STAFF[:1])
+    roster = read_roster(path, tp)
+    assert [(s.name, s.sex, s.birth_date) for s in roster.students] == [
+        ("张小明", "男", date(2013, 3, 14)), ("刘洋", "男", date(2013, 9, 2)),
+        ("张小红", "女", date(2013, 6, 30))]
+
+
 def test_broken_xlsx(tmp_path: Path) -> None:
     bad = tmp_path / "students.xlsx"
     bad.write_bytes(b"PK\x03\x04 not really a workbook")
@@ -412,6 +494,7 @@ def test_demo_roster_validates() -> None:
     assert {roster_label(g, n) for g, n in roster.classes} == {"初一(1)班", "初一(2)班"}
     assert len({s.student_no for s in roster.students}) == 6
     assert "张小明" in {s.name for s in roster.students}
+    assert all(s.sex in ("男", "女") and s.birth_date for s in roster.students)
     roles = {(t.userid, t.role) for t in roster.staff}
     assert roles == {("teacher_li", "班主任"), ("teacher_wang", "班主任"),
                      ("office_zhao", "政教处"), ("principal_chen", "校长"),

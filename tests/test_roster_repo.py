@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +215,31 @@ async def test_guardian_and_staff_changes_are_audited(db: Database, school_id: i
         ("guardian", "update"): ({"phone": "13800000003"}, {"phone": "13900000003"}),
         ("guardian_link", "update"): ({"relation": "父亲"}, {"relation": "爸爸"}),
     }
+
+
+async def test_sex_and_birth_date_are_updated_and_kept(db: Database, school_id: int,
+                                                       tmp_path: Path) -> None:
+    """A re-import changes 性别 and 出生日期 (audited); a roster without the columns keeps them."""
+    await apply(db, school_id, demo())
+    liu = await student(db, school_id, "G2026070102")
+    assert (liu.sex, liu.birth_date) == ("男", date(2013, 9, 2))
+    last = (await audits(db))[-1].id
+    roster = edited(tmp_path, replace=("父亲,男,2013-09-02", "父亲,男,2013/9/3"))
+    summary = await apply(db, school_id, roster, now=LATER)
+    assert (summary.added, summary.changed, summary.deactivated) == (0, 1, 0)
+    assert [(e.entity, e.before, e.after) for e in await audits(db, last)] == [
+        ("student", {"birth_date": "2013-09-02"}, {"birth_date": "2013-09-03"})]
+    assert (await student(db, school_id, "G2026070102")).birth_date == date(2013, 9, 3)
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    lines = (DEMO / "students.csv").read_text(encoding="utf-8").splitlines()
+    (plain / "students.csv").write_text(
+        "\n".join(",".join(line.split(",")[:8]) for line in lines) + "\n", encoding="utf-8")
+    summary = await apply(db, school_id, read_roster(plain / "students.csv", DEMO / "staff.csv"))
+    assert (summary.added, summary.changed, summary.deactivated) == (0, 0, 0)
+    liu = await student(db, school_id, "G2026070102")
+    assert (liu.sex, liu.birth_date) == ("男", date(2013, 9, 3))
 
 
 async def test_failing_roster_writes_nothing(db: Database, school_id: int,

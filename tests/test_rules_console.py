@@ -10,13 +10,16 @@ from models.rules.console import (
     AUDIT,
     DOWNLOADS,
     DROPOUT,
+    ILLNESS,
     LEAVES,
+    LEDGER,
     MANAGE,
     STUDENTS,
     TERM,
     TODAY,
     ClassScope,
     class_scope,
+    exports,
     may_export,
     pages,
 )
@@ -42,6 +45,7 @@ TEACHER = reader("班主任", classes=(MINE,))
     (reader("班主任", "管理员", classes=(MINE,)), (TODAY, TERM, STUDENTS, DOWNLOADS, AUDIT,
                                                   MANAGE)),
     (reader("门卫", "家长"), ()),
+    (reader("校医"), (DOWNLOADS,)),
 ])
 def test_the_pages_each_role_opens(who: Reader, menu: tuple[str, ...]) -> None:
     assert pages(who) == menu
@@ -84,7 +88,27 @@ def test_a_scope_sees_its_own_classes_only() -> None:
     (reader("门卫"), ATTENDANCE, MINE, False),
     (reader("家长", children=(7,)), DROPOUT, MINE, False),
     (reader("家长", classes=(MINE,)), ATTENDANCE, MINE, False),  # classes without the role
+    (reader("校长"), ILLNESS, None, True),    # the 因病缺课登记表: 校长 and 校医 only
+    (reader("校医"), ILLNESS, None, True),
+    (reader("校医"), ATTENDANCE, None, False),
+    (reader("校医"), DROPOUT, MINE, False),
+    (reader("政教处"), ILLNESS, None, False),
+    (reader("管理员"), ILLNESS, None, False),
+    (TEACHER, ILLNESS, MINE, False),
+    (reader("门卫"), ILLNESS, None, False),
 ])
 def test_who_may_download_what(who: Reader, report: str, class_id: int | None,
                                allowed: bool) -> None:
     assert may_export(who, report, class_id) is allowed
+
+
+@pytest.mark.parametrize(("who", "listed"), [
+    (TEACHER, (ATTENDANCE, DROPOUT)),
+    (reader("政教处"), (ATTENDANCE, LEAVES, DROPOUT, LEDGER)),
+    (reader("校长"), (ATTENDANCE, LEAVES, DROPOUT, LEDGER, ILLNESS)),
+    (reader("管理员"), (ATTENDANCE, LEAVES, DROPOUT, LEDGER)),
+    (reader("校医"), (ILLNESS,)),
+    (reader("门卫"), ()),
+])
+def test_the_reports_the_downloads_page_offers(who: Reader, listed: tuple[str, ...]) -> None:
+    assert exports(who) == listed

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import AttendanceReport
 from models.health import HealthAlert, HealthConsent, HealthRead, IllnessAbsence
+from models.leave import Leave
 from models.roster import SchoolClass, Student
 from models.rules.classes import class_label
 
@@ -55,6 +56,14 @@ class HealthRepo:
                                          IllnessAbsence.student_id == student_id)
             .order_by(IllnessAbsence.day, IllnessAbsence.id))
         return list(rows)
+
+    async def returns(self, leave_ids: Sequence[int]) -> dict[int, datetime]:
+        """When each of these leaves was closed by 销假 (返校), for those that were."""
+        rows = await self._session.execute(
+            select(Leave.id, Leave.returned_at)
+            .where(Leave.school_id == self._school_id, Leave.id.in_(tuple(leave_ids)),
+                   Leave.returned_at.is_not(None)))
+        return {leave_id: at for leave_id, at in rows if at is not None}
 
     async def latest_of(self, student_id: int) -> IllnessAbsence | None:
         return await self._session.scalar(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.db import INBOX_CHANNEL, notify
 from models.messages import Incoming
 from models.messaging import InboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
@@ -27,8 +28,11 @@ class InboxRepo:
         rows = [{"school_id": self._school_id, "dedupe_key": m.dedupe_key, "userid": m.userid,
                  "payload": m.to_payload(), "received_at": now, "status": "pending",
                  "handled_at": None, "error": None} for m in messages]
-        return set(await insert_ignoring_duplicates_many(
+        fresh = set(await insert_ignoring_duplicates_many(
             self._session, InboxMessage.__table__, rows, InboxMessage.dedupe_key))
+        if fresh:
+            await notify(self._session, INBOX_CHANNEL)
+        return fresh
 
     async def claim_next(self) -> InboxMessage | None:
         """The oldest pending row, locked for this transaction (skipped if another has it)."""

@@ -24,6 +24,8 @@ class StudentCard:
     student_no: str
     class_id: int
     class_label: str
+    sex: str | None = None  # 性别 and 出生日期, when the roster gave them
+    birth_date: date | None = None
 
 
 class LadderRepo:
@@ -79,11 +81,11 @@ class LadderRepo:
     async def cards(self, ids: Sequence[int]) -> dict[int, StudentCard]:
         rows = await self._session.execute(
             select(Student.id, Student.name, Student.student_no, Student.class_id,
-                   SchoolClass.grade, SchoolClass.name)
+                   SchoolClass.grade, SchoolClass.name, Student.sex, Student.birth_date)
             .join(SchoolClass, SchoolClass.id == Student.class_id)
             .where(Student.id.in_(tuple(ids))))
-        return {sid: StudentCard(sid, name, no, cid, class_label(grade, cname))
-                for sid, name, no, cid, grade, cname in rows}
+        return {sid: StudentCard(sid, name, no, cid, class_label(grade, cname), sex, birth)
+                for sid, name, no, cid, grade, cname, sex, birth in rows}
 
     async def guardian_contacts(self, student_id: int) -> list[tuple[str, str, str | None]]:
         """(name, relation, phone) of each guardian: the contacts a report lists."""

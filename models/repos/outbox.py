@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from models.db import OUTBOX_CHANNEL, notify
 from models.messages import ButtonCard, Markdown, Outgoing, Text
 from models.messaging import OutboxMessage
 from models.repos._sql import insert_ignoring_duplicates_many
@@ -67,6 +68,8 @@ class OutboxRepo:
             added += len(await insert_ignoring_duplicates_many(
                 self._session, OutboxMessage.__table__, rows[start:start + BATCH],
                 OutboxMessage.id))
+        if added:
+            await notify(self._session, OUTBOX_CHANNEL)
         return added
 
     def _values(self, out: Outgoing, now: datetime) -> dict[str, object]:

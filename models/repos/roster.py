@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import String, func, insert, literal, select, union
@@ -39,6 +39,13 @@ class ImportSummary:
     deactivated: int
 
 
+def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Audited values as JSON holds them: a date (出生日期) as 2013-05-04."""
+    if values is None:
+        return None
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
 class _Import:
     """One run of `apply_roster`: the school's rows loaded once, changes audited.
 
@@ -59,8 +66,8 @@ class _Import:
                after: dict[str, Any] | None) -> None:
         self.audit_rows.append({
             "school_id": self.school_id, "actor": self.actor, "action": action,
-            "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
-            "at": self.now, "note": NOTE})
+            "entity": entity, "entity_id": str(entity_id), "before": _plain(before),
+            "after": _plain(after), "at": self.now, "note": NOTE})
         if action == "create":
             self.added += 1
         elif action == "update":
@@ -143,9 +150,16 @@ class _Import:
 
     async def students(self, roster: Roster, classes: dict[tuple[str, str], int]) -> dict[str, int]:
         wanted: dict[str, dict[str, Any]] = {}
+        facts: dict[str, dict[str, Any]] = {}
         for s in roster.students:
             wanted.setdefault(s.student_no, {
                 "name": s.name, "class_id": classes[(s.grade, s.class_name)], "active": True})
+            # 性别 and 出生日期: set when any row of the child gives them; a stored one is kept
+            # when none does (a roster without those columns)
+            given = facts.setdefault(s.student_no, {})
+            for column in ("sex", "birth_date"):
+                if getattr(s, column) is not None:
+                    given.setdefault(column, getattr(s, column))
         existing = {s.student_no: s for s in await self.session.scalars(
             select(Student).where(Student.school_id == self.school_id))}
         out: dict[str, int] = {}
@@ -153,9 +167,10 @@ class _Import:
         for student_no, values in wanted.items():
             row = existing.get(student_no)
             if row is None:
-                new.append({"school_id": self.school_id, "student_no": student_no, **values})
+                new.append({"school_id": self.school_id, "student_no": student_no, "sex": None,
+                            "birth_date": None, **values, **facts[student_no]})
             else:
-                self.update("student", row, values)
+                self.update("student", row, {**values, **facts[student_no]})
                 out[student_no] = row.id
         for student_no, row in existing.items():
             if student_no not in wanted and row.active:

@@ -2,7 +2,8 @@
 
 The roster decides, read fresh on every request: a guardian sees their own children; a 班主任
 the students of their own classes (a 临时请假 pass they hold is of their class); 政教处 and 校长
-the whole school. 门卫 and 管理员 see no student's records through these pages.
+the whole school. 门卫, 管理员 and 校医 see no student's records through these pages (the 校医
+downloads the 因病缺课登记表 in the console, models/rules/console.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCHOOL_WIDE = frozenset({"政教处", "校长"})
-STAFF = frozenset({"班主任", "政教处", "校长", "门卫", "管理员"})
+PRINCIPAL, SCHOOL_DOCTOR = "校长", "校医"
+STAFF = frozenset({"班主任", "政教处", PRINCIPAL, "门卫", "管理员", SCHOOL_DOCTOR})
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ a plain link); the same export functions as the CLI's run off the event loop and
 with the signed-in userid as the actor. What the export cannot do is said in Chinese on the
 page, before anything is written. A 班主任 gets the attendance workbook of their own classes and
 the dropout reports of their own students; the leave workbook and the 控辍保学 ledger are the
-whole school's.
+whole school's. The 因病缺课登记表 (health data) is for the 校长 and the 校医 only, and the page
+shows each viewer only the reports they may download.
 """
 
 from __future__ import annotations
@@ -25,10 +26,21 @@ from models.repos.reports import ClassRow, ReportRepo
 from models.repos.roster import RosterRepo
 from models.repos.today import TodayRepo
 from models.rules.calendar import DayKind, not_entered
-from models.rules.console import ATTENDANCE, DOWNLOADS, DROPOUT, LEAVES, LEDGER, may_export
+from models.rules.console import (
+    ATTENDANCE,
+    DOWNLOADS,
+    DROPOUT,
+    ILLNESS,
+    LEAVES,
+    LEDGER,
+    REPORTS,
+    exports,
+    may_export,
+)
 from reports.attendance import export_attendance
 from reports.common import MAX_RANGE_DAYS, ReportError
 from reports.dropout import export_dropout
+from reports.illness import export_illness
 from reports.leaves import export_leaves
 from reports.ledger import export_ledger, month_range
 
@@ -40,6 +52,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 FORM = web.RequestKey("download_form", dict)
+WORKBOOK_NAMES = {ATTENDANCE: "考勤", LEAVES: "请假记录", ILLNESS: "因病缺课登记表"}
 
 
 class Refusal(Exception):
@@ -60,10 +73,8 @@ async def _page(request: web.Request, *, error: str = "", status: int = 200) -> 
     _, today = today_of(request)
     form = request.get(FORM) or {}
     return page(request, "console/downloads.html", DOWNLOADS, status=status, error=error,
-                classes=await _classes(request, ATTENDANCE),
-                whole_school=may_export(reader, ATTENDANCE, None),
-                leaves=may_export(reader, LEAVES, None), cases=await _cases(request),
-                ledger=may_export(reader, LEDGER, None),
+                reports=exports(reader), classes=await _classes(request, ATTENDANCE),
+                whole_school=may_export(reader, ATTENDANCE, None), cases=await _cases(request),
                 month=form.get("month") or f"{today:%Y-%m}",
                 first=form.get("from") or today.replace(day=1), last=form.get("to") or today,
                 chosen=form.get("class", ""))
@@ -96,7 +107,7 @@ async def _cases(request: web.Request) -> list[dict[str, Any]]:
 @routes.post("/admin/downloads/{report}")
 async def download(request: web.Request) -> web.StreamResponse:
     report = request.match_info["report"]
-    if report not in (ATTENDANCE, LEAVES, DROPOUT, LEDGER):
+    if report not in REPORTS:
         raise web.HTTPNotFound()
     form = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
     request[FORM] = form
@@ -116,10 +127,10 @@ async def _workbook(request: web.Request, report: str,
                     form: dict[str, str]) -> web.StreamResponse:
     app, viewer = request.app, viewer_of(request)
     config, school_id = app[keys.CONFIG], app[keys.SCHOOL_ID]
-    first, last = _range(request, form)
     cls = await _class(request, form.get("class", "")) if report == ATTENDANCE else None
     if not may_export(viewer.reader, report, cls.id if cls else None):
         raise NotYours
+    first, last = _range(request, form)
     now = app[keys.CLOCK]()
     label = cls.label if cls else None
 
@@ -127,11 +138,12 @@ async def _workbook(request: web.Request, report: str,
         if report == ATTENDANCE:
             return await export_attendance(db, config, school_id, first, last, out,
                                            class_label=label, actor=viewer.userid, now=now)
-        return await export_leaves(db, config, school_id, first, last, out,
-                                   actor=viewer.userid, now=now)
+        export = export_illness if report == ILLNESS else export_leaves
+        return await export(db, config, school_id, first, last, out, actor=viewer.userid,
+                            now=now)
 
     path = await _run(request, work)
-    name = "考勤" if report == ATTENDANCE else "请假记录"
+    name = WORKBOOK_NAMES[report]
     suffix = f"_{label}" if label else ""
     return await send_file(request, path, f"{name}_{first}_{last}{suffix}.xlsx",
                            f"{report}-{first}-{last}.xlsx", XLSX)
