@@ -9,6 +9,7 @@ from handlers.context import User
 from handlers.dispatcher import Command, Router
 from models.messages import Incoming, TextMessage
 from models.repos.dropout import DropoutRepo
+from models.rules.channel import MEMBER_CHANNEL
 from models.rules.textbudget import paged
 from services.leave.desk import LeaveDesk
 from services.mydata import child_lines
@@ -46,7 +47,7 @@ async def consent_no(user: User, desk: LeaveDesk) -> str:
 
 
 async def _answer(user: User, desk: LeaveDesk, yes: bool) -> str:
-    students = await answer(desk.health, desk.audit, user.userid, yes, desk.now)
+    students = await answer(desk.health, desk.audit, user.userid, MEMBER_CHANNEL, yes, desk.now)
     if not students:
         return NOT_ASKED
     names = "、".join(c.name for c in await desk.roster.children_of(user.userid)

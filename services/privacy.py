@@ -23,10 +23,17 @@ from models.repos.roster import RosterRepo
 from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
 from models.rules.privacy import Consent, consent_of, may_read, purge_due
 
-ASK = ("【健康信息保存征求意见】孩子{name}请了病假或因病缺课。学校想为孩子保存健康信息，"
-       "需要您单独同意：\n保存什么：症状、诊断、复课证明；\n谁能看：审批人、班主任、校医、校长"
-       "（每次查看都有记录）；\n保存多久：到本学年结束后{keep}天，到期删除。\n"
-       "同意请回复：同意\n不同意请回复：不同意\n不同意也照常请假，只是不记录病情，班主任会电话了解孩子情况。")
+ASK_TITLE = "【健康信息保存征求意见】"
+WHAT = ("学校想为孩子保存健康信息，需要您单独同意：\n保存什么：症状、诊断、复课证明；\n"
+        "谁能看：审批人、班主任、校医、校长（每次查看都有记录）；\n"
+        "保存多久：到本学年结束后{keep}天，到期删除。")
+ASK = (ASK_TITLE + "孩子{name}请了病假或因病缺课。" + WHAT
+       + "\n同意请回复：同意\n不同意请回复：不同意\n"
+       "不同意也照常请假，只是不记录病情，班主任会电话了解孩子情况。")
+# 学校通知 cannot carry an answer: a 家校 parent answers on the page the link opens.
+ASK_FAMILY = ("健康信息保存征求意见\n孩子{name}请了病假或因病缺课。学校想保存孩子的症状、诊断、"
+              "复课证明，需要您单独同意，请点开本通知答复。\n{url}")
+PAGE = "/h5/consent"
 PHONE = ("{name}{month}月{day}日因病缺课。家长{state}学校保存健康信息，症状和诊断不作登记，"
          "请电话了解孩子情况（不必回复诊断）。")
 STATES = {Consent.NO: "未同意", Consent.PENDING: "尚未同意"}
@@ -51,22 +58,22 @@ class Privacy:
         return await self.consent(student_id) is Consent.YES
 
     async def ask(self, student_id: int) -> None:
-        """Ask each guardian never asked about this child, once (a 家校 parent is recorded as
-        not asked: 学校通知 cannot carry the answer)."""
+        """Ask each guardian never asked about this child, once: a member in chat, a 家校 parent
+        by a 学校通知 linking the page where they answer."""
         known = {r.guardian for r in await self.health.consents(student_id)}
         guardians = [g for g in await self.roster.guardians_of(student_id) if g not in known]
         family = await self.roster.family_guardians(guardians)
         student = await self.roster.student(student_id)
         name = student.name if student is not None else ""
+        url = self.config.server.public_url.rstrip("/") + PAGE
         for guardian in guardians:
             member = guardian not in family
             self.health.add_consent(student_id, guardian,
                                     MEMBER_CHANNEL if member else FAMILY_CHANNEL,
-                                    now=self.now, asked=member)
-            if member:
-                self.notify.send(guardian, ASK.format(name=name,
-                                                      keep=self.config.health.keep_days),
-                                 key=f"consent:{student_id}:{guardian}")
+                                    now=self.now, asked=True)
+            text = (ASK.format(name=name, keep=self.config.health.keep_days) if member
+                    else ASK_FAMILY.format(name=name, url=url))
+            self.notify.send(guardian, text, key=f"consent:{student_id}:{guardian}")
 
     async def tell_phone(self, row: IllnessAbsence) -> None:
         """The follow-up of an absence kept without details: the 班主任 phones the family."""
@@ -93,11 +100,11 @@ class Privacy:
         return True
 
 
-async def answer(health: HealthRepo, audit: AuditRepo, guardian: str, yes: bool,
+async def answer(health: HealthRepo, audit: AuditRepo, guardian: str, channel: str, yes: bool,
                  now: datetime) -> list[int]:
-    """A guardian's 同意 / 不同意 for every child they were asked about (a later answer replaces
-    an earlier one); the children's ids, empty when they were never asked."""
-    students = await health.answer_consents(guardian, yes, now)
+    """A guardian's 同意 / 不同意 (in chat, or on the page) for every child they were asked
+    about (a later answer replaces an earlier one); the children's ids, empty if never asked."""
+    students = await health.answer_consents(guardian, channel, yes, now)
     for student_id in students:
         audit.record(actor=guardian, action="health_consent", entity="student",
                      entity_id=student_id, at=now, after={"consent": yes})

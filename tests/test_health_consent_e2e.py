@@ -19,6 +19,8 @@ from reports.common import ReportError
 from reports.illness import export_illness
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, consent_all, make_family, running, student_id
+from tests.pages import csrf_of, post_form
+from tests.test_family_e2e import notices
 from tests.test_jobs import job
 from tests.test_leave_e2e import say, submit
 
@@ -114,19 +116,35 @@ async def test_consent_counts_from_its_answer_and_never_reaches_back(demo_db: st
         assert audit == [("parent_zhang", "health_consent", {"consent": True})]
 
 
-async def test_a_family_parent_is_not_asked_and_nothing_is_kept(demo_db: str) -> None:
+async def test_a_family_parent_answers_on_the_page_the_school_notice_opens(demo_db: str) -> None:
     clock = FakeClock(local(2026, 11, 25, 8, 40))
     async with running(demo_db, clock) as h:
         await make_family(h.db, 1, "parent_liu")
         await say(h, "teacher_li", "考勤 缺勤 刘洋(发热)")
         clock.now = local(2026, 11, 26, 8, 0)
         await job(h, "illness-followup")
-        assert h.standin.messages_for("parent_liu") == []
+        [news] = notices(h, "parent_liu")
+        assert (news["kind"], news["title"]) == ("news", "健康信息保存征求意见")
+        assert news["description"].startswith("孩子刘洋请了病假或因病缺课")
+        assert news["url"] == h.config.server.public_url.rstrip("/") + "/h5/consent"
+        page = await h.sign_in("parent_liu", "/h5/consent", kind="parent")
+        html = await page.text()
+        assert page.status == 200 and "刘洋：未答复" in html
+        assert "保存什么：症状、诊断、复课证明；" in html
+        forged = await post_form(h, "/h5/consent", {"csrf": "forged", "answer": "yes"})
+        assert forged.status == 403
+        done = await post_form(h, "/h5/consent", {"csrf": csrf_of(html), "answer": "yes"})
+        after = await done.text()
+        assert done.status == 200 and "刘洋：同意" in after
+        assert "已记录：您同意学校保存孩子的健康信息，从现在起的病假会记录。" in after
         [consent] = await rows(h, HealthConsent)
-        assert (consent.guardian, consent.channel, consent.asked_at, consent.answer) == (
-            "parent_liu", "家校", None, None)
-        [absence] = await rows(h, IllnessAbsence)
-        assert absence.symptoms == []
+        assert (consent.guardian, consent.channel, consent.answer) == ("parent_liu", "家校", True)
+        clock.now = local(2026, 11, 26, 8, 40)
+        await say(h, "teacher_li", "考勤 缺勤 刘洋(咳嗽)")
+        assert [r.symptoms for r in await rows(h, IllnessAbsence)] == [[], ["咳嗽"]]
+        await post_form(h, "/auth/signout", {"csrf": csrf_of(after)})
+        stranger = await h.sign_in("parent_huang", "/h5/consent")
+        assert "学校还没有就保存孩子的健康信息征求过您的意见" in await stranger.text()
 
 
 async def test_every_look_by_staff_is_logged_and_others_are_refused(demo_db: str,

@@ -130,10 +130,20 @@ class HealthRepo:
                                         guardian=guardian, channel=channel, created_at=now,
                                         asked_at=now if asked else None))
 
-    async def answer_consents(self, guardian: str, answer: bool, now: datetime) -> list[int]:
+    async def consents_of(self, guardian: str, channel: str) -> list[HealthConsent]:
+        """The questions put to one guardian (their id is only unique within its channel)."""
+        rows = await self._session.scalars(
+            select(HealthConsent).where(HealthConsent.school_id == self._school_id,
+                                        HealthConsent.guardian == guardian,
+                                        HealthConsent.channel == channel)
+            .order_by(HealthConsent.id))
+        return list(rows)
+
+    async def answer_consents(self, guardian: str, channel: str, answer: bool,
+                              now: datetime) -> list[int]:
         """Set the guardian's answer for every child they were asked about; the children's ids."""
         asked = (HealthConsent.school_id == self._school_id, HealthConsent.guardian == guardian,
-                 HealthConsent.asked_at.is_not(None))
+                 HealthConsent.channel == channel, HealthConsent.asked_at.is_not(None))
         ids = list(await self._session.scalars(select(HealthConsent.student_id).where(*asked)))
         if ids:
             await self._session.execute(update(HealthConsent).where(*asked).values(
