@@ -56,9 +56,9 @@ class HealthAlert(Base):
 class HealthConsent(Base):
     """A guardian's separate consent (个人信息保护法) to keep a child's health details.
 
-    One row per child and guardian, made when the question is asked, so it is asked once:
-    `asked_at` is None for a 家校 parent (学校通知 cannot carry an answer: not asked yet),
-    `answer` None until the guardian replies 同意 or 不同意.
+    One row per child and guardian, made when the question is asked (in chat, or by a 学校通知
+    linking /h5/consent), so it is asked once; `answer` None until the guardian answers 同意 or
+    不同意. A row without `asked_at` stands for "not asked yet" (only rows written by hand).
     """
 
     __tablename__ = "health_consent"

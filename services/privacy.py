@@ -70,7 +70,7 @@ class Privacy:
             member = guardian not in family
             self.health.add_consent(student_id, guardian,
                                     MEMBER_CHANNEL if member else FAMILY_CHANNEL,
-                                    now=self.now, asked=True)
+                                    now=self.now)
             text = (ASK.format(name=name, keep=self.config.health.keep_days) if member
                     else ASK_FAMILY.format(name=name, url=url))
             self.notify.send(guardian, text, key=f"consent:{student_id}:{guardian}")

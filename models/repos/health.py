@@ -124,11 +124,12 @@ class HealthRepo:
             .order_by(HealthConsent.id))
         return list(rows)
 
-    def add_consent(self, student_id: int, guardian: str, channel: str, *, now: datetime,
-                    asked: bool) -> None:
+    def add_consent(self, student_id: int, guardian: str, channel: str, *,
+                    now: datetime) -> None:
+        """The question put to a guardian (so it is put once)."""
         self._session.add(HealthConsent(school_id=self._school_id, student_id=student_id,
                                         guardian=guardian, channel=channel, created_at=now,
-                                        asked_at=now if asked else None))
+                                        asked_at=now))
 
     async def consents_of(self, guardian: str, channel: str) -> list[HealthConsent]:
         """The questions put to one guardian (their id is only unique within its channel)."""
