@@ -282,7 +282,8 @@ def _report_commands(report: argparse.ArgumentParser) -> None:
         p = kinds.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--config", help="config file (default ./config.toml, else $QINGJIA_CONFIG)")
         p.add_argument("--out", required=True, type=Path, help=f"the {suffix} file to write")
-        p.add_argument("--actor", default="admin", help="who is exporting (for the audit log)")
+        p.add_argument("--actor", default="admin", help="who is exporting (for the audit log; the "
+                       "illness register: a 校医, 校长 or 班主任 userid)")
         p.set_defaults(run=run, suffix=suffix)
         return p
 

@@ -142,6 +142,7 @@ class HealthConfig:
     # certificate_after_days school days, is closed only after the 校医 confirmed the certificate
     notifiable: tuple[str, ...] = NOTIFIABLE
     certificate_after_days: int = 5
+    keep_days: int = 180  # symptoms and diagnoses purged this long after their school year ends
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
             cluster_window_days=r.whole("health.cluster_window_days", 3, lo=1, hi=20),
             notifiable=r.words("health.notifiable", NOTIFIABLE),
             certificate_after_days=r.whole("health.certificate_after_days", 5, lo=0, hi=200),
+            keep_days=r.whole("health.keep_days", 180, lo=0, hi=3650),
         ),
         dialog=DialogConfig(timeout_minutes=r.whole("dialog.timeout_minutes", 30, lo=1)),
         outbox=OutboxConfig(

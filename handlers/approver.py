@@ -80,6 +80,7 @@ async def pending(args: str, user: User, desk: LeaveDesk) -> str:
     for leave in await desk.leaves.pending_in_tiers(tiers):
         if not await desk.may_decide(user, leave):
             continue
+        await desk.privacy.show_reason(user.userid, leave, "待审批")
         entries.append(views.summary_line(leave, await desk.student_name(leave))
                        + f"\n  事由：{leave.reason}")
     if not entries:
@@ -96,6 +97,7 @@ async def details(args: str, user: User, desk: LeaveDesk) -> str:
     leave = await desk.viewable(user, number[0]) if number and not number[1] else None
     if leave is None:
         return NOT_FOUND.format(id=clip(args, 30))
+    await desk.privacy.show_reason(user.userid, leave, "查看")
     lines = [views.summary_line(leave, await desk.student_name(leave)), f"  事由：{leave.reason}"]
     if leave.decision_note:
         lines.append(f"  审批意见：{leave.decision_note}")

@@ -76,11 +76,14 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
     else:
         return USAGE
     replaced = await save_attendance(desk, user, cls.id, absences, today)
-    ill = await _record_illness(words, cls, user, health, today, chosen) if absences else set()
+    ill, withheld = (await _record_illness(words, cls, user, health, today, chosen)
+                     if absences else (set(), []))
     head = "已更新" if replaced else "已记录"
     summary = "全勤。" if not absences else f"缺勤{len(absences)}人。"
     if ill:
-        summary += f"其中因病{len(ill)}人，已登记症状。"
+        summary += f"其中因病{len(ill)}人，已登记症状。" if not withheld else (
+            f"其中因病{len(ill)}人；" + "、".join(withheld)
+            + "的家长未同意保存健康信息，症状不登记，请电话了解。")
     shown = await _show(repo, cls, desk, today)
     roster = {s.id: s for s in await desk.roster.students_in_class(cls.id)}
     ask = await unexplained(desk, [roster[a[0]] for a in absences if a[0] not in ill], today)
@@ -90,21 +93,26 @@ async def report(args: str, user: User, dialog: Dialog, desk: LeaveDesk,
 
 
 async def _record_illness(words: list[str], cls: SchoolClass, user: User, health: HealthDesk,
-                          day: date, chosen: Chosen) -> set[int]:
-    """Each `姓名(症状)` of a 缺勤 report: an illness absence of that day with those symptoms."""
+                          day: date, chosen: Chosen) -> tuple[set[int], list[str]]:
+    """Each `姓名(症状)` of a 缺勤 report: an illness absence of that day with those symptoms;
+    the children recorded ill, and the names whose symptoms were not kept (no guardian's
+    consent)."""
     by_name: dict[str, list[Student]] = {}
     for s in await health.roster.students_in_class(cls.id):
         by_name.setdefault(s.name, []).append(s)
     ill: set[int] = set()
+    withheld: list[str] = []
     for name, symptoms in (name_and_symptoms(w) for w in words[1:]):
         named = by_name.get(name, [])
         student = named[0] if len(named) == 1 else next(
             (s for s in named if s.id == chosen.get(name)), None)
         if symptoms is not None and student is not None:
-            await health.record(student.id, cls.id, day, symptoms, by=user.userid,
-                                source="attendance")
+            row = await health.record(student.id, cls.id, day, symptoms, by=user.userid,
+                                      source="attendance")
+            if symptoms and not row.symptoms and student.name not in withheld:
+                withheld.append(student.name)
             ill.add(student.id)
-    return ill
+    return ill, withheld
 
 
 _DAY = re.compile(r"(?:(\d{1,2})月(\d{1,2})[日号]?|昨天|前天|今天)")

@@ -18,6 +18,7 @@ from handlers import (
     health,
     notices,
     parent,
+    privacy,
     recovery,
     teacher,
 )
@@ -28,6 +29,7 @@ ROUTERS: tuple[Router, ...] = (
     notices.senders,
     notices.clicks,
     notices.families,
+    privacy.router,
     approver.router,
     teacher.router,
     attendance.router,

@@ -57,3 +57,40 @@ class HealthAlert(Base):
     day: Mapped[date]
     students: Mapped[list[int]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+class HealthConsent(Base):
+    """A guardian's separate consent (个人信息保护法) to keep a child's health details.
+
+    One row per child and guardian, made when the question is asked (in chat, or by a 学校通知
+    linking /h5/consent), so it is asked once; `answer` None until the guardian answers 同意 or
+    不同意. A row without `asked_at` stands for "not asked yet" (only rows written by hand).
+    """
+
+    __tablename__ = "health_consent"
+    __table_args__ = (UniqueConstraint("student_id", "guardian"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
+    guardian: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    asked_at: Mapped[datetime | None]
+    answer: Mapped[bool | None]
+    answered_at: Mapped[datetime | None]
+
+
+class HealthRead(Base):
+    """One look by staff at a child's symptoms, diagnosis or certificate: who, what, how, when."""
+
+    __tablename__ = "health_read"
+    __table_args__ = (Index("ix_health_read_school_at", "school_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
+    reader: Mapped[str] = mapped_column(String(64))
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
+    what: Mapped[str] = mapped_column(String(16))  # 症状 | 诊断 | 症状、诊断
+    via: Mapped[str] = mapped_column(String(16))  # 诊断回复 | 日报 | 预警 | 追踪 | 登记表
+    at: Mapped[datetime]

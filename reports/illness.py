@@ -5,8 +5,9 @@ a guardian's phone, the symptoms, the onset date, whether a doctor was seen and 
 the first and last day absent, the follow-up (when it was asked, who answered and when), the
 return (销假 of a 病假) and the 复课证明, and who registered it. A column whose facts the
 product does not hold yet (onset, certificate) or a child's does not have (no 出生日期 in the
-roster) is left blank. Health data: the export is audited like every other, and staff who may
-not see it never reach it (CLI: the school's administrator; console: 校长 and 校医).
+roster) is left blank. Health data: only a 校医, 校长 or 班主任 may export it (CLI: `--actor`
+their userid; console: 校长 and 校医); the export is audited like every other, and each child in
+it is logged as read by the exporter (services/privacy.py).
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from datetime import date, datetime
 from bot.config import Config
 from models.db import Database
 from models.health import IllnessAbsence
+from models.messages import Notifier
 from models.repos.health import HealthRepo
 from models.repos.ladder import LadderRepo, StudentCard
 from models.repos.reports import ReportRepo
 from models.repos.roster import RosterRepo
 from models.rules.age import age_on
+from models.rules.privacy import HEALTH_READERS, may_read
 from reports.common import (
     Destination,
+    ReportError,
     check_range,
     local_naive,
     opened,
@@ -32,6 +36,7 @@ from reports.common import (
     titled_sheet,
 )
 from services.health import NOT_SEEN
+from services.privacy import Privacy
 
 SHEET_TITLE = "因病缺课登记表"
 HEADER = ("序号", "学籍号", "姓名", "性别", "年龄", "班级", "家长电话", "症状", "发病日期",
@@ -64,7 +69,11 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
                          out: Destination, *, actor: str, now: datetime) -> IllnessExport:
     check_range(first, last)
     tz = config.school.tz
+    reader = actor.removeprefix("cli:")
     async with db.read() as session:
+        if not may_read(await RosterRepo(session, school_id).roles_of(reader)):
+            raise ReportError(f"{reader} may not see symptoms and diagnoses: export as a "
+                              f"{'、'.join(sorted(HEALTH_READERS))} (--actor their userid)")
         health = HealthRepo(session, school_id)
         rows = await health.between(first, last)
         ladder = LadderRepo(session, school_id)
@@ -90,6 +99,10 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
         book.save(target)
         await record_export(db, school_id, actor=actor, report="illness", now=now, params={
             "from": first.isoformat(), "to": last.isoformat(), "absences": len(rows)})
+    async with db.unit_of_work() as session:
+        await Privacy(HealthRepo(session, school_id), RosterRepo(session, school_id), Notifier(),
+                      config, now).disclose(reader, [r.student_id for r in rows], "症状、诊断",
+                                            "登记表")
     return IllnessExport(first, last, len(rows))
 
 

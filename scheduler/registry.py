@@ -10,7 +10,7 @@ from scheduler.jobs.approvals import approval_reminder
 from scheduler.jobs.attendance import attendance_office_alert, attendance_reminder
 from scheduler.jobs.calendar import calendar_reminder
 from scheduler.jobs.escalation import escalation
-from scheduler.jobs.health import health_summary, illness_followup
+from scheduler.jobs.health import health_purge, health_summary, illness_followup
 from scheduler.jobs.ledger import ledger_reminder
 from scheduler.jobs.notices import notice_chase, notice_summary
 from scheduler.jobs.retention import message_retention
@@ -24,6 +24,7 @@ def _at(attr: str):  # type: ignore[no-untyped-def]
 
 CALENDAR_REMINDER_AT = time(8, 0)
 RETENTION_AT = time(3, 30)  # a quiet hour
+HEALTH_PURGE_AT = time(3, 45)
 LEDGER_REMINDER_AT = time(9, 0)
 
 
@@ -46,6 +47,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
         lambda config: config.health.followup_at, illness_followup),
     Job("health-summary", "the day's 因病缺课 report (reports in, absences by symptom) to 校医",
         lambda config: config.health.summary_at, health_summary),
+    Job("health-purge", "symptoms and diagnoses [health] keep_days past their school year: blank",
+        lambda config: HEALTH_PURGE_AT, health_purge, school_days_only=False),
     Job("approval-reminder", "remind pending approvals, move them one tier up",
         None, approval_reminder, every_minutes=15, school_days_only=False),
     Job("calendar-reminder", "next year's national calendar not declared: tell the 管理员 weekly",

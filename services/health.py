@@ -23,8 +23,10 @@ from models.repos.audit import AuditRepo
 from models.repos.health import HealthRepo
 from models.repos.roster import RosterRepo
 from models.rules.calendar import DayKind
+from models.rules.privacy import Consent
 from models.rules.symptoms import SYMPTOMS, Sick, clusters, read_symptoms
 from services.leave.desk import LeaveDesk
+from services.privacy import Privacy
 from services.recovery import DOCTOR, ask_parents
 
 NOT_SEEN = "未就诊"
@@ -47,10 +49,17 @@ class HealthDesk:
         return cls(HealthRepo(session, school_id), RosterRepo(session, school_id),
                    AuditRepo(session, school_id), config, notify, now)
 
+    @property
+    def privacy(self) -> Privacy:
+        return Privacy(self.health, self.roster, self.notify, self.config, self.now)
+
     async def record(self, student_id: int, class_id: int, day: date, symptoms: tuple[str, ...],
                      *, by: str, source: str, last_day: date | None = None,
                      leave_id: int | None = None) -> IllnessAbsence:
-        """Register (or add symptoms to) the child's illness absence from `day`, then watch."""
+        """Register (or add symptoms to) the child's illness absence from `day`, then watch.
+        Without the guardian's consent the symptoms are dropped (the 班主任 phones instead)."""
+        kept = await self.privacy.details_kept(student_id)
+        symptoms = symptoms if kept else ()
         row = await self.health.absence(student_id, day)
         if row is None:
             row = await self.health.add(IllnessAbsence(
@@ -92,6 +101,8 @@ class HealthDesk:
             people = (await self.roster.users_with_role(DOCTOR)
                       + await self.roster.users_with_role("校长"))
             for userid in sorted(set(people)):
+                if not await self.privacy.disclose(userid, cluster.students, "症状", "预警"):
+                    continue
                 self.notify.send(userid, text, key=f"cluster:{cluster.class_id}:"
                                                    f"{cluster.symptom}:{day}:{userid}")
             told += 1
@@ -133,9 +144,17 @@ class HealthDesk:
         return "\n".join(lines)
 
     async def ask_for_diagnoses(self, today: date) -> int:
-        """The next school morning: ask the 班主任 of each child not yet answered for, once."""
+        """The next school morning: ask the 班主任 of each child not yet answered for, once;
+        where the guardian has not consented, the 班主任 phones instead and a guardian never
+        asked is asked now (the first illness is kept without details either way)."""
         asked = 0
         for row in await self.health.undiagnosed_before(today):
+            row.asked_on = today
+            if await self.privacy.consent(row.student_id) is not Consent.YES:
+                await self.privacy.tell_phone(row)  # nothing may be recorded: a call instead
+                await self.privacy.ask(row.student_id)
+                asked += 1
+                continue
             names = await self.health.names([row.student_id])
             name = names.get(row.student_id, "")
             symptoms = "、".join(row.symptoms) or "症状未登记"
@@ -143,17 +162,20 @@ class HealthDesk:
                     f"诊断是什么？请回复：诊断 {name} 诊断结果\n"
                     f"（没有就诊请回复：诊断 {name} 未就诊）")
             for userid in sorted(set(await self.roster.homeroom_teachers(row.class_id))):
-                self.notify.send(userid, text, key=f"illness-ask:{row.id}:{userid}")
-            row.asked_on = today
+                if await self.privacy.disclose(userid, [row.student_id], "症状", "追踪"):
+                    self.notify.send(userid, text, key=f"illness-ask:{row.id}:{userid}")
             asked += 1
         return asked
 
     async def diagnose(self, student_id: int, diagnosis: str, *,
-                       by: str) -> IllnessAbsence | None:
-        """The answer to the follow-up, on the child's latest illness absence."""
+                       by: str) -> IllnessAbsence | Consent | None:
+        """The answer to the follow-up, on the child's latest illness absence; without the
+        guardian's consent nothing is recorded and the consent's state is returned."""
         row = await self.health.latest_of(student_id)
         if row is None:
             return None
+        if not await self.privacy.details_kept(student_id):
+            return await self.privacy.consent(student_id)
         before = row.diagnosis
         row.diagnosis, row.diagnosed_by, row.diagnosed_at = diagnosis[:200], by, self.now
         self.audit.record(actor=by, action="illness_diagnosed", entity="illness_absence",

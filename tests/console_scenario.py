@@ -37,7 +37,14 @@ from models.db import Database
 from models.repos.ladder import LadderRepo
 from models.roster import Student
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, prepare_database, running, student_id
+from tests.harness import (
+    FakeClock,
+    Harness,
+    consent_all,
+    prepare_database,
+    running,
+    student_id,
+)
 from tests.report_month import _approve, _ok
 from tests.test_leave_e2e import code_from, submit
 
@@ -54,6 +61,7 @@ class November:
 async def build_november(url: str) -> November:
     """Migrate, load the demo school and live the three weeks up to today, 08:30."""
     await prepare_database(url)
+    await consent_all(url)  # the families agreed to keep health details: 病假 reasons are kept
     clock = FakeClock(local(2026, 11, 9, 7, 30))
     leaves: dict[str, int] = {}
     code = ""

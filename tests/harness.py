@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape
 import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import select
 from wechatpy.enterprise.crypto import WeChatCrypto
 from yarl import URL
 
@@ -27,9 +28,12 @@ from bot.simulator.directory import roster_people
 from bot.simulator.oauth import AUTHORIZE_PATH, Person
 from bot.simulator.standin import WeComStandIn
 from models.db import Database
+from models.health import HealthConsent
 from models.migrate import upgrade_async
 from models.repos.roster import RosterRepo, apply_roster
+from models.roster import Guardian, GuardianLink, Student
 from models.roster_import import read_roster
+from models.rules.channel import MEMBER_CHANNEL
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ROSTER = ROOT / "bot" / "demo_roster"
@@ -101,6 +105,25 @@ async def prepare_database(url: str, *, roster_dir: Path = DEMO_ROSTER,
             school_id = await RosterRepo(session, 0).ensure_school(
                 config.school.code, config.school.name, now=IMPORTED_AT)
             await apply_roster(session, school_id, roster, actor="system:test", now=IMPORTED_AT)
+    finally:
+        await db.dispose()
+
+
+async def consent_all(url: str) -> None:
+    """Every guardian of every child has said 同意 to keeping health details (for tests about
+    something else; the consent itself is tests/test_health_consent_e2e.py)."""
+    db = Database(url)
+    try:
+        async with db.unit_of_work() as session:
+            links = await session.execute(
+                select(Student.id, Student.school_id, Guardian.userid)
+                .join(GuardianLink, GuardianLink.student_id == Student.id)
+                .join(Guardian, Guardian.id == GuardianLink.guardian_id))
+            for student, school, guardian in links:
+                session.add(HealthConsent(school_id=school, student_id=student, guardian=guardian,
+                                          channel=MEMBER_CHANNEL, created_at=IMPORTED_AT,
+                                          asked_at=IMPORTED_AT, answer=True,
+                                          answered_at=IMPORTED_AT))
     finally:
         await db.dispose()
 

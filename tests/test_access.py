@@ -23,7 +23,7 @@ from models.leave import Leave
 from models.messaging import DialogState, InboxMessage
 from models.rules.sealed import seal
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, prepare_database, running
+from tests.harness import FakeClock, Harness, consent_all, prepare_database, running
 
 START = local(2026, 11, 26, 8, 0)  # a Thursday in term
 CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
@@ -236,6 +236,7 @@ async def _submit(h: Harness, parent: str, request: str) -> str:
 
 async def _build(url: str) -> dict[str, str]:
     await prepare_database(url)
+    await consent_all(url)  # the families agreed to keep health details: reasons are kept
     async with running(url, FakeClock(START)) as h:
         ids = {"L1": await _submit(h, PZ, "请假 张小明 明天 病假 发烧")}  # pending, 班主任
         ids["L2"] = await _submit(h, PL, "请假 刘洋 今天 病假 头疼")

@@ -29,7 +29,7 @@ from tests.browser import (
     quit_chromium,
 )
 from tests.conftest import local
-from tests.harness import FakeClock, prepare_database
+from tests.harness import FakeClock, consent_all, prepare_database
 
 START = local(2026, 11, 26, 8, 0)  # a Thursday in term
 LINK = re.compile(r"查看放行码：(\S+)")
@@ -53,8 +53,14 @@ def browser() -> Iterator[Any]:
 def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("browser") / "template.db"
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, prepare_database(f"sqlite+aiosqlite:///{path}")).result()
+        pool.submit(asyncio.run, _families_agreed(f"sqlite+aiosqlite:///{path}")).result()
     return path
+
+
+async def _families_agreed(url: str) -> None:
+    """The demo school whose families agreed to keep health details (病假 reasons are kept)."""
+    await prepare_database(url)
+    await consent_all(url)
 
 
 @pytest.fixture

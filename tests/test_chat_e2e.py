@@ -14,7 +14,14 @@ from sqlalchemy import select
 from bot.cli import main
 from models.attendance import Absence, AttendanceReport
 from models.roster import Student
-from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
+from tests.harness import (
+    DEMO_ROSTER,
+    FakeClock,
+    Harness,
+    consent_all,
+    prepare_database,
+    running,
+)
 from tests.test_attendance_e2e import config_file
 from tests.test_leave_e2e import cards_for, code_from, leave, say, submit
 
@@ -24,6 +31,12 @@ def scripted_draws(*codes: str) -> Iterator[str]:
         yield from code
     while True:
         yield "Z"
+
+
+@pytest.fixture(autouse=True)
+async def _consented(demo_db: str) -> None:
+    """Every family has agreed to keep health details: these tests are about leaves."""
+    await consent_all(demo_db)
 
 
 async def test_a_new_pass_code_that_collides_is_drawn_again(

@@ -19,9 +19,9 @@ _ids = itertools.count(1)
 def test_the_routing_order_is_pinned() -> None:
     """Staff commands come before the parent's catch-all; a change here is a decision."""
     assert [r.name for r in ROUTERS] == [
-        "common", "notice-sender", "notice-card", "notice-family", "approver", "homeroom",
-        "attendance", "absence", "dropout", "health", "recovery-doctor", "recovery-family",
-        "guard", "parent"]
+        "common", "notice-sender", "notice-card", "notice-family", "privacy", "approver",
+        "homeroom", "attendance", "absence", "dropout", "health", "recovery-doctor",
+        "recovery-family", "guard", "parent"]
 
 
 @pytest.fixture

@@ -11,10 +11,19 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot import keys
-from models.health import HealthAlert, IllnessAbsence
+from models.health import HealthAlert, HealthConsent, IllnessAbsence
+from models.repos.roster import RosterRepo
 from reports.illness import export_illness
 from tests.conftest import local
-from tests.harness import DEMO_ROSTER, FakeClock, Harness, prepare_database, running
+from tests.harness import (
+    DEMO_ROSTER,
+    FakeClock,
+    Harness,
+    consent_all,
+    prepare_database,
+    running,
+    student_id,
+)
 from tests.test_jobs import job
 from tests.test_leave_e2e import code_from, say, submit
 
@@ -24,10 +33,23 @@ async def absences(h: Harness) -> list[IllnessAbsence]:
         return list(await session.scalars(select(IllnessAbsence).order_by(IllnessAbsence.id)))
 
 
+async def consented(h: Harness, *names: str) -> None:
+    """Every guardian of these demo children has said 同意 to keeping health details."""
+    async with h.db.unit_of_work() as session:
+        for name in names:
+            sid, _ = await student_id(h.db, name)
+            for guardian in await RosterRepo(session, 1).guardians_of(sid):
+                session.add(HealthConsent(school_id=1, student_id=sid, guardian=guardian,
+                                          channel="企业微信", created_at=h.clock(),
+                                          asked_at=h.clock(), answer=True,
+                                          answered_at=h.clock()))
+
+
 async def test_three_with_fever_in_one_class_alert_the_doctor_and_principal_once(
         demo_db: str) -> None:
     clock = FakeClock(local(2026, 11, 25, 8, 40))
     async with running(demo_db, clock) as h:
+        await consented(h, "张小明", "刘洋", "黄欣怡")
         reply = await say(h, "teacher_li", "考勤 缺勤 张小明(发热) 刘洋(发烧、咳嗽) 黄欣怡(发热)")
         assert reply.startswith("已记录初一(1)班11月25日考勤：缺勤3人。其中因病3人，已登记症状。")
         alert = ("【聚集性病例预警】初一(1)班近3个上课日有3名学生发热：张小明、刘洋、黄欣怡。请校医"
@@ -61,6 +83,7 @@ async def test_the_summary_counts_a_zero_report_and_names_the_class_missing(demo
 async def test_a_diagnosis_is_asked_the_next_morning_and_recorded(demo_db: str) -> None:
     clock = FakeClock(local(2026, 11, 25, 8, 40))
     async with running(demo_db, clock) as h:
+        await consented(h, "张小明")
         await say(h, "teacher_li", "考勤 缺勤 张小明(发热)")
         clock.now = local(2026, 11, 25, 10, 0)
         await job(h, "health-summary")
@@ -88,6 +111,7 @@ async def test_an_approved_sick_leave_is_an_illness_absence_with_its_symptoms(
         demo_db: str) -> None:
     clock = FakeClock(local(2026, 11, 25, 8, 0))
     async with running(demo_db, clock) as h:
+        await consented(h, "刘洋")
         number = await submit(h, "parent_liu", "请假 刘洋 明天 病假 发烧咳嗽")
         assert await absences(h) == []  # not until it is approved
         await say(h, "teacher_li", f"批准 {number}")
@@ -107,6 +131,7 @@ async def november_db(sqlite_url: str, tmp_path: Path) -> str:
                                          encoding="utf-8")
     (roster / "staff.csv").write_bytes((DEMO_ROSTER / "staff.csv").read_bytes())
     await prepare_database(sqlite_url, roster_dir=roster)
+    await consent_all(sqlite_url)  # the families agreed to keep health details
     return sqlite_url
 
 
@@ -140,7 +165,7 @@ async def test_the_register_of_a_known_month_cell_by_cell(november_db: str,
         await live_november(h)
         out = tmp_path / "illness.xlsx"
         done = await export_illness(h.db, h.config, h.app[keys.SCHOOL_ID], date(2026, 11, 1),
-                                    date(2026, 11, 30), out, actor="cli:admin",
+                                    date(2026, 11, 30), out, actor="cli:doctor_he",
                                     now=local(2026, 11, 30, 17, 0))
     assert done.absences == 3
     sheet = load_workbook(out).active

@@ -5,15 +5,22 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from sqlalchemy import select
 
 from models.attendance import AttendanceReport
 from models.leave import Leave
 from models.messaging import AuditEntry
-from tests.harness import Harness
+from tests.harness import Harness, consent_all
 
 CODE = re.compile(r"放行码：([0-9A-Z]{4}-[0-9A-Z]{4})")
 QR = re.compile(r"查看放行码：\S+/h5/pass/([\w-]+)")
+
+
+@pytest.fixture(autouse=True)
+async def _consented(demo_db: str) -> None:
+    """Every family has agreed to keep health details: these tests are about leaves."""
+    await consent_all(demo_db)
 
 
 async def say(h: Harness, user: str, text: str) -> str:

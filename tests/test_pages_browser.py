@@ -8,7 +8,7 @@ import base64
 from pathlib import Path
 from typing import Any
 
-from tests.browser import PHONE, LiveSite, no_sideways_scroll, set_viewport
+from tests.browser import DESKTOP, PHONE, LiveSite, no_sideways_scroll, set_viewport
 from tests.test_browser import (  # noqa: F401 (fixtures)
     approved_pass,
     browser,
@@ -163,6 +163,23 @@ def test_inside_wecom_the_scan_button_submits_what_was_scanned(
         assert "可以放行" in verdict.text and "刘洋" in verdict.text
     finally:
         browser.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": agent})
+
+
+def test_a_parent_changes_the_health_answer_on_its_page(browser: Any, site: LiveSite,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    browser.get(site.url + "/h5/consent")
+    choose(browser, "刘强")
+    wait(browser, lambda d: "刘洋：同意" in text_of(d))
+    page = text_of(browser)
+    assert "谁能看：审批人、班主任、校医、校长（每次查看都有记录）；" in page
+    for width, height in (PHONE, DESKTOP):
+        set_viewport(browser, width, height)
+        assert no_sideways_scroll(browser)
+        browser.save_screenshot(str(tmp_path / f"consent-{width}.png"))
+    browser.find_element("xpath", "//button[text()='不同意']").click()
+    wait(browser, lambda d: "刘洋：不同意" in text_of(d))
+    assert "已记录：您不同意学校保存孩子的健康信息" in text_of(browser)
+    assert no_sideways_scroll(browser)
 
 
 def test_every_page_fits_360_px(browser: Any, site: LiveSite) -> None:  # noqa: F811

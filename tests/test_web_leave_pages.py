@@ -14,7 +14,7 @@ from yarl import URL
 from bot.config import StorageConfig
 from models.leave import Leave
 from models.messaging import AuditEntry
-from tests.harness import FakeClock, Harness, running
+from tests.harness import FakeClock, Harness, consent_all, running
 from tests.pages import csrf_of, hidden_fields, page, post_form
 
 NEW, MINE = "/h5/leave/new", "/h5/leaves"
@@ -36,7 +36,9 @@ def rows_of(echo_page: str) -> list[str]:
     return [f"{dt}：{dd}" for dt, dd in re.findall(r"<dt>(.+?)</dt><dd>(.+?)</dd>", echo_page)]
 
 
-async def test_a_parent_asks_for_leave_with_the_chats_words(harness: Harness) -> None:
+async def test_a_parent_asks_for_leave_with_the_chats_words(demo_db: str,
+                                                            harness: Harness) -> None:
+    await consent_all(demo_db)  # the family agreed to keep health details: the reason is kept
     status, echo = await echo_of(harness, "parent_liu", dates="明天", kind="病假", reason="头疼")
     assert status == 200 and "请核对" in echo
     # the same echo as chat's, row for row

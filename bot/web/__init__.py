@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.web import (
     class_page,
+    consent_page,
     evidence,
     gate_page,
     home,
@@ -35,7 +36,8 @@ from bot.web.gate import web_gate
 from bot.web.render import setup_templates
 
 ROUTES = (signin.routes, home.routes, pass_page.routes, leaves.routes,
-          gate_page.routes, class_page.routes, evidence.routes, notices_page.routes)
+          gate_page.routes, class_page.routes, evidence.routes, notices_page.routes,
+          consent_page.routes)
 
 
 def setup_web(app: web.Application) -> None:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import AttendanceReport
-from models.health import HealthAlert, IllnessAbsence
+from models.health import HealthAlert, HealthConsent, HealthRead, IllnessAbsence
 from models.leave import APPROVED, Leave
 from models.roster import SchoolClass, Student
 from models.rules.classes import class_label
@@ -83,6 +83,13 @@ class HealthRepo:
         rows = await self._session.scalars(stmt.order_by(IllnessAbsence.day, IllnessAbsence.id))
         return list(rows)
 
+    async def of_student(self, student_id: int) -> list[IllnessAbsence]:
+        rows = await self._session.scalars(
+            select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
+                                         IllnessAbsence.student_id == student_id)
+            .order_by(IllnessAbsence.day, IllnessAbsence.id))
+        return list(rows)
+
     async def returns(self, leave_ids: Sequence[int]) -> dict[int, datetime]:
         """When each of these leaves was closed by 销假 (返校), for those that were."""
         rows = await self._session.execute(
@@ -141,3 +148,62 @@ class HealthRepo:
             select(SchoolClass.id, SchoolClass.grade, SchoolClass.name)
             .where(SchoolClass.id.in_(tuple(class_ids))))
         return {cid: class_label(grade, name) for cid, grade, name in rows}
+
+    # ---- consent and the staff-read log (个人信息保护法) ----
+
+    async def consents(self, student_id: int) -> list[HealthConsent]:
+        rows = await self._session.scalars(
+            select(HealthConsent).where(HealthConsent.student_id == student_id)
+            .order_by(HealthConsent.id))
+        return list(rows)
+
+    def add_consent(self, student_id: int, guardian: str, channel: str, *,
+                    now: datetime) -> None:
+        """The question put to a guardian (so it is put once)."""
+        self._session.add(HealthConsent(school_id=self._school_id, student_id=student_id,
+                                        guardian=guardian, channel=channel, created_at=now,
+                                        asked_at=now))
+
+    async def consents_of(self, guardian: str, channel: str) -> list[HealthConsent]:
+        """The questions put to one guardian (their id is only unique within its channel)."""
+        rows = await self._session.scalars(
+            select(HealthConsent).where(HealthConsent.school_id == self._school_id,
+                                        HealthConsent.guardian == guardian,
+                                        HealthConsent.channel == channel)
+            .order_by(HealthConsent.id))
+        return list(rows)
+
+    async def answer_consents(self, guardian: str, channel: str, answer: bool,
+                              now: datetime) -> list[int]:
+        """Set the guardian's answer for every child they were asked about; the children's ids."""
+        asked = (HealthConsent.school_id == self._school_id, HealthConsent.guardian == guardian,
+                 HealthConsent.channel == channel, HealthConsent.asked_at.is_not(None))
+        ids = list(await self._session.scalars(select(HealthConsent.student_id).where(*asked)))
+        if ids:
+            await self._session.execute(update(HealthConsent).where(*asked).values(
+                answer=answer, answered_at=now))
+        return ids
+
+    def log_read(self, reader: str, student_id: int, what: str, via: str, at: datetime) -> None:
+        self._session.add(HealthRead(school_id=self._school_id, reader=reader,
+                                     student_id=student_id, what=what, via=via, at=at))
+
+    # ---- keeping ----
+
+    async def with_details_until(self, last: date) -> list[IllnessAbsence]:
+        """Absences from `last` or before that still hold symptoms or a diagnosis."""
+        rows = await self._session.scalars(
+            select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
+                                         IllnessAbsence.day <= last)
+            .order_by(IllnessAbsence.id))
+        return [r for r in rows if r.symptoms or r.diagnosis is not None]
+
+    async def alerts_until(self, last: date) -> list[HealthAlert]:
+        """Cluster alerts (they name children and a symptom) of `last` or before."""
+        rows = await self._session.scalars(select(HealthAlert).where(
+            HealthAlert.school_id == self._school_id, HealthAlert.day <= last))
+        return list(rows)
+
+    async def drop_alerts(self, ids: Sequence[int]) -> None:
+        if ids:
+            await self._session.execute(delete(HealthAlert).where(HealthAlert.id.in_(list(ids))))

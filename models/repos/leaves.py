@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.leave import OPEN_STATUSES, GateCheck, Leave, LeaveCard
+from models.leave import OPEN_STATUSES, SICK, GateCheck, Leave, LeaveCard
 
 
 class LeaveRepo:
@@ -95,6 +95,14 @@ class LeaveRepo:
             select(Leave).where(Leave.school_id == self._school_id,
                                 Leave.student_id.in_(tuple(student_ids)))
             .order_by(Leave.id.desc()).limit(limit))
+        return list(rows)
+
+    async def sick_until(self, last: date, blank: str) -> list[Leave]:
+        """病假 starting `last` or before whose reason is not `blank` yet."""
+        rows = await self._session.scalars(
+            select(Leave).where(Leave.school_id == self._school_id, Leave.kind == SICK,
+                                Leave.start_date <= last, Leave.reason != blank)
+            .order_by(Leave.id))
         return list(rows)
 
     async def pending_in_tiers(self, tier_indexes: Sequence[int]) -> list[Leave]:

@@ -28,6 +28,7 @@ async def send_cards(desk: LeaveDesk, leave: Leave, student: Student, *,
     for userid in approvers:
         task_id = f"leave{leave.id}-{secrets.token_hex(8)}"
         desk.leaves.add_card(leave.id, userid, task_id)
+        await desk.privacy.show_reason(userid, leave, "审批卡片")
         desk.notify.send(userid, views.approval_card(leave, student.name, label, task_id,
                                                      note=note))
         if uploaded_name(leave.evidence_media_id):

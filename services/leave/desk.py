@@ -18,6 +18,7 @@ from models.repos.roster import RosterRepo
 from models.roster import Student
 from models.roster_import import HOMEROOM
 from services.actor import Actor
+from services.privacy import Privacy
 
 
 @dataclass
@@ -40,6 +41,11 @@ class LeaveDesk:
         return cls(config, LeaveRepo(session, school_id), RosterRepo(session, school_id),
                    AuditRepo(session, school_id), notify, now,
                    AttendanceRepo(session, school_id), HealthRepo(session, school_id))
+
+    @property
+    def privacy(self) -> Privacy:
+        """Consent and the logged door to health details (services/privacy.py)."""
+        return Privacy(self.health, self.roster, self.notify, self.config, self.now)
 
     @property
     def tz(self) -> tzinfo:

@@ -24,6 +24,7 @@ from services.actor import Actor
 from services.leave import views
 from services.leave.cards import send_cards
 from services.leave.desk import LeaveDesk
+from services.privacy import NO_DETAILS
 
 KINDS = ("病假", "事假")
 MAX_REASON = 200
@@ -121,7 +122,14 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
     approval = desk.config.approval
     route = route_for(routing_days, approval.tiers, approval.beyond_last_tier)
     needs_photo = draft.kind == SICK and days > desk.config.leave.sick_note_after_days
+    if draft.kind == SICK and not await _health_kept(desk, student_id):
+        draft.reason = NO_DETAILS  # the echo shows what will be kept: no illness
     return Assessment(days, routing_days, route, needs_photo)
+
+
+async def _health_kept(desk: LeaveDesk, student_id: int) -> bool:
+    """Whether a 病假's reason may be kept (guardians are asked by the morning follow-up)."""
+    return await desk.privacy.details_kept(student_id)
 
 
 def _check_backdating(desk: LeaveDesk, span: DateSpan) -> None:
@@ -168,13 +176,17 @@ async def submit(desk: LeaveDesk, draft: Draft, student: Student, found: Assessm
     assert span is not None and draft.kind is not None and draft.reason is not None
     assert found.route.tier_index is not None
     start_slot, end_slot = span_slots(span)
+    reason, health = draft.reason, draft.health()
+    if draft.kind == SICK and not await _health_kept(desk, student.id):
+        # without consent (or a 不同意 between the echo and 确认) no illness detail is kept
+        reason, health = NO_DETAILS, None
     leave = await desk.leaves.add(Leave(
         student_id=student.id, kind=draft.kind, start_date=span.start, end_date=span.end,
         start_slot=start_slot, end_slot=end_slot,
         window_start=span.window[0] if span.window else None,
         window_end=span.window[1] if span.window else None,
-        days=found.days, routing_days=found.routing_days, reason=draft.reason,
-        evidence_media_id=draft.media_id, health=draft.health(), status=PENDING,
+        days=found.days, routing_days=found.routing_days, reason=reason,
+        evidence_media_id=draft.media_id, health=health, status=PENDING,
         tier_index=found.route.tier_index,
         tier_since=desk.now, submitted_by=parent.userid, submitted_at=desk.now))
     desk.record(parent.userid, "submitted", leave)
