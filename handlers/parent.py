@@ -262,8 +262,8 @@ async def advance(draft: Draft, dialog: Dialog, desk: LeaveDesk, children: list[
     if not draft.reason:
         dialog.go(LEAVE_REASON, **draft.dump())
         return LEAVE_REASON.ask
-    if draft.kind == SICK:
-        asked = _health_question(draft, dialog)
+    if draft.kind == SICK and await desk.privacy.details_kept(draft.student_id):
+        asked = _health_question(draft, dialog)  # without consent nothing is asked, or kept
         if asked:
             return asked
     student = next(c for c in children if c.id == draft.student_id)

@@ -119,8 +119,8 @@ class Purged:
 
 
 async def purge(health: HealthRepo, leaves: LeaveRepo, config: Config, today: date) -> Purged:
-    """Blank the symptoms and diagnosis of every illness absence past its keeping, and the reason
-    of every 病假 of those school years, and drop the cluster alerts of those days; absences and
+    """Blank the symptoms, onset, diagnosis and 复课证明 photo of every illness absence past its
+    keeping, and the reason and health answers of every 病假 of those school years, and drop the cluster alerts of those days; absences and
     leaves stay with their dates (the counts stay)."""
     keep, terms = config.health.keep_days, config.calendar.terms
     last = today - timedelta(days=keep)
@@ -128,10 +128,11 @@ async def purge(health: HealthRepo, leaves: LeaveRepo, config: Config, today: da
                 if purge_due(terms, r.day, keep, today)]
     for row in absences:
         row.symptoms, row.diagnosis, row.diagnosed_by, row.diagnosed_at = [], None, None, None
+        row.onset, row.certificate_media = None, None  # when it was confirmed stays: a fact
     sick = [leave for leave in await leaves.sick_until(last, PURGED)
             if purge_due(terms, leave.start_date, keep, today)]
     for leave in sick:
-        leave.reason = PURGED
+        leave.reason, leave.health = PURGED, None
     alerts = [a.id for a in await health.alerts_until(last) if purge_due(terms, a.day, keep, today)]
     await health.drop_alerts(alerts)
     return Purged(len(absences), len(alerts), len(sick))

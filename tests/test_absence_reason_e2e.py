@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from handlers.texts import CANCELLED
@@ -10,8 +11,14 @@ from models.attendance import Absence
 from models.health import IllnessAbsence
 from models.roster import Student
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, running
+from tests.harness import FakeClock, Harness, consent_all, running
 from tests.test_leave_e2e import say
+
+
+@pytest.fixture(autouse=True)
+async def families_consented(demo_db: str) -> None:
+    """The families agreed to keep health details (what happens without: test_health_consent)."""
+    await consent_all(demo_db)
 
 
 async def reasons(h: Harness) -> dict[int, str | None]:

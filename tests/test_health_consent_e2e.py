@@ -191,21 +191,32 @@ async def test_the_purge_blanks_what_is_past_its_school_year_and_nothing_else(
                     school_id=1, student_id=who, class_id=cls, day=day, last_day=day,
                     symptoms=["发热"], source="attendance", recorded_by="teacher_li",
                     recorded_at=clock(), diagnosis="流感", diagnosed_by="doctor_he",
-                    diagnosed_at=clock()))
+                    diagnosed_at=clock(), onset=day, certificate_media="media-cert",
+                    certificate_at=clock(), certificate_confirmed_by="doctor_he",
+                    certificate_confirmed_at=clock()))
                 session.add(HealthAlert(school_id=1, class_id=cls, symptom="发热", day=day,
                                         students=[who], created_at=clock()))
                 for kind, reason in (("病假", "发烧"), ("事假", "探亲")):
                     session.add(Leave(
                         school_id=1, student_id=who, kind=kind, start_date=day, end_date=day,
                         start_slot=0, end_slot=1, days=1, routing_days=1, reason=reason,
+                        health={"symptoms": ["发热"], "onset": str(day), "diagnosis": "流感"}
+                        if kind == "病假" else None,
                         status="approved", tier_index=0, tier_since=clock(),
                         submitted_by="parent_zhang", submitted_at=clock()))
 
         async def state() -> list[tuple[str, list[str], str | None]]:
-            return [(str(r.day), r.symptoms, r.diagnosis) for r in await rows(h, IllnessAbsence)]
+            absences = await rows(h, IllnessAbsence)
+            for r in absences:  # the rest goes with the symptoms; the confirmation is a fact
+                kept = r.symptoms != []
+                assert (r.onset is not None, r.certificate_media is not None) == (kept, kept)
+                assert r.certificate_confirmed_at is not None
+            return [(str(r.day), r.symptoms, r.diagnosis) for r in absences]
 
         async def reasons() -> list[str]:
-            return [leave.reason for leave in await rows(h, Leave)]
+            leaves = await rows(h, Leave)
+            assert all((leave.health is not None) == (leave.reason == "发烧") for leave in leaves)
+            return [leave.reason for leave in leaves]
 
         await job(h, "health-purge")  # 31 July 2026 + 180 days is today: still kept
         assert await state() == [("2026-05-11", ["发热"], "流感"), ("2026-11-25", ["发热"], "流感")]

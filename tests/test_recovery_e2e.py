@@ -6,14 +6,21 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from bot.config import HealthConfig
 from handlers.texts import UNSUPPORTED_MESSAGE
 from models.health import IllnessAbsence
 from tests.conftest import local
-from tests.harness import FakeClock, Harness, running
+from tests.harness import FakeClock, Harness, consent_all, running
 from tests.test_leave_e2e import approved_code, cards_for, click, leave, say, submit
+
+
+@pytest.fixture(autouse=True)
+async def families_consented(demo_db: str) -> None:
+    """The families agreed to keep health details (what happens without: test_health_consent)."""
+    await consent_all(demo_db)
 
 
 async def absences(h: Harness) -> list[IllnessAbsence]:

@@ -64,7 +64,9 @@ async def test_a_parent_asks_for_leave_with_the_chats_words(demo_db: str,
     assert any(d.msgtype == "template_card" for d in harness.standin.messages_for("teacher_li"))
 
 
-async def test_a_sick_leave_page_takes_symptoms_onset_and_diagnosis(harness: Harness) -> None:
+async def test_a_sick_leave_page_takes_symptoms_onset_and_diagnosis(demo_db: str,
+                                                                    harness: Harness) -> None:
+    await consent_all(demo_db)  # the family agreed to keep health details
     status, form = await page(harness, "parent_liu", NEW)
     assert 'type="checkbox" name="symptoms" value="结膜充血"' in form and 'name="onset"' in form
     status, echo = await echo_of(harness, "parent_liu", dates="明天", kind="病假", reason="不舒服",

@@ -191,12 +191,14 @@ class HealthRepo:
     # ---- keeping ----
 
     async def with_details_until(self, last: date) -> list[IllnessAbsence]:
-        """Absences from `last` or before that still hold symptoms or a diagnosis."""
+        """Absences from `last` or before that still hold symptoms, an onset, a diagnosis or a
+        certificate photo."""
         rows = await self._session.scalars(
             select(IllnessAbsence).where(IllnessAbsence.school_id == self._school_id,
                                          IllnessAbsence.day <= last)
             .order_by(IllnessAbsence.id))
-        return [r for r in rows if r.symptoms or r.diagnosis is not None]
+        return [r for r in rows if r.symptoms or r.diagnosis is not None or r.onset is not None
+                or r.certificate_media is not None]
 
     async def alerts_until(self, last: date) -> list[HealthAlert]:
         """Cluster alerts (they name children and a symptom) of `last` or before."""

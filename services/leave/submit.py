@@ -124,6 +124,7 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
     needs_photo = draft.kind == SICK and days > desk.config.leave.sick_note_after_days
     if draft.kind == SICK and not await _health_kept(desk, student_id):
         draft.reason = NO_DETAILS  # the echo shows what will be kept: no illness
+        draft.symptoms, draft.onset, draft.diagnosis = [], "", ""
     return Assessment(days, routing_days, route, needs_photo)
 
 
