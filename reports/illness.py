@@ -3,9 +3,9 @@
 Per absence: the child (学籍号, name, 性别, age in whole years on the first day absent), class,
 a guardian's phone, the symptoms, the onset date, whether a doctor was seen and the diagnosis,
 the first and last day absent, the follow-up (when it was asked, who answered and when), the
-return (销假 of a 病假) and the 复课证明, and who registered it. A column whose facts the
-product does not hold yet (onset, certificate) or a child's does not have (no 出生日期 in the
-roster) is left blank. Health data: only a 校医, 校长 or 班主任 may export it (CLI: `--actor`
+return (销假 of a 病假) and the 复课证明, and who registered it. A column whose facts a child's
+record does not have (no onset given, no certificate sent, no 出生日期 in the roster) is left
+blank. Health data: only a 校医, 校长 or 班主任 may export it (CLI: `--actor`
 their userid; console: 校长 and 校医); the export is audited like every other, and each child in
 it is logged as read by the exporter (services/privacy.py).
 """
@@ -117,11 +117,18 @@ def _line(number: int, row: IllnessAbsence, facts: _Facts, config: Config) -> li
     returned_on = returned.astimezone(tz).date() if returned else None
     return [number, card.student_no, card.name, card.sex, age_on(card.birth_date, row.day),
             card.class_label, facts.phones.get(row.student_id) or None,
-            "、".join(row.symptoms) or "未登记", None, seen, diagnosis, row.day, row.last_day,
+            "、".join(row.symptoms) or "未登记", row.onset, seen, diagnosis, row.day, row.last_day,
             SOURCES.get(row.source, row.source), row.asked_on,
             _name(facts, row.diagnosed_by), local_naive(row.diagnosed_at, tz),
-            returned_on, None, _name(facts, row.recorded_by),
+            returned_on, _certificate(facts, row), _name(facts, row.recorded_by),
             local_naive(row.recorded_at, tz)]
+
+
+def _certificate(facts: _Facts, row: IllnessAbsence) -> str | None:
+    """The 复课证明: confirmed by whom, waiting for the 校医, or none sent (blank)."""
+    if row.certificate_confirmed_by is not None:
+        return f"已确认（{_name(facts, row.certificate_confirmed_by)}）"
+    return "已交，待校医确认" if row.certificate_media is not None else None
 
 
 def _name(facts: _Facts, userid: str | None) -> str | None:

@@ -4,14 +4,18 @@ is not closed by 销假 until the photo is in and the 校医 confirmed it, and t
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot import keys
 from bot.config import HealthConfig
 from handlers.texts import UNSUPPORTED_MESSAGE
 from models.health import IllnessAbsence
+from reports.illness import export_illness
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, consent_all, running
 from tests.test_leave_e2e import approved_code, cards_for, click, leave, say, submit
@@ -26,6 +30,17 @@ async def families_consented(demo_db: str) -> None:
 async def absences(h: Harness) -> list[IllnessAbsence]:
     async with h.db.read() as session:
         return list(await session.scalars(select(IllnessAbsence).order_by(IllnessAbsence.id)))
+
+
+async def register_row(h: Harness, tmp_path: Path) -> dict[str, object]:
+    """The one row of November's 因病缺课登记表, exported by the 校医, by column name."""
+    out = tmp_path / "illness.xlsx"
+    await export_illness(h.db, h.config, h.app[keys.SCHOOL_ID], date(2026, 11, 1),
+                         date(2026, 11, 30), out, actor="cli:doctor_he", now=h.clock())
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    header, row = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    return dict(zip(header, row, strict=True))
 
 
 async def sick_leave_by_dialog(h: Harness, symptoms: str, onset: str, doctor: str) -> str:
@@ -45,7 +60,7 @@ async def sick_leave_by_dialog(h: Harness, symptoms: str, onset: str, doctor: st
 
 
 async def test_the_dialog_asks_symptoms_onset_and_diagnosis_and_the_leave_keeps_them(
-        demo_db: str) -> None:
+        demo_db: str, tmp_path: Path) -> None:
     clock = FakeClock(local(2026, 11, 25, 8, 0))
     async with running(demo_db, clock) as h:
         assert "病假还是事假" in await say(h, "parent_liu", "请假 明天")
@@ -65,6 +80,7 @@ async def test_the_dialog_asks_symptoms_onset_and_diagnosis_and_the_leave_keeps_
         [row] = await absences(h)
         assert (row.symptoms, row.onset, row.diagnosis, row.diagnosed_by, row.leave_id) == (
             ["发热", "咳嗽"], date(2026, 11, 24), "流感", "parent_liu", number)
+        assert (await register_row(h, tmp_path))["发病日期"] == datetime(2026, 11, 24)
 
 
 async def test_skipped_answers_keep_nothing_and_no_doctor_is_recorded(demo_db: str) -> None:
@@ -154,7 +170,7 @@ async def test_a_notifiable_diagnosis_holds_the_leave_open_until_the_doctor_conf
 
 
 async def test_the_doctor_confirms_on_the_card_and_the_gate_closes_the_leave(
-        demo_db: str) -> None:
+        demo_db: str, tmp_path: Path) -> None:
     clock = FakeClock(local(2026, 11, 25, 8, 0))
     async with running(demo_db, clock) as h:
         number, code = await approved_code(h, "parent_zhang", "请假 张小明 明天 病假 出水痘了",
@@ -175,6 +191,9 @@ async def test_the_doctor_confirms_on_the_card_and_the_gate_closes_the_leave(
         clock.now = local(2026, 11, 27, 7, 40)
         assert (await say(h, "guard_sun", f"返校 {code}")).startswith("已登记：张小明")
         assert (await leave(h, number)).status == "returned"
+        row = await register_row(h, tmp_path)
+        assert (row["诊断"], row["返校日期"], row["复课证明"], row["发病日期"]) == (
+            "水痘", datetime(2026, 11, 27), "已确认（何丽）", None)  # one message: no onset asked
 
 
 async def test_a_plain_sick_leave_closes_as_before_and_a_stray_photo_is_no_certificate(
