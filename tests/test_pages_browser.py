@@ -75,7 +75,8 @@ def test_the_guard_lets_out_once(browser: Any, site: LiveSite) -> None:  # noqa:
     assert not browser.find_element("id", "scan").is_displayed()  # not in WeCom: typed only
     field.send_keys(code)
     browser.find_element("xpath", "//button[text()='核验']").click()
-    verdict = wait(browser, lambda d: d.find_element("id", "verdict"))
+    verdict = wait(browser, lambda d: "放行" in d.find_element("id", "verdict").text
+                   and d.find_element("id", "verdict"))
     assert "可以放行" in verdict.text and "刘洋" in verdict.text and "李静" in verdict.text
     assert verdict.value_of_css_property("background-color") == "rgba(11, 138, 62, 1)"
     assert no_sideways_scroll(browser)
@@ -83,8 +84,10 @@ def test_the_guard_lets_out_once(browser: Any, site: LiveSite) -> None:  # noqa:
     wait(browser, lambda d: "已登记：刘洋" in text_of(d))
     browser.find_element("id", "code").send_keys(code)
     browser.find_element("xpath", "//button[text()='核验']").click()
-    verdict = wait(browser, lambda d: d.find_element("id", "verdict"))
-    assert "不能放行" in verdict.text and "已使用过" in verdict.text
+    # (the page is replaced by the answer: wait for the new verdict, not the old page's)
+    verdict = wait(browser, lambda d: "不能放行" in d.find_element("id", "verdict").text
+                   and d.find_element("id", "verdict"))
+    assert "已使用过" in verdict.text
     assert verdict.value_of_css_property("background-color") == "rgba(216, 57, 49, 1)"
     assert browser.find_element("xpath", "//button[text()='返校']").is_displayed()
 
