@@ -91,6 +91,6 @@ class HealthRead(Base):
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"))
     reader: Mapped[str] = mapped_column(String(64))
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
-    what: Mapped[str] = mapped_column(String(16))  # 症状 | 诊断 | 症状、诊断
-    via: Mapped[str] = mapped_column(String(16))  # 诊断回复 | 日报 | 预警 | 追踪 | 登记表
+    what: Mapped[str] = mapped_column(String(16))  # 症状 | 诊断 | 症状、诊断 | 复课证明
+    via: Mapped[str] = mapped_column(String(16))  # 诊断回复 | 日报 | 预警 | 登记表 | 复课证明卡片 …
     at: Mapped[datetime]

@@ -120,8 +120,8 @@ class Purged:
 
 async def purge(health: HealthRepo, leaves: LeaveRepo, config: Config, today: date) -> Purged:
     """Blank the symptoms, onset, diagnosis and 复课证明 photo of every illness absence past its
-    keeping, and the reason and health answers of every 病假 of those school years, and drop the cluster alerts of those days; absences and
-    leaves stay with their dates (the counts stay)."""
+    keeping, and the reason and health answers of every 病假 of those school years, and drop the
+    cluster alerts of those days; absences and leaves stay with their dates (the counts stay)."""
     keep, terms = config.health.keep_days, config.calendar.terms
     last = today - timedelta(days=keep)
     absences = [r for r in await health.with_details_until(last)

@@ -118,6 +118,8 @@ async def take_photo(desk: LeaveDesk, parent: Actor, media_id: str) -> str | Non
                 ("原因", _reason(desk, leave, row) or ""), ("诊断", row.diagnosis or "未填写")),
         buttons=(Button(f"{CONFIRM}{row.id}", "确认", 1),))
     for doctor in await desk.roster.users_with_role(DOCTOR):
+        # a certificate is health data: the 校医's look is logged like any other
+        await desk.privacy.disclose(doctor, [leave.student_id], "复课证明", "复课证明卡片")
         desk.notify.send(doctor, Image(row.certificate_media))
         desk.notify.send(doctor, card)
         desk.notify.send(doctor, f"核对后回复：复课 {name} 确认（或点卡片上的「确认」）。")

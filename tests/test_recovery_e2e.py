@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot import keys
 from bot.config import HealthConfig
 from handlers.texts import UNSUPPORTED_MESSAGE
-from models.health import IllnessAbsence
+from models.health import HealthRead, IllnessAbsence
 from reports.illness import export_illness
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, consent_all, running
@@ -191,6 +191,10 @@ async def test_the_doctor_confirms_on_the_card_and_the_gate_closes_the_leave(
         clock.now = local(2026, 11, 27, 7, 40)
         assert (await say(h, "guard_sun", f"返校 {code}")).startswith("已登记：张小明")
         assert (await leave(h, number)).status == "returned"
+        async with h.db.read() as session:
+            looks = [(r.reader, r.what, r.via) for r in await session.scalars(
+                select(HealthRead).order_by(HealthRead.id))]
+        assert ("doctor_he", "复课证明", "复课证明卡片") in looks
         row = await register_row(h, tmp_path)
         assert (row["诊断"], row["返校日期"], row["复课证明"], row["发病日期"]) == (
             "水痘", datetime(2026, 11, 27), "已确认（何丽）", None)  # one message: no onset asked
