@@ -22,6 +22,7 @@ from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
 from models.rules.privacy import Consent, consent_of, may_read, purge_due
+from services import uploads
 
 ASK_TITLE = "【健康信息保存征求意见】"
 WHAT = ("学校想为孩子保存健康信息，需要您单独同意：\n保存什么：症状、诊断、复课证明；\n"
@@ -120,8 +121,8 @@ class Purged:
 
 async def purge(health: HealthRepo, leaves: LeaveRepo, config: Config, today: date) -> Purged:
     """Blank the symptoms, onset, diagnosis and 复课证明 photo of every illness absence past its
-    keeping, and the reason and health answers of every 病假 of those school years, and drop the
-    cluster alerts of those days; absences and leaves stay with their dates (the counts stay)."""
+    keeping, the reason, health answers and 诊断书 photo of every 病假 of those school years, and
+    drop the cluster alerts of those days; absences and leaves keep their dates (the counts)."""
     keep, terms = config.health.keep_days, config.calendar.terms
     last = today - timedelta(days=keep)
     absences = [r for r in await health.with_details_until(last)
@@ -133,6 +134,8 @@ async def purge(health: HealthRepo, leaves: LeaveRepo, config: Config, today: da
             if purge_due(terms, leave.start_date, keep, today)]
     for leave in sick:
         leave.reason, leave.health = PURGED, None
+        uploads.remove(config, leave.evidence_media_id)  # the 诊断书 photo is health data too
+        leave.evidence_media_id = None
     alerts = [a.id for a in await health.alerts_until(last) if purge_due(terms, a.day, keep, today)]
     await health.drop_alerts(alerts)
     return Purged(len(absences), len(alerts), len(sick))

@@ -202,6 +202,7 @@ async def test_the_purge_blanks_what_is_past_its_school_year_and_nothing_else(
                         start_slot=0, end_slot=1, days=1, routing_days=1, reason=reason,
                         health={"symptoms": ["发热"], "onset": str(day), "diagnosis": "流感"}
                         if kind == "病假" else None,
+                        evidence_media_id="MEDIA_NOTE" if kind == "病假" else None,
                         status="approved", tier_index=0, tier_since=clock(),
                         submitted_by="parent_zhang", submitted_at=clock()))
 
@@ -215,7 +216,8 @@ async def test_the_purge_blanks_what_is_past_its_school_year_and_nothing_else(
 
         async def reasons() -> list[str]:
             leaves = await rows(h, Leave)
-            assert all((leave.health is not None) == (leave.reason == "发烧") for leave in leaves)
+            assert all((leave.health is not None) == (leave.reason == "发烧")
+                       == (leave.evidence_media_id is not None) for leave in leaves)
             return [leave.reason for leave in leaves]
 
         await job(h, "health-purge")  # 31 July 2026 + 180 days is today: still kept

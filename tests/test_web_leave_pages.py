@@ -3,6 +3,7 @@ same echo as chat, 确认; my leaves (/h5/leaves) with the timeline and 撤销. 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from yarl import URL
 
+from bot import keys
 from bot.config import StorageConfig
 from models.leave import Leave
 from models.messaging import AuditEntry
@@ -224,3 +226,26 @@ async def test_a_bad_photo_is_refused(uploads: Harness, tmp_path: Path,
     status, text = await ask_with_photo(uploads, photo)
     assert status == 400 and problem in text
     assert not (tmp_path / "store").exists() and not await leaves_in_db(uploads)
+
+
+async def test_a_photo_of_an_abandoned_form_is_swept_and_a_leaves_is_kept(
+        uploads: Harness, clock: FakeClock, tmp_path: Path) -> None:
+    h = uploads
+    status, _ = await ask_with_photo(h, ("first.png", PNG, "image/png"))  # left on the echo
+    assert status == 200
+    status, echo = await ask_with_photo(h, ("second.png", PNG, "image/png"))
+    await post_form(h, NEW, {**hidden_fields(echo), "step": "confirm"})
+    [leave] = await leaves_in_db(h)
+    owned = (leave.evidence_media_id or "").removeprefix("upload:")
+    folder = tmp_path / "store" / "evidence"
+    assert len(list(folder.iterdir())) == 2
+    written = clock().timestamp()  # the files' own time, as the fake clock has it
+    for path in folder.iterdir():
+        os.utime(path, (written, written))
+
+    clock.advance(hours=23)  # not a day old yet: a parent may still come back to the form
+    await h.app[keys.JOB_RUNNER].run("message-retention", clock().date(), force=True)
+    assert len(list(folder.iterdir())) == 2
+    clock.advance(hours=2)
+    await h.app[keys.JOB_RUNNER].run("message-retention", clock().date(), force=True)
+    assert [p.name for p in folder.iterdir()] == [owned]

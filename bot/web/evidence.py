@@ -2,7 +2,8 @@
 shown at `/h5/evidence/{leave id}` to those who may decide the leave, each view audited.
 
 A file is kept only if its first bytes say JPEG, PNG, GIF or WebP and it is at most 10 MB; it
-is stored under a random name (the leave keeps `upload:<name>`), never under what it was called.
+is stored under a random name (the leave keeps `upload:<name>`), never under what it was called
+(services/uploads.py keeps the files).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from pathlib import Path
 
 from aiohttp import web
 from aiohttp.web_request import FileField
@@ -20,18 +20,14 @@ from bot.config import Config
 from bot.web.desk import open_desk
 from bot.web.render import message
 from bot.web.viewer import viewer_of
-from models.rules.evidence import MAX_BYTES, TYPES, UPLOADED, image_kind, uploaded_name, valid_name
+from models.rules.evidence import MAX_BYTES, TYPES, image_kind, uploaded_name
+from services import uploads
 
 log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
 
-SUBDIR = "evidence"
 BAD_TYPE = "照片只能是 JPEG、PNG、GIF 或 WebP 格式的图片。"
 TOO_BIG = "照片不能超过 10 MB，请缩小后再试。"
-
-
-def evidence_dir(config: Config) -> Path:
-    return config.storage.dir / SUBDIR
 
 
 async def store_photo(config: Config, upload: FileField) -> tuple[str | None, str]:
@@ -42,21 +38,7 @@ async def store_photo(config: Config, upload: FileField) -> tuple[str | None, st
     kind = image_kind(data[:16])
     if kind is None:
         return None, BAD_TYPE
-    name = f"{secrets.token_hex(16)}.{kind}"
-    await asyncio.to_thread(_write, evidence_dir(config), name, data)
-    return UPLOADED + name, ""
-
-
-def kept(config: Config, evidence: str) -> bool:
-    """An evidence value the form carried: one of ours, and its file is there."""
-    name = evidence.removeprefix(UPLOADED)
-    return (evidence.startswith(UPLOADED) and valid_name(name)
-            and (evidence_dir(config) / name).is_file())
-
-
-def _write(folder: Path, name: str, data: bytes) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
+    return await uploads.write(config, f"{secrets.token_hex(16)}.{kind}", data), ""
 
 
 @routes.get("/h5/evidence/{leave_id:[0-9]{1,9}}")
@@ -76,7 +58,7 @@ async def evidence(request: web.Request) -> web.StreamResponse:
                           entity_id=leave.id, at=desk.now)
     log.info("evidence viewed userid=%s leave=%s", viewer.userid, leave.id)
     try:
-        data = await asyncio.to_thread((evidence_dir(config) / name).read_bytes)
+        data = await uploads.read(config, name)
     except FileNotFoundError:
         log.warning("evidence file missing leave=%s", leave.id)
         return message(request, 404, "没有照片", "这张照片已不在服务器上，请联系家长重新提供。")

@@ -19,7 +19,7 @@ from multidict import MultiDictProxy
 
 from bot import keys
 from bot.web.desk import open_desk, reading_desk
-from bot.web.evidence import kept, store_photo
+from bot.web.evidence import store_photo
 from bot.web.render import message, render
 from bot.web.viewer import viewer_of
 from models.leave import SICK
@@ -27,6 +27,7 @@ from models.roster import Student
 from models.rules.dates import DatePhraseError, DateSpan, parse_date_phrase
 from models.rules.evidence import TYPES
 from models.rules.symptoms import SYMPTOMS, read_symptoms
+from services import uploads
 from services.health import NOT_SEEN, NOT_SEEN_WORDS
 from services.leave import views
 from services.leave.desk import LeaveDesk
@@ -100,7 +101,7 @@ async def post_leave(request: web.Request) -> web.Response:
         answers.evidence = stored or answers.evidence
         if stored:
             log.info("web evidence uploaded userid=%s", viewer.userid)
-    if answers.evidence and not kept(config, answers.evidence):
+    if answers.evidence and not uploads.exists(config, answers.evidence):
         answers.evidence = ""
     async with open_desk(request) as desk:
         children = await desk.roster.children_of(viewer.userid)

@@ -149,3 +149,11 @@ class LeaveRepo:
                                        GateCheck.at >= since)
             .order_by(GateCheck.at))
         return list(rows)
+
+
+async def uploaded_evidence(session: AsyncSession) -> list[str]:
+    """Every leave's uploaded photo (`upload:<name>`), of every school: the files on disk are one
+    store, so what may be swept is decided against all of them."""
+    rows = await session.scalars(select(Leave.evidence_media_id)
+                                 .where(Leave.evidence_media_id.like("upload:%")))
+    return [r for r in rows if r is not None]
