@@ -24,7 +24,7 @@ from models.repos.ladder import LadderRepo, StudentCard
 from models.repos.reports import ReportRepo
 from models.repos.roster import RosterRepo
 from models.rules.age import age_on
-from models.rules.privacy import HEALTH_READERS, may_read
+from models.rules.privacy import HEALTH_READERS, SCHOOL_READERS, may_read
 from reports.common import (
     Destination,
     ReportError,
@@ -71,17 +71,23 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
     tz = config.school.tz
     reader = actor.removeprefix("cli:")
     async with db.read() as session:
-        if not may_read(await RosterRepo(session, school_id).roles_of(reader)):
+        roster = RosterRepo(session, school_id)
+        roles = await roster.roles_of(reader)
+        if not may_read(roles):
             raise ReportError(f"{reader} may not see symptoms and diagnoses: export as a "
                               f"{'、'.join(sorted(HEALTH_READERS))} (--actor their userid)")
         health = HealthRepo(session, school_id)
         rows = await health.between(first, last)
+        if roles.isdisjoint(SCHOOL_READERS):  # a 班主任: the children now in their classes
+            mine = {c.id for c in await roster.class_of_teacher(reader)}
+            now_in = {sid: s.class_id for sid in {r.student_id for r in rows}
+                      if (s := await roster.student(sid)) is not None}
+            rows = [r for r in rows if now_in.get(r.student_id) in mine]
         ladder = LadderRepo(session, school_id)
         cards = await ladder.cards(sorted({r.student_id for r in rows}))
         phones = {sid: next((p for _, _, p in await ladder.guardian_contacts(sid) if p), "")
                   for sid in cards}
         names = await ReportRepo(session, school_id).staff_names()
-        roster = RosterRepo(session, school_id)
         # a guardian who answered the follow-up is named as students.csv names them
         for userid in {u for r in rows for u in (r.recorded_by, r.diagnosed_by)
                        if u and u not in names}:

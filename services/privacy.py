@@ -21,7 +21,7 @@ from models.repos.health import HealthRepo
 from models.repos.leaves import LeaveRepo
 from models.repos.roster import RosterRepo
 from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
-from models.rules.privacy import Consent, consent_of, may_read, purge_due
+from models.rules.privacy import SCHOOL_READERS, Consent, consent_of, may_read, purge_due
 from services import uploads
 
 ASK_TITLE = "【健康信息保存征求意见】"
@@ -94,10 +94,23 @@ class Privacy:
                        approver: bool = False) -> bool:
         """The one door to symptoms and diagnoses for staff: False if `reader`'s roles may not
         see them, else every child's look is logged (who, whom, what, how, when)."""
-        if not may_read(await self.roster.roles_of(reader), approver=approver):
+        roles, ids = await self.roster.roles_of(reader), sorted(set(student_ids))
+        own = True
+        if not approver and roles.isdisjoint(SCHOOL_READERS):  # a 班主任: their classes only
+            own = await self.in_own_classes(reader, ids)
+        if not may_read(roles, approver=approver, own_class=own):
             return False
-        for student_id in sorted(set(student_ids)):
+        for student_id in ids:
             self.health.log_read(reader, student_id, what, via, self.now)
+        return True
+
+    async def in_own_classes(self, teacher: str, student_ids: Iterable[int]) -> bool:
+        """Whether every one of these children is in a class `teacher` is 班主任 of."""
+        mine = {c.id for c in await self.roster.class_of_teacher(teacher)}
+        for student_id in student_ids:
+            student = await self.roster.student(student_id)
+            if student is None or student.class_id not in mine:
+                return False
         return True
 
 

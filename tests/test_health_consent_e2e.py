@@ -168,6 +168,9 @@ async def test_every_look_by_staff_is_logged_and_others_are_refused(demo_db: str
             await export_illness(h.db, h.config, 1, date(2026, 11, 1), date(2026, 11, 30),
                                  tmp_path / "b.xlsx", actor="office_zhao", now=clock())
         assert not (tmp_path / "b.xlsx").exists()
+        other = await export_illness(h.db, h.config, 1, date(2026, 11, 1), date(2026, 11, 30),
+                                     tmp_path / "c.xlsx", actor="cli:teacher_wang", now=clock())
+        assert other.absences == 0  # 初一(2)班's 班主任 sees none of 初一(1)班's children
         at = [datetime(2026, 11, 25, 0, 40), datetime(2026, 11, 25, 2, 0)]
         assert [(r.reader, r.student_id, r.what, r.via, r.at.replace(tzinfo=None))
                 for r in await rows(h, HealthRead)] == [

@@ -11,6 +11,8 @@ from models.rules.calendar import Term
 
 # Besides the approver of the child's leave, only these roles see symptoms and diagnoses.
 HEALTH_READERS = frozenset({"班主任", "校医", "校长"})
+SCHOOL_READERS = frozenset({"校医", "校长"})  # every child of the school; a 班主任 their classes'
+HOMEROOM = "班主任"
 YEAR_STARTS_MONTH = 8  # a school year runs from August to July (秋季学期 starts late Aug or Sep)
 
 
@@ -28,9 +30,12 @@ def consent_of(answers: Iterable[bool | None]) -> Consent:
     return Consent.YES if True in given else Consent.PENDING
 
 
-def may_read(roles: frozenset[str], *, approver: bool = False) -> bool:
-    """Whether staff with `roles` may see a child's health details."""
-    return approver or not roles.isdisjoint(HEALTH_READERS)
+def may_read(roles: frozenset[str], *, approver: bool = False, own_class: bool = True) -> bool:
+    """Whether staff with `roles` may see a child's health details: the approver of the child's
+    leave, the 校医 and the 校长 any child's, a 班主任 only those of their own classes."""
+    if approver or not roles.isdisjoint(SCHOOL_READERS):
+        return True
+    return HOMEROOM in roles and own_class
 
 
 def school_year_end(terms: Sequence[Term], day: date) -> date:
