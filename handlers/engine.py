@@ -71,12 +71,11 @@ class Dispatcher:
         if isinstance(message, SchoolContactChange):
             return []  # the roster is synced from the 家校通讯录 once this is recorded
 
-        roster = RosterRepo(session, self.school_id)
-        roles = await roster.roles_of(message.userid)
+        roles, name = await RosterRepo(session, self.school_id).identity(message.userid)
         if not roles:
             log.info("refused unknown user=%s kind=%s", message.userid, message.kind)
             return [Outgoing(message.userid, Text(texts.NOT_IN_ROSTER))]
-        user = User(message.userid, await roster.display_name(message.userid) or "", roles)
+        user = User(message.userid, name or "", roles)
 
         dialogs = DialogRepo(session, self.school_id)
         row = await dialogs.load(message.userid, now)

@@ -12,9 +12,13 @@ from models.messaging import DialogState
 
 
 class DialogRepo:
+    """One user's dialog read once per message: `save` writes to the row `load` read (or adds
+    one when `load` found none) without reading it again."""
+
     def __init__(self, session: AsyncSession, school_id: int) -> None:
         self._session = session
         self._school_id = school_id
+        self._loaded: dict[str, DialogState | None] = {}
 
     async def load(self, userid: str, now: datetime) -> DialogState | None:
         """The user's live dialog; a lapsed one is removed and reads as none."""
@@ -23,21 +27,29 @@ class DialogRepo:
                                       DialogState.userid == userid))
         if row is not None and row.expires_at <= now:
             await self._session.delete(row)
-            return None
+            await self._session.flush()  # gone before `save` may add the user's new row
+            row = None
+        self._loaded[userid] = row
         return row
 
     async def save(self, userid: str, state: str, data: dict[str, Any],
                    expires_at: datetime) -> None:
-        row = await self._session.scalar(
-            select(DialogState).where(DialogState.school_id == self._school_id,
-                                      DialogState.userid == userid))
+        if userid in self._loaded:
+            row = self._loaded[userid]
+        else:
+            row = await self._session.scalar(
+                select(DialogState).where(DialogState.school_id == self._school_id,
+                                          DialogState.userid == userid))
         if row is None:
-            self._session.add(DialogState(school_id=self._school_id, userid=userid, state=state,
-                                          data=data, expires_at=expires_at))
+            row = DialogState(school_id=self._school_id, userid=userid, state=state,
+                              data=data, expires_at=expires_at)
+            self._session.add(row)
         else:
             row.state, row.data, row.expires_at = state, data, expires_at
+        self._loaded[userid] = row
 
     async def clear(self, userid: str) -> None:
         await self._session.execute(
             delete(DialogState).where(DialogState.school_id == self._school_id,
                                       DialogState.userid == userid))
+        self._loaded[userid] = None

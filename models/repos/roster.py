@@ -260,7 +260,22 @@ class RosterRepo:
     async def roles_of(self, userid: str) -> frozenset[str]:
         """A member's staff roles, plus 家长 if they are a member guardian of an active student
         (one query). A 家校 parent's id is no member's: it never gives a role here."""
-        staff = (select(StaffRole.role)
+        rows = await self._session.scalars(self._roles(userid))
+        return frozenset(rows)
+
+    async def display_name(self, userid: str) -> str | None:
+        """The name staff.csv gives the user, else the name students.csv gives the guardian."""
+        return await self._session.scalar(select(self._name(userid)))
+
+    async def identity(self, userid: str) -> tuple[frozenset[str], str | None]:
+        """`roles_of` and `display_name` in one query (roles empty: not in the roster)."""
+        roles = self._roles(userid).subquery()
+        rows = (await self._session.execute(
+            select(roles.c.role, self._name(userid).label("name")))).all()
+        return frozenset(r.role for r in rows), (rows[0].name if rows else None)
+
+    def _roles(self, userid: str) -> Any:
+        staff = (select(StaffRole.role.label("role"))
                  .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid))
         parent = (select(literal(PARENT, String).label("role"))
                   .select_from(Guardian)
@@ -268,18 +283,16 @@ class RosterRepo:
                   .join(Student, Student.id == GuardianLink.student_id)
                   .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
                          Guardian.channel == MEMBER_CHANNEL, Student.active.is_(True)))
-        rows = await self._session.scalars(union(staff, parent))
-        return frozenset(rows)
+        return union(staff, parent)
 
-    async def display_name(self, userid: str) -> str | None:
-        """The name staff.csv gives the user, else the name students.csv gives the guardian."""
+    def _name(self, userid: str) -> Any:
         staff = (select(StaffRole.name)
                  .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid)
                  .order_by(StaffRole.id).limit(1).scalar_subquery())
         guardian = (select(Guardian.name)
                     .where(Guardian.school_id == self._school_id, Guardian.userid == userid)
                     .limit(1).scalar_subquery())
-        return await self._session.scalar(select(func.coalesce(staff, guardian)))
+        return func.coalesce(staff, guardian)
 
     async def guardian_name(self, userid: str) -> str | None:
         """The name students.csv gives the guardian with this id (never a staff name)."""
