@@ -49,7 +49,9 @@ class InboxWorker:
             # The per-user lock comes before the dialog is read: two quick messages from one
             # parent are handled one after the other, on any instance.
             await self._db.lock_key(session, f"user:{row.userid}")
-            if await inbox.has_earlier_pending(row):
+            # On SQLite the claim took the oldest pending row under the database's write lock,
+            # so none of this user's is older: only PostgreSQL's skipped locks can leave one.
+            if not self._db.is_sqlite and await inbox.has_earlier_pending(row):
                 return False  # another instance holds this user's older message; keep order
             now = self._clock()
             message = incoming_from_payload(row.payload)

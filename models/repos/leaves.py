@@ -52,34 +52,27 @@ class LeaveRepo:
     async def transition(self, leave_id: int, from_statuses: Sequence[str],
                          **values: Any) -> bool:
         """Compare-and-set: change the leave only if it is still in one of `from_statuses`."""
-        result = await self._session.execute(
+        return await self._changed(
             update(Leave)
             .where(Leave.id == leave_id, Leave.school_id == self._school_id,
                    Leave.status.in_(tuple(from_statuses)))
-            .values(**values)
-            .execution_options(synchronize_session=False))
-        changed = bool(result.rowcount)  # type: ignore[attr-defined]
-        if changed:
-            await self._refresh(leave_id)
-        return changed
+            .values(**values))
 
     async def mark_exited(self, leave_id: int, at: datetime, guard: str) -> bool:
         """Compare-and-set: a pass lets a student out once."""
-        result = await self._session.execute(
+        return await self._changed(
             update(Leave)
             .where(Leave.id == leave_id, Leave.school_id == self._school_id,
                    Leave.status == "approved", Leave.exited_at.is_(None))
-            .values(exited_at=at, exited_via=guard)
-            .execution_options(synchronize_session=False))
-        if result.rowcount:  # type: ignore[attr-defined]
-            await self._refresh(leave_id)
-            return True
-        return False
+            .values(exited_at=at, exited_via=guard))
 
-    async def _refresh(self, leave_id: int) -> None:
-        leave = await self._session.get(Leave, leave_id)
-        if leave is not None:
-            await self._session.refresh(leave)
+    async def _changed(self, statement: Any) -> bool:
+        """Run a compare-and-set; the leave it changed comes back in the same statement and
+        replaces the session's copy, so what the caller holds reads as stored."""
+        result = await self._session.execute(
+            statement.returning(Leave)
+            .execution_options(synchronize_session=False, populate_existing=True))
+        return result.scalar_one_or_none() is not None
 
     async def by_pass_digest(self, digest: str) -> Leave | None:
         return await self._session.scalar(

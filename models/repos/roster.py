@@ -251,11 +251,12 @@ async def apply_roster(session: AsyncSession, school_id: int, roster: Roster, *,
 
 
 class RosterRepo:
-    """The roster questions handlers ask, for one school."""
+    """The roster questions handlers ask, for one school, within one unit of work."""
 
     def __init__(self, session: AsyncSession, school_id: int) -> None:
         self._session = session
         self._school_id = school_id
+        self._students: dict[int, Student | None] = {}  # read once while this repo lives
 
     async def roles_of(self, userid: str) -> frozenset[str]:
         """A member's staff roles, plus 家长 if they are a member guardian of an active student
@@ -371,8 +372,12 @@ class RosterRepo:
         return school.id
 
     async def student(self, student_id: int) -> Student | None:
-        return await self._session.scalar(
-            select(Student).where(Student.id == student_id, Student.school_id == self._school_id))
+        """A student of this school (read once while this repo lives: one unit of work)."""
+        if student_id not in self._students:
+            self._students[student_id] = await self._session.scalar(
+                select(Student).where(Student.id == student_id,
+                                      Student.school_id == self._school_id))
+        return self._students[student_id]
 
     async def school_class(self, class_id: int) -> SchoolClass | None:
         return await self._session.scalar(

@@ -113,11 +113,12 @@ async def assess(desk: LeaveDesk, draft: Draft, student_id: int) -> Assessment:
     if days == 0:
         raise Refusal("所选日期都不是上课日，不需要请假。")
     _check_backdating(desk, span)
-    other = await desk.leaves.open_overlapping(student_id, span_slots(span))
+    open_leaves = await desk.leaves.open_for_student(student_id)  # in date order
+    first, last = span_slots(span)
+    other = next((o for o in open_leaves if o.start_slot <= last and o.end_slot >= first), None)
     if other is not None:
         raise Refusal(f"与已有的请假（单号{other.id}，{other.start_date.month}月"
                       f"{other.start_date.day}日起）时间重叠，不能重复请假。")
-    open_leaves = await desk.leaves.open_for_student(student_id)
     routing_days = days + _chained_days(desk, span, open_leaves)
     approval = desk.config.approval
     route = route_for(routing_days, approval.tiers, approval.beyond_last_tier)
