@@ -22,7 +22,7 @@ from models.clock import Clock
 from models.db import Database
 from models.logsafe import without_data
 from models.messages import ButtonCard, CardUpdate, Text, reply_from_payload
-from models.repos.outbox import Claimed, OutboxRepo, Pace
+from models.repos.outbox import Claimed, OutboxRepo, Pace, Sent
 from models.repos.roster import RosterRepo
 from models.rules.channel import FAMILY_CHANNEL, school_notice
 from models.rules.masking import mask_payload
@@ -143,9 +143,15 @@ class OutboxWorker:
         was_paused = self.health.paused
         async with self._db.unit_of_work() as session:
             repo = OutboxRepo(session, self._school_id)
+            await repo.mark_sent([
+                Sent(row_id, r.response_code, gathered=index > 0,
+                     payload=r.masked[index] if index < len(r.masked) else None)
+                for r in results if r.error is None for index, row_id in enumerate(r.row_ids)],
+                now)
             for result in results:
-                for index, row_id in enumerate(result.row_ids):
-                    await self._record_one(repo, now, row_id, result, index)
+                if result.error is not None:
+                    for row_id in result.row_ids:
+                        await self._record_failure(repo, now, row_id, result.error)
             if any(r.error is None for r in results) and self.health.succeeded():
                 released = await repo.release_retries(now)
                 log.warning("wecom answers again: outbox resumed, %d waiting sent now", released)
@@ -158,14 +164,9 @@ class OutboxWorker:
         sent = sum(1 for r in results if r.error is None)
         log.info("outbox batch sent=%d failed=%d", sent, len(results) - sent)
 
-    async def _record_one(self, repo: OutboxRepo, now: datetime, row_id: int,
-                          result: _Result, index: int) -> None:
-        error = result.error
-        if error is None:
-            masked = result.masked[index] if index < len(result.masked) else None
-            await repo.mark_sent(row_id, now, result.response_code, gathered=index > 0,
-                                 payload=masked)
-        elif error.retryable or error.errcode in CONFIG_ERRCODES:
+    async def _record_failure(self, repo: OutboxRepo, now: datetime, row_id: int,
+                              error: WeComError) -> None:
+        if error.retryable or error.errcode in CONFIG_ERRCODES:
             await repo.retry_later(row_id, self.health.failed(now, error.errcode), str(error))
         else:
             await repo.give_up(row_id, str(error))

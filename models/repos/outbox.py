@@ -47,6 +47,16 @@ class Claimed:
         return (self.row, *self.gathered)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A row delivered: `gathered` when inside another row's message (not counted by the pace);
+    `payload`, when given, replaces the stored one (codes masked once sent)."""
+    row_id: int
+    response_code: str | None
+    gathered: bool = False
+    payload: dict[str, Any] | None = None
+
+
 class OutboxRepo:
     def __init__(self, session: AsyncSession, school_id: int) -> None:
         self._session = session
@@ -186,16 +196,19 @@ class OutboxRepo:
             .values(next_attempt_at=now))
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def mark_sent(self, row_id: int, now: datetime, response_code: str | None, *,
-                        gathered: bool = False, payload: dict[str, Any] | None = None) -> None:
-        """Delivered; `gathered`: inside another row's message (not counted by the pace);
-        `payload`, when given, replaces the stored one (codes masked once sent)."""
-        values: dict[str, Any] = {"status": "gathered" if gathered else "sent", "sent_at": now,
-                                  "last_error": None, "response_code": response_code}
-        if payload is not None:
-            values["payload"] = payload
-        await self._session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+    async def mark_sent(self, sent: Iterable[Sent], now: datetime) -> None:
+        """Delivered, all in one statement (a row per parameter set, by primary key)."""
+        rows = []
+        for one in sent:
+            values: dict[str, Any] = {"id": one.row_id,
+                                      "status": "gathered" if one.gathered else "sent",
+                                      "sent_at": now, "last_error": None,
+                                      "response_code": one.response_code}
+            if one.payload is not None:
+                values["payload"] = one.payload
+            rows.append(values)
+        if rows:
+            await self._session.execute(update(OutboxMessage), rows)
 
     async def card_response_code(self, task_id: str) -> str | None:
         """The code WeCom gave when the card was sent, for updating it later."""
