@@ -23,25 +23,11 @@ import asyncio
 import tempfile
 from datetime import UTC, datetime
 
-from tests.harness import FakeClock, Harness, prepare_database, running
-from tests.statements import Statements, message_steps
+from tests.harness import FakeClock, prepare_database, running
+from tests.statements import leave_messages
 
 START = datetime(2026, 11, 26, 0, 0, tzinfo=UTC)  # Thursday 26 November, 08:00 in Beijing
 STEPS = ("callback", "inbox", "outbox")
-
-
-async def leave_messages(h: Harness) -> dict[str, dict[str, Statements]]:
-    """The three messages of one leave, each counted step by step."""
-    out = {}
-    out["请假 (echo)"] = await message_steps(
-        h, h.inner_text_xml("parent_zhang", "请假 张小明 明天 事假 有事"))
-    out["确认 (cards)"] = await message_steps(h, h.inner_text_xml("parent_zhang", "确认"))
-    card = next(d.body["template_card"] for d in reversed(h.standin.messages_for("teacher_li"))
-                if d.msgtype == "template_card")
-    number = card["main_title"]["title"].rsplit("单号", 1)[1]
-    out["批准 (click)"] = await message_steps(
-        h, h.inner_click_xml("teacher_li", card["task_id"], f"approve:{number}"))
-    return out
 
 
 async def main(show_texts: bool) -> None:

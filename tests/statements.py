@@ -3,7 +3,8 @@
 A step is one of the three things a message goes through: the callback recorded (`callback`),
 the inbox worker handling it (`inbox`) and the outbox sending what it caused (`outbox`). The
 count comes from SQLAlchemy's `before_cursor_execute` event on the app's engines, so it sees
-every statement, BEGIN/COMMIT excepted (the driver issues those outside a cursor).
+every statement the driver is handed: SQLite's BEGIN (IMMEDIATE) and SAVEPOINTs too, as the
+app issues them as statements, but not COMMIT (the driver's own call).
 """
 
 from __future__ import annotations
@@ -89,3 +90,18 @@ async def _steps(h: Harness, inner_xml: str) -> dict[str, Statements]:
             break
         outbox.texts += round_.texts
     return {"callback": callback, "inbox": inbox, "outbox": outbox}
+
+
+async def leave_messages(h: Harness) -> dict[str, dict[str, Statements]]:
+    """The three messages of one leave, each counted step by step: a parent's `请假 张小明 明天
+    事假 有事` (the echo), its `确认` (stored, the 班主任's card sent), the 班主任's 批准 click."""
+    out = {}
+    out["请假 (echo)"] = await message_steps(
+        h, h.inner_text_xml("parent_zhang", "请假 张小明 明天 事假 有事"))
+    out["确认 (cards)"] = await message_steps(h, h.inner_text_xml("parent_zhang", "确认"))
+    card = next(d.body["template_card"] for d in reversed(h.standin.messages_for("teacher_li"))
+                if d.msgtype == "template_card")
+    number = card["main_title"]["title"].rsplit("单号", 1)[1]
+    out["批准 (click)"] = await message_steps(
+        h, h.inner_click_xml("teacher_li", card["task_id"], f"approve:{number}"))
+    return out

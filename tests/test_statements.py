@@ -1,0 +1,29 @@
+"""What one message costs the database: SQL statements per step of a leave, pinned.
+
+The figures are what the code sends today (bench/statements.py prints them and the statements
+themselves); a change that adds a statement to one of these messages fails here, so that it is
+made on purpose and the new figure written down (docs/benchmarks.md, Statements per message).
+"""
+
+from __future__ import annotations
+
+from tests.harness import Harness
+from tests.statements import leave_messages
+
+# message: statements of (callback recorded, inbox handled, outbox sent) on SQLite
+PINNED = {
+    "请假 (echo)": (2, 11, 13),
+    "确认 (cards)": (2, 17, 13),
+    "批准 (click)": (2, 18, 27),
+}
+
+
+async def test_a_leave_asked_confirmed_and_approved_costs_the_pinned_statements(
+        harness: Harness) -> None:
+    counted = await leave_messages(harness)
+    texts = harness.texts_for("parent_zhang")
+    assert "回复「确认」" in texts[0] and "单号" in texts[1]
+    assert "已批准" in texts[-1] and "放行码" in texts[-1]
+    assert [d.msgtype for d in harness.standin.messages_for("teacher_li")][0] == "template_card"
+    assert {name: tuple(len(steps[s]) for s in ("callback", "inbox", "outbox"))
+            for name, steps in counted.items()} == PINNED
