@@ -51,5 +51,6 @@ async def main(show_texts: bool) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--texts", action="store_true", help="print what the inbox and outbox steps ran")
+    parser.add_argument("--texts", action="store_true",
+                        help="print what the inbox and outbox steps ran")
     asyncio.run(main(parser.parse_args().texts))

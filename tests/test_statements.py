@@ -24,6 +24,6 @@ async def test_a_leave_asked_confirmed_and_approved_costs_the_pinned_statements(
     texts = harness.texts_for("parent_zhang")
     assert "回复「确认」" in texts[0] and "单号" in texts[1]
     assert "已批准" in texts[-1] and "放行码" in texts[-1]
-    assert [d.msgtype for d in harness.standin.messages_for("teacher_li")][0] == "template_card"
+    assert next(d.msgtype for d in harness.standin.messages_for("teacher_li")) == "template_card"
     assert {name: tuple(len(steps[s]) for s in ("callback", "inbox", "outbox"))
             for name, steps in counted.items()} == PINNED
