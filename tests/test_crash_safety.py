@@ -38,6 +38,9 @@ from tests.processes import (
 
 CRASHES = 5
 BURST = 50
+# The burst's callbacks leave this far apart: one group commit can otherwise answer all fifty at
+# once, before the kill lands, and nothing would be in flight when the server dies.
+SPREAD_SECONDS = 0.02
 DRAIN_SECONDS = 20.0
 # How many callbacks are answered before each SIGKILL: early, late and in between.
 KILL_AFTER = (8, 30, 15, 40, 22)
@@ -68,12 +71,14 @@ class Sender:
         return f"msg:{msg_id}", params, body
 
     async def burst(self, server: ServiceProcess, kill_after: int) -> None:
-        """BURST callbacks at once; SIGKILL the server once `kill_after` have been answered."""
+        """BURST callbacks, SPREAD_SECONDS apart; SIGKILL the server once `kill_after` have been
+        answered."""
         answered_enough = asyncio.Event()
         ok = 0
 
         async def post(http: aiohttp.ClientSession, i: int) -> None:
             nonlocal ok
+            await asyncio.sleep(i * SPREAD_SECONDS)
             key, params, body = self.callback(i)
             self.sent += 1
             try:
