@@ -73,9 +73,8 @@ async def workers(config: Config, db: Database, school_id: int, clock: Clock, *,
             tasks = [asyncio.create_task(inbox.run_forever()) for _ in range(loops)]
             tasks += [asyncio.create_task(outbox.run_forever()),
                       asyncio.create_task(_catch_up(runner))]
-            if not db.is_sqlite:
-                tasks.append(asyncio.create_task(db.listen({
-                    INBOX_CHANNEL: inbox.wakeup.set, OUTBOX_CHANNEL: outbox.wakeup.set})))
+            tasks.append(asyncio.create_task(db.listen({  # returns at once on SQLite
+                INBOX_CHANNEL: inbox.wakeup.set, OUTBOX_CHANNEL: outbox.wakeup.set})))
             if clock is utc_now:
                 # APScheduler fires on the wall clock; under a clock of the caller's the caller
                 # runs the jobs (run_due), so nothing fires behind a test's back.

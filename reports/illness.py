@@ -79,10 +79,9 @@ async def export_illness(db: Database, config: Config, school_id: int, first: da
         health = HealthRepo(session, school_id)
         rows = await health.between(first, last)
         if roles.isdisjoint(SCHOOL_READERS):  # a 班主任: the children now in their classes
-            mine = {c.id for c in await roster.class_of_teacher(reader)}
-            now_in = {sid: s.class_id for sid in {r.student_id for r in rows}
-                      if (s := await roster.student(sid)) is not None}
-            rows = [r for r in rows if now_in.get(r.student_id) in mine]
+            own = await Privacy(health, roster, Notifier(), config, now).own_students(
+                reader, {r.student_id for r in rows})
+            rows = [r for r in rows if r.student_id in own]
         ladder = LadderRepo(session, school_id)
         cards = await ladder.cards(sorted({r.student_id for r in rows}))
         phones = {sid: next((p for _, _, p in await ladder.guardian_contacts(sid) if p), "")

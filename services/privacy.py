@@ -106,12 +106,14 @@ class Privacy:
 
     async def in_own_classes(self, teacher: str, student_ids: Iterable[int]) -> bool:
         """Whether every one of these children is in a class `teacher` is 班主任 of."""
+        ids = set(student_ids)
+        return ids <= await self.own_students(teacher, ids)
+
+    async def own_students(self, teacher: str, student_ids: Iterable[int]) -> set[int]:
+        """Those of these children now in a class `teacher` is 班主任 of."""
         mine = {c.id for c in await self.roster.class_of_teacher(teacher)}
-        for student_id in student_ids:
-            student = await self.roster.student(student_id)
-            if student is None or student.class_id not in mine:
-                return False
-        return True
+        return {sid for sid in student_ids
+                if (s := await self.roster.student(sid)) is not None and s.class_id in mine}
 
 
 async def answer(health: HealthRepo, audit: AuditRepo, guardian: str, channel: str, yes: bool,

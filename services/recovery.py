@@ -51,7 +51,12 @@ async def due(desk: LeaveDesk, leave: Leave) -> Due | None:
 async def ask_parents(desk: LeaveDesk, leave: Leave) -> None:
     """Tell the guardians, once, that the child's return needs a 复课证明 photo."""
     found = await due(desk, leave)
-    if found is None or found.row.certificate_media is not None:
+    if found is not None:
+        await _ask(desk, leave, found)
+
+
+async def _ask(desk: LeaveDesk, leave: Leave, found: Due) -> None:
+    if found.row.certificate_media is not None:
         return
     name = await desk.student_name(leave)
     text = (f"{name}的病假（单号{leave.id}）{found.why}，返校前需要复课证明：请在这里直接发送"
@@ -72,24 +77,32 @@ def _waiting(row: IllnessAbsence) -> str:
             else "家长还没有发送复课证明照片（已提醒家长）。")
 
 
-async def refuse_close(desk: LeaveDesk, leave: Leave) -> str | None:
-    """Why the 班主任's 销假 cannot close this leave yet (None: it can)."""
+async def _still_due(desk: LeaveDesk, leave: Leave) -> tuple[Due, str] | None:
+    """The certificate closing this leave waits for, and the child's name (the parents are
+    reminded, once); None when it may close."""
     found = await due(desk, leave)
     if found is None:
         return None
-    await ask_parents(desk, leave)
-    name = await desk.student_name(leave)
+    await _ask(desk, leave, found)
+    return found, await desk.student_name(leave)
+
+
+async def refuse_close(desk: LeaveDesk, leave: Leave) -> str | None:
+    """Why the 班主任's 销假 cannot close this leave yet (None: it can)."""
+    missing = await _still_due(desk, leave)
+    if missing is None:
+        return None
+    found, name = missing
     return (f"暂不能销假：{name}的病假（单号{leave.id}）{found.why}，须交复课证明并经校医确认。"
             + _waiting(found.row))
 
 
 async def refuse_return(desk: LeaveDesk, leave: Leave) -> str | None:
     """What the guard's 返校 says while the certificate is missing (None: it may close)."""
-    found = await due(desk, leave)
-    if found is None:
+    missing = await _still_due(desk, leave)
+    if missing is None:
         return None
-    await ask_parents(desk, leave)
-    name = await desk.student_name(leave)
+    found, name = missing
     what = "复课证明还未经校医确认" if found.row.certificate_media else "未交复课证明"
     return f"{name}{what}，请联系校医。暂不能销假（单号{leave.id}）。"
 

@@ -36,9 +36,8 @@ def _write(folder: Path, name: str, data: bytes) -> None:
 
 def exists(config: Config, evidence: str) -> bool:
     """An evidence value a form carried: one of ours, and its file is there."""
-    name = evidence.removeprefix(UPLOADED)
-    return (evidence.startswith(UPLOADED) and valid_name(name)
-            and (evidence_dir(config) / name).is_file())
+    name = uploaded_name(evidence)
+    return name is not None and (evidence_dir(config) / name).is_file()
 
 
 async def read(config: Config, name: str) -> bytes:

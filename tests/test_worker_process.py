@@ -30,7 +30,7 @@ from tests.processes import (
 
 WAIT_SECONDS = 15.0
 QUIET_SECONDS = 1.5  # how long the HTTP-only server is watched for replies it must not send
-MSG_IDS = itertools.count(int(time.time() * 1000))
+MSG_IDS = itertools.count(1)  # each test has a database of its own
 
 
 async def post(server: ServiceProcess, config: Config, user: str, content: str) -> int:
