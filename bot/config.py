@@ -36,6 +36,10 @@ class ServerConfig:
     port: int = 8080
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 64 * 1024
+    # Where this school's pages live below the host: "" for a single school, "/s/<code>" for
+    # each school of a deployment (set by the deployment, never read from a file). public_url
+    # already ends with it.
+    base_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,10 +196,14 @@ class StorageConfig:
 @dataclass(frozen=True)
 class SecurityConfig:
     secret_key: str
+    # A deployment's school code: each school's keys differ, so a cookie, pass code or link of
+    # one school is worthless at another ("" for a single school: its keys stay as they were).
+    scope: str = ""
 
     def derive(self, purpose: str) -> bytes:
         """A 32-byte key for one purpose (pass-code digests, QR links), from the one secret."""
-        return hashlib.sha256(f"qingjia:{purpose}:{self.secret_key}".encode()).digest()
+        scoped = f"{purpose}@{self.scope}" if self.scope else purpose
+        return hashlib.sha256(f"qingjia:{scoped}:{self.secret_key}".encode()).digest()
 
 
 @dataclass(frozen=True)
