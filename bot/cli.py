@@ -1,5 +1,9 @@
-"""The `qingjia` command: migrate, import-roster, sync-roster, serve, jobs, run-job, calendar
-check, demo."""
+"""The `qingjia` command: migrate, import-roster, sync-roster, serve, worker, jobs, run-job,
+calendar check, report, school add|list|check, demo.
+
+A command about one school takes `--school CODE` (needed when the deployment has several); serve,
+worker, migrate and `school` work on the whole deployment.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +26,14 @@ from bot.config import (
     Config,
     ConfigError,
     example_values_in_use,
-    load_config,
     resolve_config_path,
     staff_roles,
 )
+from bot.deployment import Deployment, load_deployment
 from bot.roster_check import unknown_userids
 from bot.roster_sync import sync_roster
 from bot.school import open_school
+from bot.school_cli import school_commands
 from bot.wecom_client import WeComClient, WeComError
 from bot.workers import run_worker
 from models.clock import Clock, utc_now
@@ -62,9 +67,12 @@ def main(argv: list[str] | None = None, *, clock: Clock = utc_now) -> int:
         return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        config = load_config(resolve_config_path(args.config))
+        args.deployment = load_deployment(resolve_config_path(args.config))
         args.clock = clock
-        status = args.run(config, args)
+        if args.per_school:
+            status = args.run(args.deployment.school(args.school), args)
+        else:
+            status = args.run(args.deployment, args)
     except (ConfigError, CommandError, RosterError, StartupError) as exc:
         print(f"qingjia: {exc}", file=sys.stderr)
         return 1
@@ -84,14 +92,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qingjia", description="请假通 school leave service")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, run: Callable[[Config, argparse.Namespace], int | None],
-                help_text: str, within: Any = sub) -> argparse.ArgumentParser:
+    def command(name: str, run: Callable[[Any, argparse.Namespace], int | None],
+                help_text: str, within: Any = sub, *,
+                per_school: bool = True) -> argparse.ArgumentParser:
         p = within.add_parser(name, help=help_text)
-        p.add_argument("--config", help="config file (default ./config.toml, else $QINGJIA_CONFIG)")
+        _common_options(p, per_school=per_school)
         p.set_defaults(run=run)
         return p
 
-    command("migrate", _migrate, "create or update the database schema")
+    command("migrate", _migrate, "create or update the database schema", per_school=False)
     imp = command("import-roster", _import_roster, "import students.csv and staff.csv (or .xlsx)")
     imp.add_argument("--students", required=True, type=Path)
     imp.add_argument("--staff", required=True, type=Path)
@@ -103,12 +112,14 @@ def _parser() -> argparse.ArgumentParser:
     sync = command("sync-roster", _sync_roster,
                    "update students, classes and 家校 parents from WeCom's 家校通讯录")
     sync.add_argument("--actor", default="admin", help="who is syncing (for the audit log)")
-    serve = command("serve", _serve, "run the service for a real WeCom app")
+    serve = command("serve", _serve, "run the service for a real WeCom app (every school of "
+                                     "the deployment)", per_school=False)
     serve.add_argument("--no-workers", action="store_true",
                        help="HTTP only: callbacks are recorded and pages served, while "
                             "`qingjia worker` processes handle, send and run the jobs")
-    command("worker", _worker, "handle messages, send and run the jobs, without HTTP "
-                               "(beside `qingjia serve --no-workers`)")
+    command("worker", _worker, "handle messages, send and run the jobs of every school, "
+                               "without HTTP (beside `qingjia serve --no-workers`)",
+            per_school=False)
     command("jobs", _jobs, "list the scheduled jobs, their next run and last result")
     run = command("run-job", _run_job, "run one job for one school date now")
     run.add_argument("name", help="job name (see `qingjia jobs`)")
@@ -118,11 +129,21 @@ def _parser() -> argparse.ArgumentParser:
     command("check", _calendar_check, "each term's school days and the dates still unknown",
             within=calendar.add_subparsers(dest="calendar_command", required=True))
     _report_commands(sub.add_parser("report", help="export attendance, leaves or a dropout case"))
+    school_commands(sub.add_parser("school", help="the schools of a deployment (schools_dir)"),
+                    lambda p: _common_options(p, per_school=False))
     return parser
 
 
-def _migrate(config: Config, args: argparse.Namespace) -> None:
-    upgrade(config.database.url)
+def _common_options(p: argparse.ArgumentParser, *, per_school: bool) -> None:
+    p.add_argument("--config", help="config file (default ./config.toml, else $QINGJIA_CONFIG)")
+    if per_school:
+        p.add_argument("--school", metavar="CODE",
+                       help="the school (its code; needed when the deployment has several)")
+    p.set_defaults(per_school=per_school)
+
+
+def _migrate(deployment: Deployment, args: argparse.Namespace) -> None:
+    upgrade(deployment.database.url)
     print("database is up to date")
 
 
@@ -234,26 +255,36 @@ def _today(config: Config, clock: Clock) -> date:
     return clock().astimezone(config.school.tz).date()
 
 
-def _serve(config: Config, args: argparse.Namespace) -> None:
-    if example := example_values_in_use(config):
-        raise CommandError(f"refusing to serve with config.example.toml's {', '.join(example)}: "
-                           "anyone could forge or read WeCom callbacks; set your app's own")
-    warn_at_startup(config.calendar, _today(config, args.clock))
+def _serve(deployment: Deployment, args: argparse.Namespace) -> None:
+    _ready_to_run(deployment, args.clock, "serve")
+    server = deployment.server
     workers = "" if not args.no_workers else " (HTTP only: run `qingjia worker` too)"
-    web.run_app(create_app(config, clock=args.clock, run_workers=not args.no_workers),
-                host=config.server.host, port=config.server.port, access_log=None,
-                print=lambda _: print(f"serving on {config.server.host}:{config.server.port}"
+    schools = "" if deployment.single else f" for {len(deployment.schools)} schools"
+    web.run_app(create_app(deployment, clock=args.clock, run_workers=not args.no_workers),
+                host=server.host, port=server.port, access_log=None,
+                print=lambda _: print(f"serving on {server.host}:{server.port}{schools}"
                                       f"{workers}"))
 
 
-def _worker(config: Config, args: argparse.Namespace) -> None:
-    if example := example_values_in_use(config):
-        raise CommandError(f"refusing to send with config.example.toml's {', '.join(example)}: "
-                           "set your app's own")
-    warn_at_startup(config.calendar, _today(config, args.clock))
-    print(f"worker for {config.school.name}: inbox, outbox and jobs (stop with Ctrl-C)",
-          flush=True)
-    asyncio.run(run_worker(config, args.clock))
+def _worker(deployment: Deployment, args: argparse.Namespace) -> None:
+    _ready_to_run(deployment, args.clock, "send")
+    names = "、".join(c.school.name for c in deployment.schools.values())
+    print(f"worker for {names}: inbox, outbox and jobs (stop with Ctrl-C)", flush=True)
+    asyncio.run(run_worker(deployment, args.clock))
+
+
+def _ready_to_run(deployment: Deployment, clock: Clock, verb: str) -> None:
+    """Refuse published example keys and an empty deployment; warn of unknown calendar dates."""
+    if not deployment.schools:
+        raise CommandError(f"{deployment.schools_dir}: no school yet (add one with "
+                           "`qingjia school add`)")
+    for config in deployment.schools.values():
+        if example := example_values_in_use(config):
+            whose = "" if deployment.single else f"school {config.school.code}: "
+            raise CommandError(f"{whose}refusing to {verb} with config.example.toml's "
+                               f"{', '.join(example)}: anyone could forge or read WeCom "
+                               "callbacks; set your app's own")
+        warn_at_startup(config.calendar, _today(config, clock))
 
 
 def _demo(config: Config, args: argparse.Namespace) -> None:
@@ -280,7 +311,7 @@ def _report_commands(report: argparse.ArgumentParser) -> None:
     def kind(name: str, run: Callable[[Config, argparse.Namespace], None], help_text: str,
              suffix: str) -> argparse.ArgumentParser:
         p = kinds.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", help="config file (default ./config.toml, else $QINGJIA_CONFIG)")
+        _common_options(p, per_school=True)
         p.add_argument("--out", required=True, type=Path, help=f"the {suffix} file to write")
         p.add_argument("--actor", default="admin", help="who is exporting (for the audit log; the "
                        "illness register: a 校医, 校长 or 班主任 userid)")

@@ -271,17 +271,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
     """Build a Config from a parsed TOML document."""
     r = _Reader(raw)
     return Config(
-        server=ServerConfig(
-            host=r.text("server.host", "127.0.0.1"),
-            port=r.whole("server.port", 8080, lo=1, hi=65535),
-            public_url=r.text("server.public_url", "http://127.0.0.1:8080").rstrip("/"),
-            max_body_bytes=r.whole("server.max_body_bytes", 64 * 1024, lo=1024),
-        ),
+        server=_server(r),
         wecom=_wecom(r),
-        database=DatabaseConfig(url=r.text("database.url", DatabaseConfig.url),
-                                busy_timeout_ms=r.whole("database.busy_timeout_ms", 30_000,
-                                                        lo=1),
-                                inbox_workers=r.whole("database.inbox_workers", 4, lo=1, hi=32)),
+        database=_database(r),
         school=_school(r),
         calendar=_calendar(r),
         approval=_approval(r),
@@ -343,6 +335,31 @@ def parse_config(raw: dict[str, Any]) -> Config:
             summary_at=r.clock("notices.summary_at", time(7, 30)),
         ),
     )
+
+
+def server_config(raw: dict[str, Any]) -> ServerConfig:
+    """[server] alone (a deployment's main file)."""
+    return _server(_Reader(raw))
+
+
+def database_config(raw: dict[str, Any]) -> DatabaseConfig:
+    """[database] alone (a deployment's main file)."""
+    return _database(_Reader(raw))
+
+
+def _server(r: _Reader) -> ServerConfig:
+    return ServerConfig(
+        host=r.text("server.host", "127.0.0.1"),
+        port=r.whole("server.port", 8080, lo=1, hi=65535),
+        public_url=r.text("server.public_url", "http://127.0.0.1:8080").rstrip("/"),
+        max_body_bytes=r.whole("server.max_body_bytes", 64 * 1024, lo=1024),
+    )
+
+
+def _database(r: _Reader) -> DatabaseConfig:
+    return DatabaseConfig(url=r.text("database.url", DatabaseConfig.url),
+                          busy_timeout_ms=r.whole("database.busy_timeout_ms", 30_000, lo=1),
+                          inbox_workers=r.whole("database.inbox_workers", 4, lo=1, hi=32))
 
 
 def _wecom(r: _Reader) -> WeComConfig:

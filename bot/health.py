@@ -22,11 +22,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "database": "up", **_outbox(request.app)})
 
 
-def _outbox(app: web.Application) -> dict[str, object]:
-    """The outbox's state: "paused" (with WeCom's errcode and since when) or "sending"."""
-    worker = app.get(keys.OUTBOX_WORKER)
-    pause = worker.health.paused if worker is not None else None
-    if pause is None:
+def _outbox(root: web.Application) -> dict[str, object]:
+    """The outbox's state: "paused" (with WeCom's errcode and since when) or "sending"; for a
+    deployment, the codes of the schools whose outbox is paused."""
+    paused = {code: worker.health.paused for code, app in root[keys.SCHOOLS].items()
+              if (worker := app.get(keys.OUTBOX_WORKER)) is not None
+              and worker.health.paused is not None}
+    if not paused:
         return {"outbox": "sending"}
+    if len(root[keys.SCHOOLS]) > 1:
+        return {"outbox": "paused", "outbox_paused_schools": sorted(paused)}
+    pause = next(iter(paused.values()))
     return {"outbox": "paused", "outbox_errcode": pause.errcode,
             "outbox_paused_since": pause.since.isoformat()}

@@ -2,9 +2,11 @@
 
 `qingjia serve` runs them beside the HTTP server in one process (the SQLite default);
 `qingjia serve --no-workers` leaves them out and `qingjia worker` runs them on their own, as many
-as wanted (claims, leases and job_run rows keep each message and each job run single). On
-PostgreSQL, rows written by one process wake the workers of another at once (LISTEN/NOTIFY);
-polling every second remains the fallback.
+as wanted (claims, leases and job_run rows keep each message and each job run single). Every
+school of a deployment has its own workers, WeCom client and job runner; the process shares one
+HTTP session, one scheduler and one listener. On PostgreSQL, rows written by one process wake the
+school's workers in another at once (LISTEN/NOTIFY, the payload names the school); polling
+remains the fallback.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,10 +24,11 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.config import Config
+from bot.deployment import Deployment
 from bot.inbox_worker import InboxWorker
 from bot.outbox_worker import OutboxWorker
 from bot.roster_sync import sync_on_change
-from bot.school import open_school
+from bot.school import open_schools
 from bot.wecom_client import WeComClient
 from handlers.engine import Dispatcher
 from handlers.routing import ROUTERS
@@ -37,53 +40,71 @@ from scheduler.service import start_scheduler
 
 log = logging.getLogger("qingjia.workers")
 
+# With many schools in one process, each idle loop looks for rows it was not woken for this
+# often (a callback or a queued reply wakes its school's loop at once, in-process or by NOTIFY).
+MANY_SCHOOLS_POLL_SECONDS = 5.0
+
 
 @dataclass
-class Workers:
+class SchoolWorkers:
+    """One school's client, workers and job runner."""
+
+    config: Config
+    school_id: int
     client: WeComClient
     inbox: InboxWorker
     outbox: OutboxWorker
     runner: JobRunner
+
+
+@dataclass
+class Workers:
+    schools: dict[str, SchoolWorkers]  # by school code
     scheduler: AsyncIOScheduler | None  # the wall-clock scheduler, when one runs
+
+    def of(self, school_id: int) -> SchoolWorkers | None:
+        return next((w for w in self.schools.values() if w.school_id == school_id), None)
+
+
+def _school_workers(config: Config, db: Database, school_id: int, clock: Clock,
+                    http: aiohttp.ClientSession) -> SchoolWorkers:
+    client = WeComClient(http, config.wecom)
+    outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock,
+                          public_url=config.server.public_url)
+    dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
+
+    async def school_contact_changed(now: datetime) -> None:
+        await sync_on_change(db, school_id, client, config, now=now)
+        outbox.wakeup.set()
+
+    inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,
+                        on_outgoing=outbox.wakeup, on_school_contact=school_contact_changed)
+    runner = JobRunner(db, config, school_id=school_id, clock=clock, jobs=JOBS,
+                       on_outgoing=outbox.wakeup.set)
+    return SchoolWorkers(config, school_id, client, inbox, outbox, runner)
 
 
 @asynccontextmanager
-async def workers(config: Config, db: Database, school_id: int, clock: Clock, *,
+async def workers(schools: Sequence[tuple[Config, int]], db: Database, clock: Clock, *,
                   run: bool) -> AsyncIterator[Workers]:
-    """The WeCom client and the workers; with `run`, their loops too (else callers drive them)."""
-    timeout = aiohttp.ClientTimeout(total=config.wecom.request_timeout_seconds)
-    async with aiohttp.ClientSession(timeout=timeout) as http:
-        client = WeComClient(http, config.wecom)
-        outbox = OutboxWorker(db, client, config.outbox, school_id=school_id, clock=clock,
-                              public_url=config.server.public_url)
-        dispatcher = Dispatcher(ROUTERS, config=config, school_id=school_id)
-
-        async def school_contact_changed(now: datetime) -> None:
-            await sync_on_change(db, school_id, client, config, now=now)
-            outbox.wakeup.set()
-
-        inbox = InboxWorker(db, dispatcher, school_id=school_id, clock=clock,
-                            on_outgoing=outbox.wakeup, on_school_contact=school_contact_changed)
-        runner = JobRunner(db, config, school_id=school_id, clock=clock, jobs=JOBS,
-                           on_outgoing=outbox.wakeup.set)
+    """Each school's WeCom client and workers; with `run`, their loops too (else callers drive
+    them). `schools`: each school's config and row id."""
+    async with aiohttp.ClientSession() as http:  # each client times its own requests
+        made = Workers({config.school.code: _school_workers(config, db, school_id, clock, http)
+                        for config, school_id in schools}, None)
         tasks: list[asyncio.Task[None]] = []
-        scheduler = None
         if run:
-            loops = 1 if db.is_sqlite else config.database.inbox_workers
-            tasks = [asyncio.create_task(inbox.run_forever()) for _ in range(loops)]
-            tasks += [asyncio.create_task(outbox.run_forever()),
-                      asyncio.create_task(_catch_up(runner))]
-            tasks.append(asyncio.create_task(db.listen({  # returns at once on SQLite
-                INBOX_CHANNEL: inbox.wakeup.set, OUTBOX_CHANNEL: outbox.wakeup.set})))
+            tasks = _loops(made, db)
             if clock is utc_now:
                 # APScheduler fires on the wall clock; under a clock of the caller's the caller
                 # runs the jobs (run_due), so nothing fires behind a test's back.
-                scheduler = start_scheduler(runner, config)
+                made.scheduler = start_scheduler([(w.runner, w.config)
+                                                  for w in made.schools.values()])
         try:
-            yield Workers(client, inbox, outbox, runner, scheduler)
+            yield made
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
+            if made.scheduler is not None:
+                made.scheduler.shutdown(wait=False)
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -91,26 +112,54 @@ async def workers(config: Config, db: Database, school_id: int, clock: Clock, *,
                     await task
 
 
-async def _catch_up(runner: JobRunner) -> None:
-    """At start-up, do the runs missed while the service was down, oldest first."""
-    try:
-        await runner.run_due()
-    except Exception:
-        log.exception("catch-up failed; the scheduler's next tick retries")
+def _loops(made: Workers, db: Database) -> list[asyncio.Task[None]]:
+    """Every school's inbox and outbox loops, one catch-up for all, one listener for all."""
+    poll = 1.0 if len(made.schools) == 1 else MANY_SCHOOLS_POLL_SECONDS
+    tasks = []
+    for school in made.schools.values():
+        loops = 1 if db.is_sqlite else school.config.database.inbox_workers
+        tasks += [asyncio.create_task(school.inbox.run_forever(poll)) for _ in range(loops)]
+        tasks.append(asyncio.create_task(school.outbox.run_forever(poll)))
+    tasks.append(asyncio.create_task(_catch_up([w.runner for w in made.schools.values()])))
+
+    def waker(pick: str) -> Callable[[str], None]:
+        def wake(school: str) -> None:
+            chosen = made.of(int(school)) if school.isdigit() else None
+            for w in [chosen] if chosen is not None else made.schools.values():
+                getattr(w, pick).wakeup.set()
+        return wake
+
+    # returns at once on SQLite
+    tasks.append(asyncio.create_task(db.listen({INBOX_CHANNEL: waker("inbox"),
+                                                OUTBOX_CHANNEL: waker("outbox")})))
+    return tasks
 
 
-async def run_worker(config: Config, clock: Clock, *, ready: asyncio.Event | None = None,
+async def _catch_up(runners: Sequence[JobRunner]) -> None:
+    """At start-up, do the runs missed while the service was down, oldest first, school after
+    school; one school's failure does not keep the others' from running."""
+    for runner in runners:
+        try:
+            await runner.run_due()
+        except Exception:
+            log.exception("catch-up failed for school %s; the scheduler's next tick retries",
+                          runner.school_code)
+
+
+async def run_worker(deployment: Deployment, clock: Clock, *,
+                     ready: asyncio.Event | None = None,
                      stop: asyncio.Event | None = None) -> None:
-    """`qingjia worker`: the workers without the HTTP server, until SIGTERM or SIGINT."""
+    """`qingjia worker`: the workers of every school, without HTTP, until SIGTERM or SIGINT."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    db, school_id = await open_school(config, clock())
+    configs = list(deployment.schools.values())
+    db, ids = await open_schools(deployment.database, configs, clock())
     try:
-        async with workers(config, db, school_id, clock, run=True):
-            log.info("worker running: inbox, outbox and jobs of school %s", config.school.code)
+        async with workers([(c, ids[c.school.code]) for c in configs], db, clock, run=True):
+            log.info("worker running: inbox, outbox and jobs of %s", ", ".join(ids))
             if ready is not None:
                 ready.set()
             await stop.wait()

@@ -83,10 +83,11 @@ class Database:
                                 signed=True)
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})
 
-    async def listen(self, wakers: dict[str, Callable[[], None]]) -> None:
-        """PostgreSQL: call each channel's waker when a transaction that notified it commits,
-        until cancelled; a lost connection is opened again. Every waker is called on (re)connect,
-        for what was committed while nobody listened. SQLite: returns at once (one process)."""
+    async def listen(self, wakers: dict[str, Callable[[str], None]]) -> None:
+        """PostgreSQL: call each channel's waker with the notice's payload (the school's id)
+        when a transaction that notified it commits, until cancelled; a lost connection is
+        opened again. Every waker is called with "" (every school) on (re)connect, for what was
+        committed while nobody listened. SQLite: returns at once (one process)."""
         if self.is_sqlite:
             return
         while True:
@@ -97,19 +98,20 @@ class Database:
                             LISTEN_RETRY_SECONDS)
             await asyncio.sleep(LISTEN_RETRY_SECONDS)
 
-    async def _listen_once(self, wakers: dict[str, Callable[[], None]]) -> None:
+    async def _listen_once(self, wakers: dict[str, Callable[[str], None]]) -> None:
         async with self.engine.connect() as conn:
             driver = (await conn.get_raw_connection()).driver_connection
             assert driver is not None
             lost = asyncio.Event()
-            callbacks = {channel: (lambda *_args, wake=wake: wake())
+            # asyncpg calls a listener with (connection, pid, channel, payload)
+            callbacks = {channel: (lambda *args, wake=wake: wake(args[3]))
                          for channel, wake in wakers.items()}
             for channel, callback in callbacks.items():
                 await driver.add_listener(channel, callback)
             driver.add_termination_listener(lambda *_args: lost.set())
             try:
                 for wake in wakers.values():
-                    wake()
+                    wake("")
                 await lost.wait()
             finally:
                 if not driver.is_closed():
@@ -153,8 +155,9 @@ def _configure_sqlite(engine: AsyncEngine, *, begin: str, busy_ms: int) -> None:
         conn.exec_driver_sql(begin)
 
 
-async def notify(session: AsyncSession, channel: str) -> None:
-    """PostgreSQL: wake `channel`'s listeners when this transaction commits (nothing on SQLite,
-    where every worker shares the writer's process)."""
+async def notify(session: AsyncSession, channel: str, school_id: int) -> None:
+    """PostgreSQL: wake `channel`'s listeners for the school when this transaction commits
+    (nothing on SQLite, where every worker shares the writer's process)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+        await session.execute(text("SELECT pg_notify(:channel, :school)"),
+                              {"channel": channel, "school": str(school_id)})

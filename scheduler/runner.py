@@ -66,6 +66,10 @@ class JobRunner:
         self.jobs = jobs
         self._on_outgoing = on_outgoing
 
+    @property
+    def school_code(self) -> str:
+        return self._config.school.code
+
     def run_key(self, job: Job, day: date, now: datetime) -> str:
         if job.at is not None:
             return day.isoformat()
@@ -92,13 +96,15 @@ class JobRunner:
                         now, approval.quiet_start, approval.quiet_end, self._config.school.tz))
                 await runs.finish(name, key, self._clock(), ctx.counts)
         except Exception as exc:
-            log.error("job failed job=%s date=%s %s", name, day, without_data(exc))
+            log.error("job failed school=%s job=%s date=%s %s", self.school_code, name, day,
+                      without_data(exc))
             await self._record_failure(name, key, now, exc)
             raise
         if job.compact_after:
             await self._db.compact()
         seconds = time.perf_counter() - started
-        log.info("job done job=%s date=%s seconds=%.3f counts=%s", name, day, seconds, ctx.counts)
+        log.info("job done school=%s job=%s date=%s seconds=%.3f counts=%s", self.school_code,
+                 name, day, seconds, ctx.counts)
         if ctx.counts.get("notices") and self._on_outgoing:
             self._on_outgoing()
         return {**ctx.counts, "seconds": round(seconds, 3)}

@@ -1,8 +1,10 @@
-"""APScheduler, started and stopped with the app: each job at its time, plus a catch-up tick."""
+"""APScheduler, started and stopped with the app: each school's jobs at their local time, plus a
+catch-up tick."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -16,24 +18,29 @@ log = logging.getLogger("qingjia.scheduler")
 CATCH_UP_MINUTES = 5
 
 
-def start_scheduler(runner: JobRunner, config: Config) -> AsyncIOScheduler:
-    """Fire `run_due` at every job's time and every few minutes; it does what is due, once.
+def start_scheduler(schools: Sequence[tuple[JobRunner, Config]]) -> AsyncIOScheduler:
+    """Fire each school's `run_due` at every job's time in the school's own time zone, and every
+    few minutes; it does what is due, once.
 
     The runner decides what to do from the clock and the job_run table, so a missed firing
-    (the service was down, a run failed) is made up by the next one, oldest date first.
+    (the service was down, a run failed) is made up by the next one, oldest date first. Each
+    school's firings are its own: one school's failing job does not hold up another's.
     """
-    tz = config.school.tz
-    scheduler = AsyncIOScheduler(timezone=tz)
-    for job in runner.jobs.values():
-        if job.at is not None:
-            at = job.at(config)
-            trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
-        else:
-            trigger = IntervalTrigger(minutes=job.every_minutes, timezone=tz)
-        scheduler.add_job(runner.run_due, trigger, id=job.name, name=job.summary,
-                          coalesce=True, max_instances=1, misfire_grace_time=3600)
-    scheduler.add_job(runner.run_due, IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=tz),
-                      id="catch-up", coalesce=True, max_instances=1)
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    for runner, config in schools:
+        tz, code = config.school.tz, config.school.code
+        for job in runner.jobs.values():
+            if job.at is not None:
+                at = job.at(config)
+                trigger = CronTrigger(hour=at.hour, minute=at.minute, timezone=tz)
+            else:
+                trigger = IntervalTrigger(minutes=job.every_minutes, timezone=tz)
+            scheduler.add_job(runner.run_due, trigger, id=f"{code}:{job.name}",
+                              name=f"{code} {job.summary}", coalesce=True, max_instances=1,
+                              misfire_grace_time=3600)
+        scheduler.add_job(runner.run_due, IntervalTrigger(minutes=CATCH_UP_MINUTES, timezone=tz),
+                          id=f"{code}:catch-up", coalesce=True, max_instances=1)
     scheduler.start()
-    log.info("scheduler started jobs=%s", sorted(runner.jobs))
+    log.info("scheduler started schools=%d jobs=%s", len(schools),
+             sorted({name for runner, _ in schools for name in runner.jobs}))
     return scheduler

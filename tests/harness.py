@@ -151,16 +151,23 @@ class Harness:
     """Drives the app as WeCom would and reads what the stand-in API received."""
 
     def __init__(self, client: TestClient, standin: WeComStandIn, config: Config,
-                 clock: FakeClock) -> None:
+                 clock: FakeClock, *, school_app: web.Application | None = None,
+                 callback_path: str = "/wecom/callback") -> None:
         self.client = client
         self.standin = standin
         self.config = config
         self.clock = clock
+        # a deployment's school: its own app below the root, its callback at /wecom/callback/<code>
+        self._school_app = school_app
+        self.callback_path = callback_path
         w = config.wecom
         self.crypto = WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id)
 
     @property
     def app(self) -> web.Application:
+        """The school's app (for a single school, the service's app)."""
+        if self._school_app is not None:
+            return self._school_app
         return self.client.app  # type: ignore[return-value]
 
     @property
@@ -201,7 +208,7 @@ class Harness:
 
     async def post(self, inner_xml: str) -> int:
         params, body = self.sealed(inner_xml)
-        resp = await self.client.post("/wecom/callback", params=params, data=body)
+        resp = await self.client.post(self.callback_path, params=params, data=body)
         await resp.read()
         return resp.status
 
@@ -285,10 +292,15 @@ async def running(db_url: str, clock: FakeClock, *, run_workers: bool = False,
             config, wecom=dataclasses.replace(config.wecom, oauth_base=api_base))
         app = create_app(config, clock=clock, run_workers=run_workers)
         async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-            standin.oauth.directory = _directory(app)
+            standin.oauth.directory = directory_of(app)
             for outsider in OUTSIDERS:
                 standin.add_member(outsider)
             yield Harness(client, standin, config, clock)
+    assert_strictly_delivered(standin)
+
+
+def assert_strictly_delivered(standin: WeComStandIn) -> None:
+    """Nothing WeCom would cut or drop, and no 学校通知 asking for a reply."""
     assert not standin.violations, (
         "WeCom would have cut or dropped messages: " + "; ".join(standin.violations[:5]))
     asking = replies_asked_of_family(standin)
@@ -313,7 +325,7 @@ def replies_asked_of_family(standin: WeComStandIn) -> list[str]:
     return asking
 
 
-def _directory(app: web.Application) -> Any:
+def directory_of(app: web.Application) -> Any:
     async def people() -> list[Person]:
         return await roster_people(app[keys.DB], app[keys.SCHOOL_ID], app[keys.CONFIG])
 

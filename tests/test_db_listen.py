@@ -21,10 +21,17 @@ async def test_a_committed_outbox_row_wakes_a_listener_of_another_engine(pg_url:
     await prepare_database(pg_url)
     writer, listener = Database(pg_url), Database(pg_url)  # two processes' engines
     outbox, inbox = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(listener.listen({OUTBOX_CHANNEL: outbox.set,
-                                                INBOX_CHANNEL: inbox.set}))
+    schools: list[str] = []
+
+    def outbox_for(school: str) -> None:
+        schools.append(school)
+        outbox.set()
+
+    task = asyncio.create_task(listener.listen({OUTBOX_CHANNEL: outbox_for,
+                                                INBOX_CHANNEL: lambda _school: inbox.set()}))
     try:
         await asyncio.wait_for(outbox.wait(), WAIT_SECONDS)  # woken once on connect
+        assert schools == [""]  # every school: what was committed while nobody listened
         outbox.clear()
         inbox.clear()
         async with writer.unit_of_work() as session:
@@ -33,6 +40,7 @@ async def test_a_committed_outbox_row_wakes_a_listener_of_another_engine(pg_url:
             await asyncio.sleep(0.2)
             assert not outbox.is_set()  # not before the commit
         await asyncio.wait_for(outbox.wait(), WAIT_SECONDS)
+        assert schools == ["", "1"]  # the school whose row it is
         assert not inbox.is_set()
     finally:
         task.cancel()
@@ -45,6 +53,6 @@ async def test_a_committed_outbox_row_wakes_a_listener_of_another_engine(pg_url:
 async def test_sqlite_has_nothing_to_listen_for(sqlite_url: str) -> None:
     db = Database(sqlite_url)
     try:
-        await asyncio.wait_for(db.listen({OUTBOX_CHANNEL: lambda: None}), WAIT_SECONDS)
+        await asyncio.wait_for(db.listen({OUTBOX_CHANNEL: lambda _school: None}), WAIT_SECONDS)
     finally:
         await db.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -14,26 +16,34 @@ from tests.conftest import local
 from tests.harness import FakeClock, make_config, running
 
 
-async def test_every_job_fires_at_its_local_time_plus_a_catch_up_tick(demo_db: str) -> None:
-    config = make_config(demo_db)
+async def test_every_job_fires_at_its_schools_local_time_plus_a_catch_up_tick(
+        demo_db: str) -> None:
+    east = make_config(demo_db)
+    west = dataclasses.replace(east, school=dataclasses.replace(
+        east.school, code="kashi-1", name="喀什一中", timezone="Asia/Urumqi"))
     db = Database(demo_db)
-    runner = JobRunner(db, config, school_id=1, clock=FakeClock(local(2026, 12, 1, 8, 0)),
-                       jobs=JOBS)
-    scheduler = start_scheduler(runner, config)
+    clock = FakeClock(local(2026, 12, 1, 8, 0))
+    runners = [(JobRunner(db, config, school_id=n, clock=clock, jobs=JOBS), config)
+               for n, config in enumerate((east, west), start=1)]
+    scheduler = start_scheduler(runners)
     try:
         jobs = {job.id: job.trigger for job in scheduler.get_jobs()}
     finally:
         scheduler.shutdown(wait=False)
         await db.dispose()
-    assert set(jobs) == set(JOBS) | {"catch-up"}
-    truancy = jobs["truancy"]
-    assert isinstance(truancy, CronTrigger)
-    assert str(truancy.timezone) == str(config.school.tz)
-    fields = {f.name: str(f) for f in truancy.fields}
-    at = config.attendance.truancy_run
-    assert (fields["hour"], fields["minute"]) == (str(at.hour), str(at.minute))
-    assert isinstance(jobs["notices"], IntervalTrigger)
-    assert jobs["catch-up"].interval.total_seconds() == CATCH_UP_MINUTES * 60
+    for config in (east, west):
+        code = config.school.code
+        assert {i for i in jobs if i.startswith(f"{code}:")} == {
+            f"{code}:{name}" for name in (*JOBS, "catch-up")}
+        truancy = jobs[f"{code}:truancy"]
+        assert isinstance(truancy, CronTrigger)
+        assert str(truancy.timezone) == config.school.timezone
+        fields = {f.name: str(f) for f in truancy.fields}
+        at = config.attendance.truancy_run
+        assert (fields["hour"], fields["minute"]) == (str(at.hour), str(at.minute))
+        assert isinstance(jobs[f"{code}:notices"], IntervalTrigger)
+        assert jobs[f"{code}:catch-up"].interval.total_seconds() == CATCH_UP_MINUTES * 60
+    assert len(jobs) == 2 * (len(JOBS) + 1)
 
 
 async def test_under_a_given_clock_nothing_fires_on_the_wall_clock(demo_db: str) -> None:

@@ -31,7 +31,7 @@ class InboxRepo:
         fresh = set(await insert_ignoring_duplicates_many(
             self._session, InboxMessage.__table__, rows, InboxMessage.dedupe_key))
         if fresh:
-            await notify(self._session, INBOX_CHANNEL)
+            await notify(self._session, INBOX_CHANNEL, self._school_id)
         return fresh
 
     async def claim_next(self) -> InboxMessage | None:

@@ -79,7 +79,7 @@ class OutboxRepo:
                 self._session, OutboxMessage.__table__, rows[start:start + BATCH],
                 OutboxMessage.id))
         if added:
-            await notify(self._session, OUTBOX_CHANNEL)
+            await notify(self._session, OUTBOX_CHANNEL, self._school_id)
         return added
 
     def _values(self, out: Outgoing, now: datetime) -> dict[str, object]:
