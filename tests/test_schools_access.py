@@ -1,0 +1,112 @@
+"""Nothing of one school is read or changed from another (issue 13's access check).
+
+School a goes through the real flow that tests/test_access.py builds (leaves pending and
+approved, a 放行码, a QR link). Then every chat action of that test's table is sent at school b,
+by the same userids (WeCom userids are per corp, so b's parents may well share a's), with a's
+单号, codes and names; b's jobs run for a week and b's exports are written. Afterwards school a's
+rows are exactly as they were, and nothing said at b holds a name or code of a's that the person
+did not type themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+import models.all  # noqa: F401  (every table, for the snapshot)
+from bot import keys
+from models.base import Base
+from models.db import Database
+from tests.conftest import local
+from tests.harness import FakeClock, Harness
+from tests.schools import B_NAMES, SchoolSpec, running_schools, school_b_roster
+from tests.test_access import CODE, QR, ROWS, START, WECOM, ANYONE, _say, _submit
+
+# School a's people (b has them under other names), but for 张小明: the help texts' examples
+# name him at every school ("请假 张小明 明天 病假 发烧").
+A_NAMES = tuple(name for name in B_NAMES if name != "张小明")
+
+
+async def snapshot(db: Database, school_id: int) -> dict[str, dict[Any, tuple[Any, ...]]]:
+    """Every row of the school's in tables that carry the school, and every row of the tables
+    that do not (their rows hang off a school's rows), by primary key."""
+    out: dict[str, dict[Any, tuple[Any, ...]]] = {}
+    async with db.read() as session:
+        for table in Base.metadata.sorted_tables:
+            query = select(table)
+            if "school_id" in table.c:
+                query = query.where(table.c.school_id == school_id)
+            elif table.name == "school":
+                query = query.where(table.c.id == school_id)
+            keys_ = [c.name for c in table.primary_key.columns]
+            rows = (await session.execute(query)).mappings().all()
+            out[table.name] = {tuple(r[k] for k in keys_): tuple(r.values()) for r in rows}
+    return out
+
+
+async def build_at_a(a: Harness) -> dict[str, str]:
+    """What tests/test_access.py's world holds, at school a (with reasons only a has)."""
+    ids = {"L1": await _submit(a, "parent_zhang", "请假 张小明 明天 事假 甲校合唱比赛")}
+    ids["L2"] = await _submit(a, "parent_liu", "请假 刘洋 今天 事假 甲校家长会")
+    assert "已批准" in await _say(a, "teacher_li", f"批准 {ids['L2']}")
+    pass_text = a.last_text("parent_liu")
+    code, qr = CODE.search(pass_text), QR.search(pass_text)
+    assert code and qr, pass_text
+    ids["C2"], ids["QR"] = code.group(1), qr.group(1)
+    ids["L4"] = await _submit(a, "parent_huang", "请假 12月1日到12月4日 事假 甲校探亲")
+    return ids
+
+
+def leaks(said: str, typed: str, ids: dict[str, str]) -> list[str]:
+    """a's names, reasons ("甲校…"), pass code and QR token in what b said, unless the person
+    typed them."""
+    secrets_ = [*A_NAMES, ids["C2"], ids["QR"], "甲校"]
+    return [s for s in secrets_ if s in said and s not in typed]
+
+
+async def test_no_chat_action_job_or_export_at_one_school_touches_the_other(
+        sqlite_url: str, tmp_path: Path) -> None:
+    clock = FakeClock(START)
+    specs = [SchoolSpec("a", "甲中学"),
+             SchoolSpec("b", "乙中学", roster=school_b_roster(tmp_path / "roster-b"))]
+    async with running_schools(sqlite_url, clock, tmp_path / "deploy", specs) as schools:
+        a, b = schools["a"], schools["b"]
+        ids = await build_at_a(a)
+        a_id = a.app[keys.SCHOOL_ID]
+        before = await snapshot(a.db, a_id)
+        a_deliveries = len(a.standin.delivered)
+        found: list[str] = []
+        typed_anywhere = ""
+        chat_rows = [row for row in ROWS if row.who not in (WECOM, ANYONE)]
+        assert len(chat_rows) > 100
+        for row in chat_rows:
+            actions = (row.action,) if isinstance(row.action, str) else row.action
+            typed = ""
+            before_said = len(b.texts_for(row.who))
+            for action in actions:
+                message = action.format(**ids)
+                typed += message
+                if message.startswith("click:"):
+                    task = f"leave{ids['L1']}-access"
+                    status = await b.post(b.inner_click_xml(row.who, task,
+                                                            message.removeprefix("click:")))
+                else:
+                    status = await b.say(row.who, message)
+                assert status == 200
+                await b.drain()
+            typed_anywhere += typed
+            said = "\n".join(b.texts_for(row.who)[before_said:])
+            found += [f"{row}: {leak}" for leak in leaks(said, typed, ids)]
+        for day in range(7):  # b's jobs, a week of evenings and mornings
+            for hour in (7, 9, 10, 17, 19):
+                clock.now = local(2026, 11, 26, hour, 5) + timedelta(days=day)
+                await b.app[keys.JOB_RUNNER].run_due()
+                await b.drain()
+        everything = "\n".join(str(d.body) for d in b.standin.delivered)
+        found += [f"b's deliveries: {leak}" for leak in leaks(everything, typed_anywhere, ids)]
+        assert found == [], "\n".join(found)
+        assert await snapshot(a.db, a_id) == before
+        assert len(a.standin.delivered) == a_deliveries  # a's app sent nothing for b
