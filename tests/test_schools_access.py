@@ -23,7 +23,7 @@ from models.db import Database
 from tests.conftest import local
 from tests.harness import FakeClock, Harness
 from tests.schools import B_NAMES, SchoolSpec, running_schools, school_b_roster
-from tests.test_access import CODE, QR, ROWS, START, WECOM, ANYONE, _say, _submit
+from tests.test_access import ANYONE, CODE, QR, ROWS, START, WECOM, _say, _submit
 
 # School a's people (b has them under other names), but for 张小明: the help texts' examples
 # name him at every school ("请假 张小明 明天 病假 发烧").
