@@ -57,7 +57,16 @@ async def build_at_a(a: Harness) -> dict[str, str]:
     assert code and qr, pass_text
     ids["C2"], ids["QR"] = code.group(1), qr.group(1)
     ids["L4"] = await _submit(a, "parent_huang", "请假 12月1日到12月4日 事假 甲校探亲")
+    assert "确认" in await _say(a, "office_zhao", "通知 全校 甲校运动会周五举行")
+    assert "已发送通知1" in await _say(a, "office_zhao", "确认")
     return ids
+
+
+# A notice's commands with a's notice number 1, by every kind of person at b (b has no notice).
+NOTICE_ACTIONS = [(who, action) for who in ("office_zhao", "principal_chen", "teacher_li",
+                                            "parent_zhang", "parent_wujj")
+                  for action in ("回执 1", "回执 1 未读", "通知1", "提醒 1", "撤回 1", "收到 1",
+                                 "收到", "我的通知", "通知列表")]
 
 
 def leaks(said: str, typed: str, ids: dict[str, str]) -> list[str]:
@@ -100,6 +109,12 @@ async def test_no_chat_action_job_or_export_at_one_school_touches_the_other(
             typed_anywhere += typed
             said = "\n".join(b.texts_for(row.who)[before_said:])
             found += [f"{row}: {leak}" for leak in leaks(said, typed, ids)]
+        for who, action in NOTICE_ACTIONS:
+            before_said = len(b.texts_for(who))
+            assert await b.say(who, action) == 200
+            await b.drain()
+            said = "\n".join(b.texts_for(who)[before_said:])
+            found += [f"{who} | {action}: {leak}" for leak in leaks(said, action, ids)]
         for day in range(7):  # b's jobs, a week of evenings and mornings
             for hour in (7, 9, 10, 17, 19):
                 clock.now = local(2026, 11, 26, hour, 5) + timedelta(days=day)
