@@ -60,10 +60,12 @@ class SchoolWorkers:
 @dataclass
 class Workers:
     schools: dict[str, SchoolWorkers]  # by school code
-    scheduler: AsyncIOScheduler | None  # the wall-clock scheduler, when one runs
+    scheduler: AsyncIOScheduler | None = None  # the wall-clock scheduler, when one runs
 
-    def of(self, school_id: int) -> SchoolWorkers | None:
-        return next((w for w in self.schools.values() if w.school_id == school_id), None)
+    def to_wake(self, school: str) -> list[SchoolWorkers]:
+        """The school a notice's payload names (its row id), or every school for ""."""
+        chosen = [w for w in self.schools.values() if str(w.school_id) == school]
+        return chosen if chosen else list(self.schools.values())
 
 
 def _school_workers(config: Config, db: Database, school_id: int, clock: Clock,
@@ -91,7 +93,7 @@ async def workers(schools: Sequence[tuple[Config, int]], db: Database, clock: Cl
     them). `schools`: each school's config and row id."""
     async with aiohttp.ClientSession() as http:  # each client times its own requests
         made = Workers({config.school.code: _school_workers(config, db, school_id, clock, http)
-                        for config, school_id in schools}, None)
+                        for config, school_id in schools})
         tasks: list[asyncio.Task[None]] = []
         if run:
             tasks = _loops(made, db)
@@ -124,8 +126,7 @@ def _loops(made: Workers, db: Database) -> list[asyncio.Task[None]]:
 
     def waker(pick: str) -> Callable[[str], None]:
         def wake(school: str) -> None:
-            chosen = made.of(int(school)) if school.isdigit() else None
-            for w in [chosen] if chosen is not None else made.schools.values():
+            for w in made.to_wake(school):
                 getattr(w, pick).wakeup.set()
         return wake
 
