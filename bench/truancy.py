@@ -157,8 +157,8 @@ def _populate_statements(pg: bool) -> list[tuple[TextClause, list[str]]]:
         f"{seq} INSERT INTO guardian (id, school_id, userid, name, phone) "
         f"SELECT n, {school}, 'parent_' || n, {surname} || '家长', '139' || (10000000 + n) "
         "FROM seq",
-        f"{seq} INSERT INTO guardian_link (id, student_id, guardian_id, relation) "
-        "SELECT n, n, n, CASE n % 2 WHEN 0 THEN '母亲' ELSE '父亲' END FROM seq",
+        f"{seq} INSERT INTO guardian_link (id, school_id, student_id, guardian_id, relation) "
+        f"SELECT n, {school}, n, n, CASE n % 2 WHEN 0 THEN '母亲' ELSE '父亲' END FROM seq",
         f"{seq} INSERT INTO staff_role (id, school_id, userid, name, role, class_id) "
         f"SELECT n, {school}, 'teacher_' || n, {surname} || '老师', '班主任', n FROM seq "
         f"WHERE n <= {p('classes', 'INTEGER')}",
@@ -170,8 +170,8 @@ def _populate_statements(pg: bool) -> list[tuple[TextClause, list[str]]]:
         f"{seq} INSERT INTO attendance_report (id, school_id, class_id, day, reported_by, "
         f"reported_at) SELECT n, {school}, n, {day}, 'teacher_' || n, "
         f"{p('reported', 'TIMESTAMPTZ')} FROM seq WHERE n <= {p('classes', 'INTEGER')}",
-        f"{seq} INSERT INTO absence (id, report_id, student_id, start_slot, end_slot) "
-        f"SELECT n, {class_of}, n, {slot}, {slot} + 1 FROM seq WHERE {absent}",
+        f"{seq} INSERT INTO absence (id, school_id, report_id, student_id, start_slot, end_slot) "
+        f"SELECT n, {school}, {class_of}, n, {slot}, {slot} + 1 FROM seq WHERE {absent}",
         f"{seq} INSERT INTO leave (id, school_id, student_id, kind, start_date, end_date, "
         "start_slot, end_slot, days, routing_days, reason, status, tier_index, tier_since, "
         "reminded, submitted_by, submitted_at, parent_phoned, decided_by, decided_at) "
@@ -322,10 +322,11 @@ def timing_outbox_add(spent: list[float]) -> Any:
     """Note how long each `OutboxRepo.add` takes (one call per run; the app code is unchanged)."""
     original = OutboxRepo.add
 
-    async def timed(self: OutboxRepo, messages: Iterable[Outgoing], now: datetime) -> int:
+    async def timed(self: OutboxRepo, messages: Iterable[Outgoing], now: datetime,
+                    **options: Any) -> int:
         started = time.perf_counter()
         try:
-            return await original(self, messages, now)
+            return await original(self, messages, now, **options)
         finally:
             spent.append((time.perf_counter() - started) * 1000)
 

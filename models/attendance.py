@@ -33,6 +33,7 @@ class Absence(Base):
                       Index("ix_absence_student_slots", "student_id", "start_slot"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("attendance_report.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"))
     start_slot: Mapped[int]

@@ -68,6 +68,7 @@ class LeaveCard(Base):
     __tablename__ = "leave_card"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     leave_id: Mapped[int] = mapped_column(ForeignKey("leave.id"), index=True)
     userid: Mapped[str] = mapped_column(String(64))
     task_id: Mapped[str] = mapped_column(String(128), unique=True)

@@ -48,6 +48,7 @@ class NoticeFamily(Base):
     __table_args__ = (UniqueConstraint("notice_id", "family_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notice.id"), index=True)
     family_key: Mapped[str] = mapped_column(String(64))  # the family's first guardian userid
     students: Mapped[str] = mapped_column(String(200))  # 张小明、张小红

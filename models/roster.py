@@ -70,6 +70,7 @@ class GuardianLink(Base):
     __table_args__ = (UniqueConstraint("student_id", "guardian_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("student.id"), index=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("guardian.id"), index=True)
     relation: Mapped[str] = mapped_column(String(16))

@@ -48,7 +48,8 @@ class AttendanceRepo:
         else:
             report.reported_by, report.reported_at = by, at
             await self._session.execute(delete(Absence).where(Absence.report_id == report.id))
-        self._session.add_all(Absence(report_id=report.id, student_id=s, start_slot=a, end_slot=b)
+        self._session.add_all(Absence(school_id=self._school_id, report_id=report.id,
+                                      student_id=s, start_slot=a, end_slot=b)
                               for s, a, b in absences)
         return report.id, replaced
 

@@ -122,11 +122,13 @@ class LeaveRepo:
     # ---- cards -------------------------------------------------------------
 
     def add_card(self, leave_id: int, userid: str, task_id: str) -> None:
-        self._session.add(LeaveCard(leave_id=leave_id, userid=userid, task_id=task_id))
+        self._session.add(LeaveCard(school_id=self._school_id, leave_id=leave_id, userid=userid,
+                                    task_id=task_id))
 
     async def cards(self, leave_id: int) -> list[LeaveCard]:
         rows = await self._session.scalars(
-            select(LeaveCard).where(LeaveCard.leave_id == leave_id).order_by(LeaveCard.id))
+            select(LeaveCard).where(LeaveCard.school_id == self._school_id,
+                                    LeaveCard.leave_id == leave_id).order_by(LeaveCard.id))
         return list(rows)
 
     # ---- gate --------------------------------------------------------------

@@ -78,6 +78,7 @@ class NoticeRepo:
     async def add_families(self, rows: list[dict[str, Any]]) -> dict[str, int]:
         """Insert the notice's families; their ids by family key."""
         ids: dict[str, int] = {}
+        rows = [{**row, "school_id": self._school_id} for row in rows]
         for start in range(0, len(rows), INSERT_BATCH):
             result = await self._session.execute(
                 insert(NoticeFamily).returning(NoticeFamily.id, NoticeFamily.family_key),
@@ -110,7 +111,8 @@ class NoticeRepo:
 
     async def unconfirmed(self, notice_id: int) -> list[NoticeFamily]:
         rows = await self._session.scalars(
-            select(NoticeFamily).where(NoticeFamily.notice_id == notice_id,
+            select(NoticeFamily).where(NoticeFamily.school_id == self._school_id,
+                                       NoticeFamily.notice_id == notice_id,
                                        NoticeFamily.confirmed_at.is_(None))
             .order_by(NoticeFamily.id))
         return list(rows)
@@ -143,7 +145,9 @@ class NoticeRepo:
         return await self._session.scalar(query)
 
     async def family(self, family_id: int) -> NoticeFamily | None:
-        return await self._session.get(NoticeFamily, family_id)
+        return await self._session.scalar(
+            select(NoticeFamily).where(NoticeFamily.id == family_id,
+                                       NoticeFamily.school_id == self._school_id))
 
     async def latest_unconfirmed_for(self, userid: str,
                                      channel: str | None = None) -> Notice | None:

@@ -195,8 +195,8 @@ class _Import:
         for (student_id, guardian_id), relation in wanted.items():
             row = existing.get((student_id, guardian_id))
             if row is None:
-                new.append({"student_id": student_id, "guardian_id": guardian_id,
-                            "relation": relation})
+                new.append({"school_id": self.school_id, "student_id": student_id,
+                            "guardian_id": guardian_id, "relation": relation})
             else:
                 self.update("guardian_link", row, {"relation": relation})
         for key, row in existing.items():
