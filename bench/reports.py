@@ -136,7 +136,8 @@ def _statements(pg: bool) -> tuple[list[str], list[str]]:
         f"SELECT {school}, c.id, {day}, 'teacher_' || c.id, {at} FROM school_class c "
         f"WHERE c.school_id = {school} AND {reported}",
         "INSERT INTO absence (school_id, report_id, student_id, start_slot, end_slot) "
-        f"SELECT {school}, r.id, s.id, {slot}, {slot} + CASE WHEN (s.id + {i}) % 4 = 0 THEN 0 ELSE 1 END "
+        f"SELECT {school}, r.id, s.id, {slot}, "
+        f"{slot} + CASE WHEN (s.id + {i}) % 4 = 0 THEN 0 ELSE 1 END "
         f"FROM student s JOIN attendance_report r ON r.class_id = s.class_id AND r.day = {day} "
         f"WHERE s.school_id = {school} AND {absent}",
         "INSERT INTO leave (school_id, student_id, kind, start_date, end_date, start_slot, "
