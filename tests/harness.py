@@ -202,7 +202,7 @@ class Harness:
         """Encrypt and sign as WeCom does: the query string and the body to post."""
         timestamp = str(int(self.clock().timestamp()))
         envelope = self.crypto.encrypt_message(inner_xml, nonce, timestamp)
-        signature = _between(envelope, "<MsgSignature><![CDATA[", "]]></MsgSignature>")
+        signature = between(envelope, "<MsgSignature><![CDATA[", "]]></MsgSignature>")
         params = {"msg_signature": signature, "timestamp": timestamp, "nonce": nonce}
         return params, envelope.encode()
 
@@ -272,7 +272,7 @@ async def student_id(db: Database, name: str) -> tuple[int, int]:
         return student.id, student.class_id
 
 
-def _between(text: str, start: str, end: str) -> str:
+def between(text: str, start: str, end: str) -> str:
     i = text.index(start) + len(start)
     return text[i:text.index(end, i)]
 

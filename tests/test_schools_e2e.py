@@ -16,7 +16,7 @@ from models.attendance import JobRun
 from models.leave import Leave
 from models.messaging import InboxMessage
 from tests.conftest import local
-from tests.harness import FakeClock, Harness
+from tests.harness import FakeClock, Harness, between
 from tests.schools import SchoolSpec, running_schools, school_b_roster
 from tests.test_leave_e2e import cards_for, say
 
@@ -178,3 +178,20 @@ async def refuse_job_runs(url: str, school_id: int) -> None:
                     "EXECUTE FUNCTION refuse_a()"))
     finally:
         await db.dispose()
+
+
+async def test_each_schools_url_check_and_the_health_of_the_deployment(
+        schools: dict[str, Harness]) -> None:
+    a, b = schools["a"], schools["b"]
+    timestamp = str(int(b.clock().timestamp()))
+    envelope = b.crypto.encrypt_message("echo-of-b", "n0nce", timestamp)
+    query = {"msg_signature": between(envelope, "<MsgSignature><![CDATA[", "]]>"),
+             "timestamp": timestamp, "nonce": "n0nce",
+             "echostr": between(envelope, "<Encrypt><![CDATA[", "]]>")}
+    resp = await b.client.get("/wecom/callback/b", params=query)
+    assert (resp.status, await resp.text()) == (200, "echo-of-b")
+    resp = await a.client.get("/wecom/callback/a", params=query)
+    assert resp.status == 403  # a's token and key do not check b's URL
+    resp = await a.client.get("/healthz")
+    assert resp.status == 200
+    assert await resp.json() == {"status": "ok", "database": "up", "outbox": "sending"}
