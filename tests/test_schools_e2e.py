@@ -4,7 +4,6 @@ and time zones, and nothing crossing between them, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from models.messaging import InboxMessage
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, between
 from tests.schools import SchoolSpec, running_schools, school_b_roster
-from tests.test_leave_e2e import cards_for, say
+from tests.test_leave_e2e import cards_for, say, submit
 
 # School b: a 班主任 approves one school day only, its Friday 2026-11-27 is a day off, and it
 # keeps Xinjiang's local time (two hours behind Beijing).
@@ -43,15 +42,6 @@ async def schools(any_db_url: str, tmp_path: Path,
 
 def everything_said(h: Harness) -> str:
     return "\n".join(str(d.body) for d in h.standin.delivered)
-
-
-async def submit(h: Harness, parent: str, request: str) -> int:
-    echo = await say(h, parent, request)
-    assert "回复「确认」" in echo, echo
-    done = await say(h, parent, "确认")
-    match = re.search(r"单号(\d+)", done)
-    assert match, done
-    return int(match.group(1))
 
 
 async def test_each_school_routes_a_leave_by_its_own_tiers_through_its_own_app(
