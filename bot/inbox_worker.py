@@ -48,7 +48,7 @@ class InboxWorker:
                 return False
             # The per-user lock comes before the dialog is read: two quick messages from one
             # parent are handled one after the other, on any instance.
-            await self._db.lock_key(session, f"user:{row.userid}")
+            await self._db.lock_user(session, self._school_id, row.userid)
             # On SQLite the claim took the oldest pending row under the database's write lock,
             # so none of this user's is older: only PostgreSQL's skipped locks can leave one.
             if not self._db.is_sqlite and await inbox.has_earlier_pending(row):

@@ -75,10 +75,12 @@ class Database:
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
-    async def lock_key(self, session: AsyncSession, key: str) -> None:
-        """Hold a lock on `key` until the transaction ends (PostgreSQL; SQLite is serial anyway)."""
-        if self.is_sqlite:
+    async def lock_user(self, session: AsyncSession, school_id: int, userid: str) -> None:
+        """One person's lock: their messages and page actions at one school, one at a time (the
+        same userid at another school, another corp's person, is not held up)."""
+        if self.is_sqlite:  # serial anyway
             return
+        key = f"user:{school_id}:{userid}"  # held until the transaction ends
         number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big",
                                 signed=True)
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": number})

@@ -39,7 +39,7 @@ async def _writing(request: web.Request, opener: Opener[D]) -> AsyncIterator[D]:
     db, school_id, now = app[keys.DB], app[keys.SCHOOL_ID], app[keys.CLOCK]()
     notifier = Notifier()
     async with db.unit_of_work() as session:
-        await db.lock_key(session, f"user:{viewer_of(request).userid}")
+        await db.lock_user(session, school_id, viewer_of(request).userid)
         yield opener(session, school_id, app[keys.CONFIG], notifier, now)
         await OutboxRepo(session, school_id).add(notifier.messages, now)
     worker = app.get(keys.OUTBOX_WORKER)
