@@ -1,7 +1,8 @@
 """A real browser against the real app: the demo app (service, stand-in, console) served from its
 own thread on a free localhost port, and Debian's headless Chromium driven by Selenium.
 
-Used by tests/test_browser.py and tools/screens.py.
+Used by tests/test_browser.py and tools/screens.py; `LiveSchools` serves a deployment of several
+schools the same way (tests/test_pages_prefix_browser.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 import tempfile
 import threading
 from collections.abc import Coroutine
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ from bot.config import StorageConfig
 from bot.simulator.console import STATE
 from bot.simulator.demo import demo_app
 from tests.harness import FakeClock, Harness, make_config
+from tests.schools import SchoolSpec, running_schools
 
 PHONE, DESKTOP = (390, 844), (1366, 900)
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -100,6 +103,40 @@ class LiveSite:
         assert resp.status == 200, await resp.text()
         await self.harness.drain()
         return self.harness.last_text(userid)
+
+
+class LiveSchools:
+    """A deployment of several schools (tests/schools.py) on http://127.0.0.1:<port>, run by a
+    thread with its own event loop: `schools` a Harness per code, `url(code, path)` a page."""
+
+    def __init__(self, db_url: str, clock: FakeClock, folder: Path,
+                 schools: list[SchoolSpec]) -> None:
+        self.port = free_port()
+        self._args = (db_url, clock, folder, schools)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._stack = AsyncExitStack()
+        self.schools: dict[str, Harness] = {}
+
+    def __enter__(self) -> LiveSchools:
+        self._thread.start()
+        self.schools = self.run(self._stack.enter_async_context(
+            running_schools(*self._args, port=self.port)))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.run(self._stack.aclose())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._loop.close()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def url(self, code: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/s/{code}{path}"
 
 
 def chromium(width: int, height: int) -> Any:

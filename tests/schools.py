@@ -98,12 +98,16 @@ def toml_text(sections: dict[str, dict[str, Any]]) -> str:
 
 
 def write_deployment(folder: Path, db_url: str, schools: Iterable[SchoolSpec],
-                     wecom: dict[str, dict[str, Any]]) -> Path:
+                     wecom: dict[str, dict[str, Any]], *, public_url: str | None = None) -> Path:
     """The main file (config.example.toml plus schools_dir) and a file per school."""
     main = (ROOT / "config.example.toml").read_text(encoding="utf-8")
     main = re.sub(r'^url = "sqlite[^"]*"$', f'url = "{db_url}"', main, count=1,
                   flags=re.MULTILINE)
     assert db_url in main
+    if public_url is not None:
+        main, found = re.subn(r'^public_url = "[^"]*"$', f'public_url = "{public_url}"', main,
+                              count=1, flags=re.MULTILINE)
+        assert found == 1
     main += '\n[deployment]\nschools_dir = "schools"\n'
     (folder / "schools").mkdir(parents=True, exist_ok=True)
     path = folder / "qingjia.toml"
@@ -145,9 +149,11 @@ async def prepare_schools(deployment: Deployment, rosters: dict[str, Path]) -> d
 
 @asynccontextmanager
 async def running_schools(db_url: str, clock: FakeClock, folder: Path,
-                          schools: list[SchoolSpec], *,
-                          run_workers: bool = False) -> AsyncIterator[dict[str, Harness]]:
-    """The deployment's app with each school's stand-in; a Harness per school by code."""
+                          schools: list[SchoolSpec], *, run_workers: bool = False,
+                          port: int | None = None) -> AsyncIterator[dict[str, Harness]]:
+    """The deployment's app with each school's stand-in; a Harness per school by code.
+    With a `port`, the service listens there and its public URL says so (for a real browser,
+    whose sign-in comes back to the public URL)."""
     async with AsyncExitStack() as stack:
         standins: dict[str, WeComStandIn] = {}
         wecom: dict[str, dict[str, Any]] = {}
@@ -160,11 +166,13 @@ async def running_schools(db_url: str, clock: FakeClock, folder: Path,
             base = str(api.make_url("")).rstrip("/")
             wecom[spec.code] = {**own, "api_base": base, "oauth_base": base}
             standins[spec.code] = standin
-        path = write_deployment(folder, db_url, schools, wecom)
+        path = write_deployment(folder, db_url, schools, wecom,
+                                public_url=f"http://127.0.0.1:{port}" if port else None)
         deployment = load_deployment(path)
         await prepare_schools(deployment, {s.code: s.roster for s in schools})
         app = create_app(deployment, clock=clock, run_workers=run_workers)
-        client = await stack.enter_async_context(TestClient(TestServer(app, host="127.0.0.1")))
+        client = await stack.enter_async_context(
+            TestClient(TestServer(app, host="127.0.0.1", port=port)))
         harnesses = {}
         for code, config in deployment.schools.items():
             school_app = app[keys.SCHOOLS][code]

@@ -11,6 +11,10 @@ For page authors:
 - `render(request, "x.html", **values)` and `message(request, status, title, text, link=…)`
   (bot/web/render.py): Jinja2 templates in bot/web/templates extending base.html, escaped by
   default. Forms: `<input type="hidden" name="csrf" value="{{ csrf }}">`.
+- A deployment serves each school below its own path (`/s/<code>`, bot/web/paths.py): name
+  pages by their path within the school (`/h5/leaves`) everywhere, write every href, src and
+  action in a template as `{{ base }}/h5/leaves` or `{{ base }}{{ path }}`, and redirect with
+  `paths.to(request, path)`; a script takes its addresses from the page (a data attribute).
 - One stylesheet, bot/web/static/site.css, served at /assets/; no script is needed for a form to
   work, nothing loads from another origin (the Content-Security-Policy forbids it).
 - No personal data in URLs or logs: link to records by sealed tokens or ids, log user ids only.

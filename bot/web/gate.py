@@ -8,6 +8,8 @@ field `csrf`, or the `X-CSRF-Token` header) and, when the browser sends one, our
 A body is at most `[server] max_body_bytes` (64 KiB), except on the routes LARGE_BODIES names,
 for the role it names (the roster upload: files of up to 16 MiB, for the 管理员 only; the leave
 form with its photo: up to 10 MB and the form, for 家长).
+Paths here are the school's own: under a deployment's base path (`/s/<code>/h5/…`) the gate reads
+the path within the school (bot/web/paths.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from yarl import URL
 
 from bot import keys
 from bot.web import signin
+from bot.web.paths import within
 from bot.web.render import ASSETS, message
 from bot.web.session import MEMBER, SESSION_COOKIE, Identity, csrf_ok, decode_identity
 from bot.web.viewer import load_viewer, remember
@@ -44,32 +47,33 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 @web.middleware
 async def web_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if not request.path.startswith(WEB_PATHS):
+    path = within(request)
+    if not path.startswith(WEB_PATHS):
         return await handler(request)
     try:
-        response = await _guarded(request, handler)
+        response = await _guarded(request, handler, path)
     except web.HTTPException as exc:
-        harden(exc.headers, request.path)
+        harden(exc.headers, path)
         raise
-    harden(response.headers, request.path)
+    harden(response.headers, path)
     return response
 
 
-async def _guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _guarded(request: web.Request, handler: Handler, path: str) -> web.StreamResponse:
     app = request.app
     config = app[keys.CONFIG]
     identity = decode_identity(request.cookies.get(SESSION_COOKIE),
                                config.security.derive("web-session"),
                                signin.now_seconds(request))
-    gated = request.path.startswith((PAGES, CONSOLE))
-    console = request.path.startswith(CONSOLE)
+    gated = path.startswith((PAGES, CONSOLE))
+    console = path.startswith(CONSOLE)
     viewer = None
     if identity is not None:
         if gated and not (console and identity.kind != MEMBER):
             viewer = await load_viewer(app[keys.DB], app[keys.SCHOOL_ID], identity)
         remember(request, identity, viewer)
-    if viewer is not None and request.method in UNSAFE and request.path in LARGE_BODIES:
-        limit, role = LARGE_BODIES[request.path]
+    if viewer is not None and request.method in UNSAFE and path in LARGE_BODIES:
+        limit, role = LARGE_BODIES[path]
         if role in viewer.roles:
             request = request.clone(client_max_size=limit)
     if request.method in UNSAFE and (refusal := await _unsafe_refusal(request, identity)):

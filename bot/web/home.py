@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot import keys
+from bot.web import paths
 from bot.web.render import render
 from bot.web.viewer import Viewer, viewer_of
 from models.repos.roster import RosterRepo
@@ -21,7 +22,7 @@ async def pages_home(request: web.Request) -> web.Response:
 
 @routes.get("/h5")
 async def pages_bare(request: web.Request) -> web.Response:
-    raise web.HTTPMovedPermanently("/h5/")
+    raise web.HTTPMovedPermanently(paths.to(request, "/h5/"))
 
 
 async def _home(request: web.Request, viewer: Viewer, heading: str) -> web.Response:

@@ -18,6 +18,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from bot import keys
+from bot.web import paths
 from bot.web.desk import open_desk, reading_desk
 from bot.web.evidence import store_photo
 from bot.web.render import message, render
@@ -132,7 +133,7 @@ async def post_leave(request: web.Request) -> web.Response:
     if leave is None:
         return message(request, 400, "请假未提交", answer, link=(NEW, "重新填写"))
     log.info("web leave submitted userid=%s leave=%s", viewer.userid, leave.id)
-    raise web.HTTPSeeOther(f"{MINE}?submitted={leave.id}")
+    raise web.HTTPSeeOther(paths.to(request, f"{MINE}?submitted={leave.id}"))
 
 
 def read_answers(answers: Answers, children: list[Student],

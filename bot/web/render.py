@@ -1,7 +1,9 @@
 """Server-rendered HTML: Jinja2 templates with escaping on by default, one stylesheet of ours.
 
 Page authors call `render(request, "x.html", **values)`; every value is escaped unless a template
-marks it safe (none does). `message(...)` is the page for refusals and errors.
+marks it safe (none does). `message(...)` is the page for refusals and errors. Paths given to a
+template are the school's own (`/h5/leaves`); every href, src and action in a template starts
+with `{{ base }}`, where the school's pages live (bot/web/paths.py).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import jinja2
 from aiohttp import web
 
 from bot import keys
+from bot.web.paths import base
 from bot.web.session import csrf_token
 from bot.web.viewer import identity_of, viewer_or_none
 
@@ -40,7 +43,8 @@ def render(request: web.Request, template: str, *, status: int = 200,
     identity = identity_of(request)
     csrf = csrf_token(identity, app[keys.CONFIG].security.derive("web-csrf")) if identity else ""
     html = app[ENV].get_template(template).render(
-        school=app[keys.CONFIG].school.name, signed_in=identity is not None, csrf=csrf,
+        school=app[keys.CONFIG].school.name, base=base(request), signed_in=identity is not None,
+        csrf=csrf,
         viewer=viewer_or_none(request), **values)
     return web.Response(text=html, status=status, content_type="text/html",
                         headers={"Cache-Control": "private, no-store"})

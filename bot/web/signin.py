@@ -18,6 +18,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.config import Config
+from bot.web import paths
 from bot.web.render import message
 from bot.web.session import (
     FLOW_MEMBER,
@@ -40,9 +41,10 @@ from bot.wecom_client import WeComError
 log = logging.getLogger("qingjia.web")
 routes = web.RouteTableDef()
 
-CALLBACK = "/auth/callback"
-SIGN_OUT = "/auth/signout"
-SIGNED_OUT = "/auth/signed-out"
+AUTH = "/auth/"  # the sign-in attempt's cookie is sent here only
+CALLBACK = AUTH + "callback"
+SIGN_OUT = AUTH + "signout"
+SIGNED_OUT = AUTH + "signed-out"
 HOME = "/h5/"
 LOGIN_SECONDS = 600
 MAX_TRIES = 2
@@ -68,7 +70,7 @@ def first_flow(user_agent: str, *, members_only: bool) -> str:
 
 
 def safe_next(path: str) -> str:
-    """Only our own pages are places to return to after sign-in."""
+    """Only our own pages are places to return to after sign-in (paths within the school)."""
     if path.startswith(("/h5/", "/admin/")) and "//" not in path and "\\" not in path:
         return path
     return HOME
@@ -77,7 +79,7 @@ def safe_next(path: str) -> str:
 def start(request: web.Request, *, members_only: bool) -> web.Response:
     """Send the browser to WeCom to sign in, then back to the page it asked for."""
     flow = first_flow(request.headers.get("User-Agent", ""), members_only=members_only)
-    attempt = new_attempt(safe_next(request.path_qs), flow, now_seconds(request),
+    attempt = new_attempt(safe_next(paths.within_qs(request)), flow, now_seconds(request),
                           members_only=members_only, ttl=LOGIN_SECONDS)
     return _to_wecom(request, attempt)
 
@@ -86,20 +88,17 @@ def now_seconds(request: web.Request) -> int:
     return int(request.app[keys.CLOCK]().timestamp())
 
 
-def redirect(location: str) -> web.Response:
-    return web.Response(status=302, headers={"Location": location})
-
-
 def secure_cookies(config: Config) -> bool:
     return config.server.public_url.startswith("https://")
 
 
 def _to_wecom(request: web.Request, attempt: Attempt) -> web.Response:
     config = request.app[keys.CONFIG]
-    response = redirect(authorize_url(config, attempt.state, attempt.flow))
+    response = web.Response(status=302, headers={
+        "Location": authorize_url(config, attempt.state, attempt.flow)})
     response.set_cookie(LOGIN_COOKIE, encode_attempt(attempt, config.security.derive("web-login")),
-                        max_age=LOGIN_SECONDS, path="/auth/", httponly=True, samesite="Lax",
-                        secure=secure_cookies(config))
+                        max_age=LOGIN_SECONDS, path=paths.to(request, AUTH), httponly=True,
+                        samesite="Lax", secure=secure_cookies(config))
     return response
 
 
@@ -131,12 +130,12 @@ async def callback(request: web.Request) -> web.Response:
                        link=(attempt.next_path, "重新登录"))
     if identity is None:
         return _not_identified(request, attempt, now)
-    response = redirect(attempt.next_path)
+    response = paths.redirect(request, attempt.next_path)
     response.set_cookie(SESSION_COOKIE,
                         encode_identity(identity, config.security.derive("web-session")),
-                        max_age=config.web.session_hours * 3600, path="/", httponly=True,
-                        samesite="Lax", secure=secure_cookies(config))
-    response.del_cookie(LOGIN_COOKIE, path="/auth/")
+                        max_age=config.web.session_hours * 3600, path=paths.to(request, "/"),
+                        httponly=True, samesite="Lax", secure=secure_cookies(config))
+    response.del_cookie(LOGIN_COOKIE, path=paths.to(request, AUTH))
     log.info("web sign-in userid=%s kind=%s", identity.userid, identity.kind)
     return response
 
@@ -163,7 +162,7 @@ def _not_identified(request: web.Request, attempt: Attempt, now: int) -> web.Res
     text = ("管理后台仅供本校企业微信成员使用。" if attempt.members_only else
             "您不是本校企业微信的成员，也不在本校的家校通讯录中。如需使用，请联系学校。")
     response = message(request, 403, "无法确认您的身份", text)
-    response.del_cookie(LOGIN_COOKIE, path="/auth/")
+    response.del_cookie(LOGIN_COOKIE, path=paths.to(request, AUTH))
     return response
 
 
@@ -171,8 +170,8 @@ def _not_identified(request: web.Request, attempt: Attempt, now: int) -> web.Res
 async def sign_out(request: web.Request) -> web.Response:
     """Forget the session (the gate has checked the form's CSRF token)."""
     identity = identity_of(request)
-    response = redirect(SIGNED_OUT)
-    response.del_cookie(SESSION_COOKIE, path="/")
+    response = paths.redirect(request, SIGNED_OUT)
+    response.del_cookie(SESSION_COOKIE, path=paths.to(request, "/"))
     if identity is not None:
         log.info("web sign-out userid=%s", identity.userid)
     return response

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot import keys
 from bot.config import Config
 from bot.web.gate import harden
+from bot.web.paths import within
 from models.db import Database
 
 EXPORT_WORKERS = 2
@@ -83,7 +84,7 @@ async def send_file(request: web.Request, path: Path, filename: str, fallback: s
             "Content-Type": content_type,
             "Content-Disposition": (f'attachment; filename="{fallback}"; '
                                     f"filename*=UTF-8''{quote(filename)}")})
-        harden(response.headers, request.path)
+        harden(response.headers, within(request))
         response.content_length = path.stat().st_size
         await response.prepare(request)
         loop = asyncio.get_running_loop()

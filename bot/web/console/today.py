@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot import keys
 from bot.config import Config
+from bot.web import paths
 from bot.web.console.common import (
     MENU,
     age,
@@ -47,14 +48,14 @@ async def console_front(request: web.Request) -> web.StreamResponse:
         return await today_page(request)
     allowed = pages(viewer.reader)
     if allowed:
-        raise web.HTTPFound(MENU[allowed[0]][0])
+        raise web.HTTPFound(paths.to(request, MENU[allowed[0]][0]))
     return message(request, 403, "管理后台", "管理后台没有对您开放的页面：门卫的核验和放行在"
                    "企业微信里进行。如有疑问，请联系学校管理员。")
 
 
 @front.get("/admin")
 async def console_bare(request: web.Request) -> web.Response:
-    raise web.HTTPMovedPermanently("/admin/")
+    raise web.HTTPMovedPermanently(paths.to(request, "/admin/"))
 
 
 async def today_page(request: web.Request) -> web.Response:
