@@ -1,9 +1,10 @@
 """Nothing of one school is read or changed from another (issue 13's access check).
 
 School a goes through the real flow that tests/test_access.py builds (leaves pending and
-approved, a 放行码, a QR link). Then every chat action of that test's table is sent at school b,
-by the same userids (WeCom userids are per corp, so b's parents may well share a's), with a's
-单号, codes and names; b's jobs run for a week and b's exports are written. Afterwards school a's
+approved, a 放行码, a QR link, a notice). Then every chat action of that test's table is sent at
+school b, by the same userids (WeCom userids are per corp, so b's parents may well share a's),
+with a's 单号, codes and names; b's 校长 and a parent open b's pages with a's 单号, notice, QR
+token and student id; b's jobs run for a week (b's exports: tests/test_school_cli.py). Afterwards school a's
 rows are exactly as they were, and nothing said at b holds a name or code of a's that the person
 did not type themselves.
 """
@@ -20,6 +21,7 @@ import models.all  # noqa: F401  (every table, for the snapshot)
 from bot import keys
 from models.base import Base
 from models.db import Database
+from models.roster import Student
 from tests.conftest import local
 from tests.harness import FakeClock, Harness
 from tests.schools import B_NAMES, SchoolSpec, running_schools, school_b_roster
@@ -76,6 +78,31 @@ def leaks(said: str, typed: str, ids: dict[str, str]) -> list[str]:
     return [s for s in secrets_ if s in said and s not in typed]
 
 
+async def b_pages_with_a_ids(b: Harness, a: Harness, ids: dict[str, str]) -> list[str]:
+    """b's pages, for b's 校长 and b's parent, opened with a's 单号, notice, QR and student."""
+    async with a.db.read() as session:
+        a_student = await session.scalar(select(Student.id).where(Student.name == "刘洋"))
+    found = []
+    for who, paths in (
+            ("principal_chen", ("/admin/", "/admin/today/pending", "/admin/students",
+                                f"/admin/students/{a_student}", "/admin/term", "/admin/audit",
+                                f"/h5/evidence/{ids['L1']}", "/h5/notices/1")),
+            ("parent_zhang", ("/h5/", "/h5/leaves", "/h5/notices", "/h5/notices/1",
+                              f"/h5/pass/{ids['QR']}", f"/pass/{ids['QR']}.png",
+                              f"/h5/evidence/{ids['L1']}"))):
+        b.client.session.cookie_jar.clear()
+        first = await b.sign_in(who, "/s/b" + paths[0])
+        assert first.status == 200, (who, first.status)
+        for path in paths:
+            resp = await b.client.get("/s/b" + path, allow_redirects=False)
+            body = await resp.read()
+            said = body.decode("utf-8", "replace")
+            if path.endswith(".png") or path.startswith(("/h5/pass/", "/h5/evidence/")):
+                assert resp.status in (403, 404), (path, resp.status)
+            found += [f"{who} GET /s/b{path}: {leak}" for leak in leaks(said, "", ids)]
+    return found
+
+
 async def test_no_chat_action_job_or_export_at_one_school_touches_the_other(
         sqlite_url: str, tmp_path: Path) -> None:
     clock = FakeClock(START)
@@ -115,6 +142,7 @@ async def test_no_chat_action_job_or_export_at_one_school_touches_the_other(
             await b.drain()
             said = "\n".join(b.texts_for(who)[before_said:])
             found += [f"{who} | {action}: {leak}" for leak in leaks(said, action, ids)]
+        found += await b_pages_with_a_ids(b, a, ids)
         for day in range(7):  # b's jobs, a week of evenings and mornings
             for hour in (7, 9, 10, 17, 19):
                 clock.now = local(2026, 11, 26, hour, 5) + timedelta(days=day)
