@@ -2,9 +2,10 @@
 
 School a goes through the real flow that tests/test_access.py builds (leaves pending and
 approved, a 放行码, a QR link, a notice). Then every chat action of that test's table is sent at
-school b, by the same userids (WeCom userids are per corp, so b's parents may well share a's),
-with a's 单号, codes and names; b's 校长 and a parent open b's pages with a's 单号, notice, QR
-token and student id; b's jobs run for a week (b's exports: tests/test_school_cli.py). Afterwards school a's
+school b, by the same userids (WeCom userids are per corp, so b's parents may well share
+a's), with a's 单号, codes and names; b's 校长 and a parent open b's pages with a's 单号,
+notice, QR token and student id; b's jobs run for a week (b's exports:
+tests/test_school_cli.py). Afterwards school a's
 rows are exactly as they were, and nothing said at b holds a name or code of a's that the person
 did not type themselves.
 """
