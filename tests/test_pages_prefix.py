@@ -148,6 +148,9 @@ async def test_the_pass_and_the_guards_gate_page_under_the_prefix(
     signature = await a.client.get("/s/a/h5/gate/jsapi",
                                    params={"url": a.config.server.public_url + "/h5/gate"})
     assert signature.status == 200 and len((await signature.json())["signature"]) == 40
+    other = a.config.server.public_url.removesuffix("/s/a") + "/s/b/h5/gate"
+    refused = await a.client.get("/s/a/h5/gate/jsapi", params={"url": other})
+    assert refused.status == 403  # not a page of this school's
     resp = await post_form(a, "/s/a/h5/gate", {"csrf": csrf_of(text), "code": code,
                                                 "action": "check"})
     text = await resp.text()

@@ -86,8 +86,10 @@ async def jsapi_signature(request: web.Request) -> web.Response:
 
 
 def _ours(url: URL, public: URL) -> bool:
-    """An absolute URL on our public origin (the JS-SDK signs one page of ours, nothing else)."""
-    return url.is_absolute() and url.origin() == public.origin()
+    """An absolute URL of this school's pages (the JS-SDK signs one page of ours, nothing else;
+    in a deployment, not another school's)."""
+    return (url.is_absolute() and url.origin() == public.origin()
+            and url.path.startswith(public.path.rstrip("/") + "/"))
 
 
 def config_signature(ticket: str, nonce: str, timestamp: int, url: str) -> str:
