@@ -92,12 +92,18 @@ class InboxWorker:
         except Exception as exc:  # the next change syncs again; the 管理员 hear of failures
             log.error("roster sync after change_school_contact failed: %s", without_data(exc))
 
-    async def run_forever(self, idle_poll_seconds: float = 1.0) -> None:
-        """Handle messages as they come; poll now and then for rows other instances recorded."""
+    async def run_forever(self, idle_poll_seconds: float = 1.0,
+                          gate: asyncio.Semaphore | None = None) -> None:
+        """Handle messages as they come; poll now and then for rows other instances recorded.
+        `gate`: shared by the schools of a process, so only so many handle at once."""
         while True:
             self.wakeup.clear()
             try:
-                handled = await self.run_once()
+                if gate is None:
+                    handled = await self.run_once()
+                else:
+                    async with gate:
+                        handled = await self.run_once()
             except Exception as exc:
                 log.error("inbox worker error; retrying: %s", without_data(exc))
                 handled = False

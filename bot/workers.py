@@ -116,11 +116,17 @@ async def workers(schools: Sequence[tuple[Config, int]], db: Database, clock: Cl
 
 def _loops(made: Workers, db: Database) -> list[asyncio.Task[None]]:
     """Every school's inbox and outbox loops, one catch-up for all, one listener for all."""
-    poll = 1.0 if len(made.schools) == 1 else MANY_SCHOOLS_POLL_SECONDS
+    single = len(made.schools) == 1
+    poll = 1.0 if single else MANY_SCHOOLS_POLL_SECONDS
+    database = next(iter(made.schools.values())).config.database  # the schools share it
+    handlers = 1 if db.is_sqlite else database.inbox_workers
+    # One school: that many loops. Several: one loop each, and that many handling at once in
+    # the process (the database's connections are shared, whatever the number of schools).
+    gate = None if single else asyncio.Semaphore(handlers)
     tasks = []
     for school in made.schools.values():
-        loops = 1 if db.is_sqlite else school.config.database.inbox_workers
-        tasks += [asyncio.create_task(school.inbox.run_forever(poll)) for _ in range(loops)]
+        tasks += [asyncio.create_task(school.inbox.run_forever(poll, gate))
+                  for _ in range(handlers if single else 1)]
         tasks.append(asyncio.create_task(school.outbox.run_forever(poll)))
     tasks.append(asyncio.create_task(_catch_up([w.runner for w in made.schools.values()])))
 
