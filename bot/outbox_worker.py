@@ -178,11 +178,18 @@ class OutboxWorker:
                   self._config.pause_probe_seconds)
         await tell_paused(session, self._school_id, errcode, self._clock())
 
-    async def run_forever(self, idle_poll_seconds: float = 1.0) -> None:
+    async def run_forever(self, idle_poll_seconds: float = 1.0,
+                          gate: asyncio.Semaphore | None = None) -> None:
+        """Send as rows come due; `gate`: shared by the schools of a process, so only so many
+        send rounds run at once."""
         while True:
             self.wakeup.clear()
             try:
-                claimed = await self.run_once()
+                if gate is None:
+                    claimed = await self.run_once()
+                else:
+                    async with gate:
+                        claimed = await self.run_once()
             except Exception as exc:
                 log.error("outbox worker error; retrying: %s", without_data(exc))
                 claimed = 0

@@ -34,15 +34,23 @@ from handlers.engine import Dispatcher
 from handlers.routing import ROUTERS
 from models.clock import Clock, utc_now
 from models.db import INBOX_CHANNEL, OUTBOX_CHANNEL, Database
+from models.logsafe import without_data
+from models.repos.pending import schools_with_work
 from scheduler.registry import JOBS
 from scheduler.runner import JobRunner
 from scheduler.service import start_scheduler
 
 log = logging.getLogger("qingjia.workers")
 
-# With many schools in one process, each idle loop looks for rows it was not woken for this
-# often (a callback or a queued reply wakes its school's loop at once, in-process or by NOTIFY).
-MANY_SCHOOLS_POLL_SECONDS = 5.0
+# With several schools in one process, one look every SWEEP_SECONDS finds the schools with work
+# (rows due later, rows another process wrote) and wakes their loops; a loop's own poll is then
+# only a last resort. A callback or a queued reply wakes its school's loop at once, in-process or
+# by NOTIFY.
+SWEEP_SECONDS = 1.0
+MANY_SCHOOLS_POLL_SECONDS = 60.0
+# With several schools, how many schools' send rounds run at once in a process (each sends up to
+# a batch of messages at a time; the database's connections are shared).
+SENDING_AT_ONCE = 8
 
 
 @dataclass
@@ -96,7 +104,7 @@ async def workers(schools: Sequence[tuple[Config, int]], db: Database, clock: Cl
                         for config, school_id in schools})
         tasks: list[asyncio.Task[None]] = []
         if run:
-            tasks = _loops(made, db)
+            tasks = _loops(made, db, clock)
             if clock is utc_now:
                 # APScheduler fires on the wall clock; under a clock of the caller's the caller
                 # runs the jobs (run_due), so nothing fires behind a test's back.
@@ -114,8 +122,9 @@ async def workers(schools: Sequence[tuple[Config, int]], db: Database, clock: Cl
                     await task
 
 
-def _loops(made: Workers, db: Database) -> list[asyncio.Task[None]]:
-    """Every school's inbox and outbox loops, one catch-up for all, one listener for all."""
+def _loops(made: Workers, db: Database, clock: Clock) -> list[asyncio.Task[None]]:
+    """Every school's inbox and outbox loops; one catch-up, one listener and (for several
+    schools) one sweep for all."""
     single = len(made.schools) == 1
     poll = 1.0 if single else MANY_SCHOOLS_POLL_SECONDS
     database = next(iter(made.schools.values())).config.database  # the schools share it
@@ -123,12 +132,15 @@ def _loops(made: Workers, db: Database) -> list[asyncio.Task[None]]:
     # One school: that many loops. Several: one loop each, and that many handling at once in
     # the process (the database's connections are shared, whatever the number of schools).
     gate = None if single else asyncio.Semaphore(handlers)
+    sending = None if single else asyncio.Semaphore(SENDING_AT_ONCE)
     tasks = []
     for school in made.schools.values():
         tasks += [asyncio.create_task(school.inbox.run_forever(poll, gate))
                   for _ in range(handlers if single else 1)]
-        tasks.append(asyncio.create_task(school.outbox.run_forever(poll)))
+        tasks.append(asyncio.create_task(school.outbox.run_forever(poll, sending)))
     tasks.append(asyncio.create_task(_catch_up([w.runner for w in made.schools.values()])))
+    if not single:
+        tasks.append(asyncio.create_task(_sweep(made, db, clock)))
 
     def waker(pick: str) -> Callable[[str], None]:
         def wake(school: str) -> None:
@@ -140,6 +152,22 @@ def _loops(made: Workers, db: Database) -> list[asyncio.Task[None]]:
     tasks.append(asyncio.create_task(db.listen({INBOX_CHANNEL: waker("inbox"),
                                                 OUTBOX_CHANNEL: waker("outbox")})))
     return tasks
+
+
+async def _sweep(made: Workers, db: Database, clock: Clock) -> None:
+    """Every second, wake the loops of the schools that have work (see SWEEP_SECONDS)."""
+    by_id = {w.school_id: w for w in made.schools.values()}
+    while True:
+        try:
+            async with db.read() as session:
+                pending = await schools_with_work(session, clock())
+            for school_id in pending.inbox & by_id.keys():
+                by_id[school_id].inbox.wakeup.set()
+            for school_id in pending.outbox & by_id.keys():
+                by_id[school_id].outbox.wakeup.set()
+        except Exception as exc:  # the loops' own polls remain
+            log.warning("sweep failed: %s", without_data(exc))
+        await asyncio.sleep(SWEEP_SECONDS)
 
 
 async def _catch_up(runners: Sequence[JobRunner]) -> None:

@@ -13,7 +13,9 @@ from sqlalchemy import select, text
 from bot import keys
 from models.attendance import JobRun
 from models.leave import Leave
+from models.messages import Outgoing, Text
 from models.messaging import InboxMessage
+from models.repos.outbox import OutboxRepo
 from tests.conftest import local
 from tests.harness import FakeClock, Harness, between
 from tests.schools import SchoolSpec, running_schools, school_b_roster
@@ -185,3 +187,26 @@ async def test_each_schools_url_check_and_the_health_of_the_deployment(
     resp = await a.client.get("/healthz")
     assert resp.status == 200
     assert await resp.json() == {"status": "ok", "database": "up", "outbox": "sending"}
+
+
+async def test_a_message_due_later_goes_out_when_due_without_a_wake_up(
+        sqlite_url: str, tmp_path: Path, clock: FakeClock) -> None:
+    """Nobody wakes school b's outbox for a reply held until 07:00; the deployment's sweep
+    finds it due once the clock passes 07:00 (each loop's own poll is a minute away)."""
+    clock.now = local(2026, 11, 26, 6, 50)
+    async with running_schools(sqlite_url, clock, tmp_path / "deploy", specs(tmp_path),
+                               run_workers=True) as s:
+        b = s["b"]
+        async with b.db.unit_of_work() as session:
+            await OutboxRepo(session, b.app[keys.SCHOOL_ID]).add(
+                [Outgoing("parent_zhang", Text("早上好"))], clock(),
+                not_before=local(2026, 11, 26, 7, 0))
+        await asyncio.sleep(2.5)
+        assert b.texts_for("parent_zhang") == []  # not due yet
+        clock.now = local(2026, 11, 26, 7, 1)
+        for _ in range(100):
+            if b.texts_for("parent_zhang"):
+                break
+            await asyncio.sleep(0.1)
+        assert b.texts_for("parent_zhang") == ["早上好"]
+        assert s["a"].texts_for("parent_zhang") == []
