@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+
+def built_once(build: Callable[[], T]) -> Callable[[], T]:
+    """A statement built on first use and kept, its per-call values as named bind parameters
+    (`bindparam("school_id")`, passed at execution). Every message runs the same dozen queries:
+    building one (and its cache key) costs more CPU than running it, and a statement kept whole
+    has its cache key computed once."""
+    return functools.cache(build)
 
 
 def upsert(session: AsyncSession, table: FromClause) -> postgresql.Insert | sqlite.Insert:

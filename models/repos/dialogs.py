@@ -5,10 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.messaging import DialogState
+from models.repos._sql import built_once
+
+
+@built_once
+def _dialog_of() -> Select[tuple[DialogState]]:
+    return select(DialogState).where(DialogState.school_id == bindparam("school_id"),
+                                     DialogState.userid == bindparam("userid"))
 
 
 class DialogRepo:
@@ -23,8 +30,7 @@ class DialogRepo:
     async def load(self, userid: str, now: datetime) -> DialogState | None:
         """The user's live dialog; a lapsed one is removed and reads as none."""
         row = await self._session.scalar(
-            select(DialogState).where(DialogState.school_id == self._school_id,
-                                      DialogState.userid == userid))
+            _dialog_of(), {"school_id": self._school_id, "userid": userid})
         if row is not None and row.expires_at <= now:
             await self._session.delete(row)
             await self._session.flush()  # gone before `save` may add the user's new row
@@ -38,8 +44,7 @@ class DialogRepo:
             row = self._loaded[userid]
         else:
             row = await self._session.scalar(
-                select(DialogState).where(DialogState.school_id == self._school_id,
-                                          DialogState.userid == userid))
+                _dialog_of(), {"school_id": self._school_id, "userid": userid})
         if row is None:
             row = DialogState(school_id=self._school_id, userid=userid, state=state,
                               data=data, expires_at=expires_at)
