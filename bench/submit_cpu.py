@@ -7,10 +7,10 @@ roster, with a clock of its own on a school-day morning. Each of the parents ask
 班主任's card sent). Only the `确认` is measured: `time.process_time()` around the callback's POST,
 the inbox worker's `run_once` that handles it and the outbox rounds that send its card and
 reply. The outbox step includes the stand-in taking the messages (it runs in this process).
-With `--profile FILE` the measured steps (`--steps`) also run under cProfile (slower; the stats go to FILE,
-the 40 costliest functions by own time are printed). The stand-in's view of the directory is
-read once at the start, not on every send (its reads of the app's database are not the
-service's cost).
+With `--profile FILE` the measured steps (`--steps`) also run under cProfile on CPU time
+(slower; the stats go to FILE, the 40 costliest functions by own time are printed). The
+stand-in's view of the directory is read once at the start, not on every send (its reads of
+the app's database are not the service's cost).
 
     .venv/bin/python bench/submit_cpu.py                       # SQLite
     .venv/bin/python bench/submit_cpu.py --backend postgres
@@ -26,8 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 
 import argparse
 import asyncio
-import cProfile
 import contextlib
+import cProfile
 import pstats
 import statistics
 import tempfile
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench._common import PG_SERVER, fresh_pg_database
-from bench.submit_latency import START, REQUEST, leave_days, write_roster
+from bench.submit_latency import REQUEST, START, leave_days, write_roster
 from bot import keys
 from bot.simulator.oauth import Person
 from tests.harness import FakeClock, Harness, make_config, prepare_database, running

@@ -13,7 +13,7 @@ from models.repos._sql import built_once
 
 
 @built_once
-def _dialog_of() -> Select[tuple[DialogState]]:
+def _dialog_of() -> Select[DialogState]:
     return select(DialogState).where(DialogState.school_id == bindparam("school_id"),
                                      DialogState.userid == bindparam("userid"))
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, Update, bindparam, delete, exists, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.db import INBOX_CHANNEL, notify
@@ -15,7 +15,7 @@ from models.repos._sql import built_once, insert_ignoring_duplicates_many
 
 
 @built_once
-def _claim_next() -> Select[tuple[InboxMessage]]:
+def _claim_next() -> Select[InboxMessage]:
     return (select(InboxMessage)
             .where(InboxMessage.school_id == bindparam("school_id"),
                    InboxMessage.status == "pending")
@@ -26,7 +26,7 @@ def _claim_next() -> Select[tuple[InboxMessage]]:
 
 @built_once
 def _finish() -> Update:
-    table = InboxMessage.__table__
+    table = cast(Table, InboxMessage.__table__)
     return (update(table).where(table.c.id == bindparam("row_id"))
             .values(status=bindparam("status"), handled_at=bindparam("handled_at"),
                     error=bindparam("error")))

@@ -14,7 +14,7 @@ from models.repos._sql import built_once
 
 
 @built_once
-def _open_for_student() -> Select[tuple[Leave]]:
+def _open_for_student() -> Select[Leave]:
     return (select(Leave).where(Leave.school_id == bindparam("school_id"),
                                 Leave.student_id == bindparam("student_id"),
                                 Leave.status.in_(OPEN_STATUSES))
@@ -22,7 +22,7 @@ def _open_for_student() -> Select[tuple[Leave]]:
 
 
 @built_once
-def _get() -> Select[tuple[Leave]]:
+def _get() -> Select[Leave]:
     return select(Leave).where(Leave.id == bindparam("id"),
                                Leave.school_id == bindparam("school_id"))
 

@@ -24,7 +24,7 @@ INSERT_BATCH = 500
 
 
 @built_once
-def _has_due() -> Select[tuple[int]]:
+def _has_due() -> Select[int]:
     return (select(NoticeRecipient.id)
             .where(NoticeRecipient.school_id == bindparam("school_id"),
                    NoticeRecipient.status == "pending",
@@ -33,13 +33,13 @@ def _has_due() -> Select[tuple[int]]:
 
 
 @built_once
-def _recalls_due() -> Select[tuple[Notice]]:
+def _recalls_due() -> Select[Notice]:
     return select(Notice).where(Notice.school_id == bindparam("school_id"),
                                 Notice.status == "recalled", Notice.recall_done.is_(False))
 
 
 @built_once
-def _parts_since() -> Select[tuple[str, int, datetime | None]]:
+def _parts_since() -> Select[str, int, datetime | None]:
     return (select(NoticeRecipient.userid, NoticeRecipient.stage, NoticeRecipient.last_sent_at)
             .where(NoticeRecipient.school_id == bindparam("school_id"),
                    NoticeRecipient.userid.in_(bindparam("users", expanding=True)),

@@ -25,7 +25,7 @@ MINUTE, HOUR = timedelta(seconds=60), timedelta(hours=1)
 
 
 @built_once
-def _due() -> Select[tuple[OutboxMessage]]:
+def _due() -> Select[OutboxMessage]:
     """Due rows, none with an older one pending for the same recipient (binds: school_id,
     now, limit)."""
     earlier = aliased(OutboxMessage)
@@ -42,7 +42,7 @@ def _due() -> Select[tuple[OutboxMessage]]:
 
 
 @built_once
-def _waiting() -> Select[tuple[str, int]]:
+def _waiting() -> Select[str, int]:
     return (select(OutboxMessage.touser, func.count())
             .where(OutboxMessage.school_id == bindparam("school_id"),
                    OutboxMessage.touser.in_(bindparam("recipients", expanding=True)),
@@ -52,7 +52,7 @@ def _waiting() -> Select[tuple[str, int]]:
 
 
 @built_once
-def _sent_since() -> Select[tuple[str, datetime | None]]:
+def _sent_since() -> Select[str, datetime | None]:
     return (select(OutboxMessage.touser, OutboxMessage.sent_at)
             .where(OutboxMessage.school_id == bindparam("school_id"),
                    OutboxMessage.touser.in_(bindparam("recipients", expanding=True)),
