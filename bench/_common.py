@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -239,10 +239,12 @@ def max_rss_kib() -> int:
 
 
 class Sealer:
-    """Text callbacks as WeCom sends them: encrypted, signed, fresh MsgId and nonce, time now."""
+    """Text callbacks as WeCom sends them: encrypted, signed, fresh MsgId and nonce, time now
+    (`now`: the seconds since the epoch the service's clock reads, the real time unless told)."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, now: Callable[[], float] = time.time) -> None:
         w = config.wecom
+        self._now = now
         self._crypto = WeChatCrypto(w.token, w.encoding_aes_key, w.corp_id)
         self._corp_id = w.corp_id
         self._agent_id = w.agent_id
@@ -256,7 +258,7 @@ class Sealer:
     def seal_keyed(self, userid: str, content: str) -> tuple[str, str, bytes]:
         """As `seal`, with the inbox dedupe key (`msg:<MsgId>`) the service will store first."""
         msg_id = next(self._msg_ids)
-        now = str(int(time.time()))
+        now = str(int(self._now()))
         inner = (f"<xml><ToUserName><![CDATA[{self._corp_id}]]></ToUserName>"
                  f"<FromUserName><![CDATA[{userid}]]></FromUserName>"
                  f"<CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"

@@ -20,9 +20,11 @@ so each delivery its subscription queue hands over carries the moment its handle
 
 `--write` rewrites only the generated part of `## Leave submit latency` in docs/benchmarks.md
 (text outside its markers is kept) and the ingest bench's machine header when it names this
-machine. The service uses the real clock, so the leave days are the next school days after today
-(in the school's time zone) up to the end of December 2026: the national calendar the service
-uses knows nothing of 2027 yet.
+machine. The service runs on a clock of the benchmark's own: it starts at `START` (a Monday
+morning in term, 07:10 in Beijing, after the approvers' quiet hours and before the day's first
+job) and moves with the real time from there. A clock handed to `create_app` starts no wall-clock
+scheduler, so none of the day's jobs fires during the measurement (only the start-up catch-up
+runs, before the first round). The leave days are the next school days after `START`.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -87,6 +89,7 @@ DISTURBED_CPU_SHARE = 0.25  # other processes beyond this (share of one CPU): sa
 QUIET_CPU_SHARE = 0.15  # before a burst, wait (a bounded time) until others use less than this
 QUIET_WAIT_SECONDS = 8.0
 LAST_DAY = date(2026, 12, 31)  # the national calendar knows nothing of 2027 yet
+START = datetime(2026, 11, 1, 23, 10, tzinfo=UTC)  # Monday 2 November 2026, 07:10 in Beijing
 WAIT_SECONDS = 30.0  # for any expected delivery; a missing one fails the run
 SETTLE_SECONDS = 15.0  # for the service's queues to empty between phases
 PACE_WINDOW_SECONDS = 62.0  # the outbox's per-member minute, plus a margin for its clock
@@ -140,10 +143,21 @@ def write_roster(directory: Path, parents: int, classes: int,
     return families[:parents], families[parents:]
 
 
+class BenchClock:
+    """The service's clock: `START` when the process starts, then moving with the real time."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start = start
+        self._t0 = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
+
+
 def leave_days(config: Config, rounds: int) -> list[date]:
-    """`rounds` school days after today, none back to back with the one before it."""
+    """`rounds` school days after `START`'s, none back to back with the one before it."""
     calendar: SchoolCalendar = config.calendar
-    today = datetime.now(config.school.tz).date()
+    today = START.astimezone(config.school.tz).date()
     days: list[date] = []
     day = today + timedelta(days=1)
     while len(days) < rounds and day <= LAST_DAY:
@@ -287,7 +301,7 @@ def serve(db_url: str, api_base: str, log_file: str) -> None:
     """The child process: the service as `qingjia serve` runs it (INFO log, no access log)."""
     logging.basicConfig(level=logging.INFO, filename=log_file,
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app(make_config(db_url, api_base=api_base))
+    app = create_app(make_config(db_url, api_base=api_base), clock=BenchClock(START))
     sock = listening_socket()
     port = sock.getsockname()[1]
     web.run_app(app, sock=sock, access_log=None,
@@ -518,7 +532,8 @@ async def measure(name: str, db_url: str, queues: Queues, workdir: Path, config:
     print(f"  {name}: migrate and import {len(families) + len(alone)} families",
           file=sys.stderr)
     await prepare_database(db_url, roster_dir=roster_dir)
-    sealer = Sealer(config)
+    bench_clock = BenchClock(START)  # the service's, within its start-up time
+    sealer = Sealer(config, now=lambda: bench_clock().timestamp())
     async with contextlib.AsyncExitStack() as stack:
         standin, api_base = await stack.enter_async_context(standin_server(config))
         watcher = Watcher(standin)

@@ -84,13 +84,15 @@ class NoticeSender:
 
     async def run_once(self) -> int:
         """One batch and any recalls due; the number of API calls made."""
-        calls = await self._recalls()
-        if self._health.allowance(self._clock(), 1) == 0:
+        now = self._clock()
+        async with self._db.read() as session:  # one read for both: most rounds find neither
+            repo = NoticeRepo(session, self._school_id)
+            recalls = [(n.id, await repo.msgids(n.id)) for n in await repo.recalls_due()]
+            due = await repo.has_due(now)
+        calls = await self._recall(recalls)
+        if not due or self._health.allowance(self._clock(), 1) == 0:
             return calls
         now = self._clock()
-        async with self._db.read() as session:
-            if not await NoticeRepo(session, self._school_id).has_due(now):
-                return calls
         pace = Pace(self._config.per_member_per_minute, self._config.per_member_per_hour)
         async with self._db.unit_of_work() as session:
             repo = NoticeRepo(session, self._school_id)
@@ -185,11 +187,8 @@ class NoticeSender:
             await repo.mark_sent(notice.id, now)
         log.info("notice batch sent notice=%s part=%d size=%d", notice.id, stage, len(batch))
 
-    async def _recalls(self) -> int:
+    async def _recall(self, due: list[tuple[int, list[str]]]) -> int:
         """Recall the delivered parts of withdrawn notices (`message/recall`, per msgid)."""
-        async with self._db.read() as session:
-            repo = NoticeRepo(session, self._school_id)
-            due = [(n.id, await repo.msgids(n.id)) for n in await repo.recalls_due()]
         calls = 0
         for notice_id, msgids in due:
             for msgid in msgids:

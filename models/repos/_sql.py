@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, FromClause
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
+
+T = TypeVar("T")
+
+
+def built_once(build: Callable[[], T]) -> Callable[[], T]:
+    """A statement built on first use and kept, its per-call values as named bind parameters
+    (`bindparam("school_id")`, passed at execution). Every message runs the same dozen queries:
+    building one (and its cache key) costs more CPU than running it, and a statement kept whole
+    has its cache key computed once."""
+    return functools.cache(build)
 
 
 def upsert(session: AsyncSession, table: FromClause) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that takes ON CONFLICT clauses, for the session's backend: the one place the
     dialect is chosen (PostgreSQL and SQLite spell them the same)."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return _upsert(session.bind.dialect.name if session.bind else "sqlite", table)
+
+
+def _upsert(dialect: str, table: FromClause) -> postgresql.Insert | sqlite.Insert:
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(table)
+
+
+@functools.cache
+def _insert_ignoring_many(dialect: str, table: FromClause,
+                          key: Any) -> ReturningInsert[Any]:
+    return _upsert(dialect, table).on_conflict_do_nothing().returning(key)
 
 
 async def insert_ignoring_duplicates(session: AsyncSession, table: FromClause,
@@ -33,7 +55,8 @@ async def insert_ignoring_duplicates_many(session: AsyncSession, table: FromClau
     """
     if not rows:
         return []
-    stmt = upsert(session, table).on_conflict_do_nothing().returning(key)
+    stmt = _insert_ignoring_many(session.bind.dialect.name if session.bind else "sqlite",
+                                 table, key)  # built once per table (see `built_once`)
     result = await session.execute(stmt, rows)
     return list(result.scalars())
 

@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Select, Table, Update, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.db import INBOX_CHANNEL, notify
 from models.messages import Incoming
 from models.messaging import InboxMessage
-from models.repos._sql import insert_ignoring_duplicates_many
+from models.repos._sql import built_once, insert_ignoring_duplicates_many
+
+
+@built_once
+def _claim_next() -> Select[InboxMessage]:
+    return (select(InboxMessage)
+            .where(InboxMessage.school_id == bindparam("school_id"),
+                   InboxMessage.status == "pending")
+            .order_by(InboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True))
+
+
+@built_once
+def _finish() -> Update:
+    table = cast(Table, InboxMessage.__table__)
+    return (update(table).where(table.c.id == bindparam("row_id"))
+            .values(status=bindparam("status"), handled_at=bindparam("handled_at"),
+                    error=bindparam("error")))
 
 
 class InboxRepo:
@@ -36,13 +54,7 @@ class InboxRepo:
 
     async def claim_next(self) -> InboxMessage | None:
         """The oldest pending row, locked for this transaction (skipped if another has it)."""
-        return await self._session.scalar(
-            select(InboxMessage)
-            .where(InboxMessage.school_id == self._school_id, InboxMessage.status == "pending")
-            .order_by(InboxMessage.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
+        return await self._session.scalar(_claim_next(), {"school_id": self._school_id})
 
     async def has_earlier_pending(self, row: InboxMessage) -> bool:
         """True when the same user has an older message still waiting (keep per-user order)."""
@@ -57,10 +69,12 @@ class InboxRepo:
         """Handled (or failed); `payload`, when given, replaces the stored one (codes masked)."""
         values: dict[str, Any] = {"status": "failed" if error else "done", "handled_at": now,
                                   "error": error}
-        if payload is not None:
-            values["payload"] = payload
+        if payload is None:
+            await self._session.execute(_finish(), {"row_id": row_id, **values})
+            return
         await self._session.execute(
-            update(InboxMessage).where(InboxMessage.id == row_id).values(**values))
+            update(InboxMessage).where(InboxMessage.id == row_id).values(**values,
+                                                                          payload=payload))
 
     async def purge_before(self, cutoff: datetime) -> int:
         """Delete callbacks handled before `cutoff` (WeCom retries within minutes); how many."""

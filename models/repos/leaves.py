@@ -6,10 +6,25 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.leave import OPEN_STATUSES, SICK, GateCheck, Leave, LeaveCard
+from models.repos._sql import built_once
+
+
+@built_once
+def _open_for_student() -> Select[Leave]:
+    return (select(Leave).where(Leave.school_id == bindparam("school_id"),
+                                Leave.student_id == bindparam("student_id"),
+                                Leave.status.in_(OPEN_STATUSES))
+            .order_by(Leave.start_slot))
+
+
+@built_once
+def _get() -> Select[Leave]:
+    return select(Leave).where(Leave.id == bindparam("id"),
+                               Leave.school_id == bindparam("school_id"))
 
 
 class LeaveRepo:
@@ -26,16 +41,13 @@ class LeaveRepo:
 
     async def get(self, leave_id: int) -> Leave | None:
         """A leave of this school (another school's 单号 reads as none)."""
-        return await self._session.scalar(
-            select(Leave).where(Leave.id == leave_id, Leave.school_id == self._school_id))
+        return await self._session.scalar(_get(), {"id": leave_id,
+                                                   "school_id": self._school_id})
 
     async def open_for_student(self, student_id: int) -> list[Leave]:
         """The child's pending and approved leaves, in date order."""
         rows = await self._session.scalars(
-            select(Leave).where(Leave.school_id == self._school_id,
-                                Leave.student_id == student_id,
-                                Leave.status.in_(OPEN_STATUSES))
-            .order_by(Leave.start_slot))
+            _open_for_student(), {"school_id": self._school_id, "student_id": student_id})
         return list(rows)
 
     async def open_overlapping(self, student_id: int, slots: tuple[int, int]) -> Leave | None:

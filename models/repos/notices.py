@@ -7,16 +7,43 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.notice import Notice, NoticeFamily, NoticeRecipient
+from models.repos._sql import built_once
 from models.roster import Guardian, GuardianLink, SchoolClass, Student
 from models.rules.classes import class_label, class_order
 from models.rules.notices import ClassRef
 
 BATCH_MAX = 1000  # message/send: touser holds at most 1,000 ids
 INSERT_BATCH = 500
+
+
+# What every round of the outbox asks (see `built_once`).
+
+
+@built_once
+def _has_due() -> Select[int]:
+    return (select(NoticeRecipient.id)
+            .where(NoticeRecipient.school_id == bindparam("school_id"),
+                   NoticeRecipient.status == "pending",
+                   NoticeRecipient.next_attempt_at <= bindparam("now"))
+            .limit(1))
+
+
+@built_once
+def _recalls_due() -> Select[Notice]:
+    return select(Notice).where(Notice.school_id == bindparam("school_id"),
+                                Notice.status == "recalled", Notice.recall_done.is_(False))
+
+
+@built_once
+def _parts_since() -> Select[str, int, datetime | None]:
+    return (select(NoticeRecipient.userid, NoticeRecipient.stage, NoticeRecipient.last_sent_at)
+            .where(NoticeRecipient.school_id == bindparam("school_id"),
+                   NoticeRecipient.userid.in_(bindparam("users", expanding=True)),
+                   NoticeRecipient.last_sent_at > bindparam("since")))
 
 
 @dataclass(frozen=True)
@@ -221,10 +248,7 @@ class NoticeRepo:
     async def has_due(self, now: datetime) -> bool:
         """Whether some delivery is due (a read: an idle sender takes no write lock)."""
         return await self._session.scalar(
-            select(NoticeRecipient.id)
-            .where(NoticeRecipient.school_id == self._school_id,
-                   NoticeRecipient.status == "pending", NoticeRecipient.next_attempt_at <= now)
-            .limit(1)) is not None
+            _has_due(), {"school_id": self._school_id, "now": now}) is not None
 
     async def claim_batch(self, now: datetime, lease: timedelta) -> list[NoticeRecipient]:
         """Up to 1,000 due recipients of one notice at one stage and channel, leased."""
@@ -258,11 +282,8 @@ class NoticeRepo:
         out: dict[str, list[datetime]] = {}
         for start in range(0, len(users), INSERT_BATCH):
             rows = await self._session.execute(
-                select(NoticeRecipient.userid, NoticeRecipient.stage,
-                       NoticeRecipient.last_sent_at)
-                .where(NoticeRecipient.school_id == self._school_id,
-                       NoticeRecipient.userid.in_(users[start:start + INSERT_BATCH]),
-                       NoticeRecipient.last_sent_at > since))
+                _parts_since(), {"school_id": self._school_id,
+                                 "users": users[start:start + INSERT_BATCH], "since": since})
             for userid, stage, at in rows:
                 if at is not None:
                     out.setdefault(userid, []).extend([at] * int(stage))
@@ -290,9 +311,7 @@ class NoticeRepo:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def recalls_due(self) -> list[Notice]:
-        rows = await self._session.scalars(
-            select(Notice).where(Notice.school_id == self._school_id,
-                                 Notice.status == "recalled", Notice.recall_done.is_(False)))
+        rows = await self._session.scalars(_recalls_due(), {"school_id": self._school_id})
         return list(rows)
 
     async def msgids(self, notice_id: int) -> list[str]:

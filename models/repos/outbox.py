@@ -8,20 +8,57 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from models.db import OUTBOX_CHANNEL, notify
 from models.messages import ButtonCard, Markdown, Outgoing, Text
 from models.messaging import OutboxMessage
-from models.repos._sql import insert_ignoring_duplicates_many
+from models.repos._sql import built_once, insert_ignoring_duplicates_many
 from models.repos.notices import NoticeRepo
 from models.rules.textparts import gather, split_text
 
 BATCH = 500
 GATHER_MAX = 50
 MINUTE, HOUR = timedelta(seconds=60), timedelta(hours=1)
+
+
+@built_once
+def _due() -> Select[OutboxMessage]:
+    """Due rows, none with an older one pending for the same recipient (binds: school_id,
+    now, limit)."""
+    earlier = aliased(OutboxMessage)
+    blocked = select(earlier.id).where(
+        earlier.touser == OutboxMessage.touser, earlier.status == "pending",
+        earlier.id < OutboxMessage.id, earlier.school_id == bindparam("school_id"),
+    ).exists()
+    return (select(OutboxMessage)
+            .where(OutboxMessage.school_id == bindparam("school_id"),
+                   OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at <= bindparam("now"), ~blocked)
+            .order_by(OutboxMessage.id).limit(bindparam("limit", type_=Integer))
+            .with_for_update(skip_locked=True))
+
+
+@built_once
+def _waiting() -> Select[str, int]:
+    return (select(OutboxMessage.touser, func.count())
+            .where(OutboxMessage.school_id == bindparam("school_id"),
+                   OutboxMessage.touser.in_(bindparam("recipients", expanding=True)),
+                   OutboxMessage.status == "pending",
+                   OutboxMessage.next_attempt_at <= bindparam("now"))
+            .group_by(OutboxMessage.touser))
+
+
+@built_once
+def _sent_since() -> Select[str, datetime | None]:
+    return (select(OutboxMessage.touser, OutboxMessage.sent_at)
+            .where(OutboxMessage.school_id == bindparam("school_id"),
+                   OutboxMessage.touser.in_(bindparam("recipients", expanding=True)),
+                   OutboxMessage.status == "sent",
+                   OutboxMessage.sent_at > bindparam("since"))
+            .order_by(OutboxMessage.sent_at))
 
 
 @dataclass(frozen=True)
@@ -98,18 +135,8 @@ class OutboxRepo:
         limit is skipped and their row moved to when a slot frees; one with more texts waiting
         than slots left gets them gathered into one message.
         """
-        earlier = aliased(OutboxMessage)
-        blocked = select(earlier.id).where(
-            earlier.touser == OutboxMessage.touser, earlier.status == "pending",
-            earlier.id < OutboxMessage.id, earlier.school_id == self._school_id,
-        ).exists()
         rows = list(await self._session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.school_id == self._school_id, OutboxMessage.status == "pending",
-                   OutboxMessage.next_attempt_at <= now, ~blocked)
-            .order_by(OutboxMessage.id).limit(limit)
-            .with_for_update(skip_locked=True)
-        ))
+            _due(), {"school_id": self._school_id, "now": now, "limit": limit}))
         recent = await self.recent_sends({r.touser for r in rows}, now)
         waiting = await self._waiting_counts({r.touser for r in rows if r.kind == "text"}, now)
         claimed = []
@@ -137,11 +164,8 @@ class OutboxRepo:
         if not recipients:
             return {}
         rows = await self._session.execute(
-            select(OutboxMessage.touser, func.count())
-            .where(OutboxMessage.school_id == self._school_id,
-                   OutboxMessage.touser.in_(recipients), OutboxMessage.status == "pending",
-                   OutboxMessage.next_attempt_at <= now)
-            .group_by(OutboxMessage.touser))
+            _waiting(), {"school_id": self._school_id, "recipients": list(recipients),
+                         "now": now})
         return {touser: int(count) for touser, count in rows}
 
     async def _gatherable(self, row: OutboxMessage, now: datetime) -> tuple[OutboxMessage, ...]:
@@ -175,11 +199,8 @@ class OutboxRepo:
     async def _recent_outbox(self, recipients: set[str],
                              now: datetime) -> dict[str, list[datetime]]:
         rows = await self._session.execute(
-            select(OutboxMessage.touser, OutboxMessage.sent_at)
-            .where(OutboxMessage.school_id == self._school_id,
-                   OutboxMessage.touser.in_(recipients), OutboxMessage.status == "sent",
-                   OutboxMessage.sent_at > now - HOUR)
-            .order_by(OutboxMessage.sent_at))
+            _sent_since(), {"school_id": self._school_id, "recipients": list(recipients),
+                            "since": now - HOUR})
         recent: dict[str, list[datetime]] = {}
         for touser, sent_at in rows:
             if sent_at is not None:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, func, insert, literal, select, union
+from sqlalchemy import String, bindparam, func, insert, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.messaging import AuditEntry
+from models.repos._sql import built_once
 from models.repos.audit import AuditRepo
 from models.roster import Guardian, GuardianLink, School, SchoolClass, StaffRole, Student
 from models.roster_import import HOMEROOM, Roster, roster_label
@@ -18,6 +19,91 @@ from models.rules.channel import FAMILY_CHANNEL, MEMBER_CHANNEL
 
 PARENT = "家长"
 NOTE = "roster import"
+
+# The questions every message asks, built once (see `built_once`); their bind parameters are
+# `school_id`, and `userid` or the row's id.
+
+
+def _roles() -> Any:
+    staff = (select(StaffRole.role.label("role"))
+             .where(StaffRole.school_id == bindparam("school_id"),
+                    StaffRole.userid == bindparam("userid")))
+    parent = (select(literal(PARENT, String).label("role"))
+              .select_from(Guardian)
+              .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
+              .join(Student, Student.id == GuardianLink.student_id)
+              .where(Guardian.school_id == bindparam("school_id"),
+                     Guardian.userid == bindparam("userid"),
+                     Guardian.channel == MEMBER_CHANNEL, Student.active.is_(True)))
+    return union(staff, parent)
+
+
+def _name() -> Any:
+    staff = (select(StaffRole.name)
+             .where(StaffRole.school_id == bindparam("school_id"),
+                    StaffRole.userid == bindparam("userid"))
+             .order_by(StaffRole.id).limit(1).scalar_subquery())
+    guardian = (select(Guardian.name)
+                .where(Guardian.school_id == bindparam("school_id"),
+                       Guardian.userid == bindparam("userid"))
+                .limit(1).scalar_subquery())
+    return func.coalesce(staff, guardian)
+
+
+@built_once
+def _roles_of() -> Any:
+    return _roles()
+
+
+@built_once
+def _display_name() -> Any:
+    return select(_name())
+
+
+@built_once
+def _identity() -> Any:
+    roles = _roles().subquery()
+    return select(roles.c.role, _name().label("name"))
+
+
+@built_once
+def _children_of() -> Any:
+    return (select(Student)
+            .join(GuardianLink, GuardianLink.student_id == Student.id)
+            .join(Guardian, Guardian.id == GuardianLink.guardian_id)
+            .where(Guardian.school_id == bindparam("school_id"),
+                   Guardian.userid == bindparam("userid"),
+                   Guardian.channel == bindparam("channel"),
+                   Student.school_id == bindparam("school_id"), Student.active.is_(True))
+            .order_by(Student.student_no))
+
+
+@built_once
+def _family_guardians() -> Any:
+    return select(Guardian.userid).where(Guardian.school_id == bindparam("school_id"),
+                                         Guardian.channel == FAMILY_CHANNEL,
+                                         Guardian.userid.in_(bindparam("userids",
+                                                                       expanding=True)))
+
+
+@built_once
+def _student() -> Any:
+    return select(Student).where(Student.id == bindparam("id"),
+                                 Student.school_id == bindparam("school_id"))
+
+
+@built_once
+def _school_class() -> Any:
+    return select(SchoolClass).where(SchoolClass.id == bindparam("id"),
+                                     SchoolClass.school_id == bindparam("school_id"))
+
+
+@built_once
+def _homeroom_teachers() -> Any:
+    return (select(StaffRole.userid).where(StaffRole.school_id == bindparam("school_id"),
+                                           StaffRole.role == HOMEROOM,
+                                           StaffRole.class_id == bindparam("class_id"))
+            .order_by(StaffRole.userid))
 
 
 @dataclass(frozen=True)
@@ -261,39 +347,20 @@ class RosterRepo:
     async def roles_of(self, userid: str) -> frozenset[str]:
         """A member's staff roles, plus 家长 if they are a member guardian of an active student
         (one query). A 家校 parent's id is no member's: it never gives a role here."""
-        rows = await self._session.scalars(self._roles(userid))
+        rows = await self._session.scalars(_roles_of(), self._who(userid))
         return frozenset(rows)
 
     async def display_name(self, userid: str) -> str | None:
         """The name staff.csv gives the user, else the name students.csv gives the guardian."""
-        return await self._session.scalar(select(self._name(userid)))
+        return await self._session.scalar(_display_name(), self._who(userid))
 
     async def identity(self, userid: str) -> tuple[frozenset[str], str | None]:
         """`roles_of` and `display_name` in one query (roles empty: not in the roster)."""
-        roles = self._roles(userid).subquery()
-        rows = (await self._session.execute(
-            select(roles.c.role, self._name(userid).label("name")))).all()
+        rows = (await self._session.execute(_identity(), self._who(userid))).all()
         return frozenset(r.role for r in rows), (rows[0].name if rows else None)
 
-    def _roles(self, userid: str) -> Any:
-        staff = (select(StaffRole.role.label("role"))
-                 .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid))
-        parent = (select(literal(PARENT, String).label("role"))
-                  .select_from(Guardian)
-                  .join(GuardianLink, GuardianLink.guardian_id == Guardian.id)
-                  .join(Student, Student.id == GuardianLink.student_id)
-                  .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
-                         Guardian.channel == MEMBER_CHANNEL, Student.active.is_(True)))
-        return union(staff, parent)
-
-    def _name(self, userid: str) -> Any:
-        staff = (select(StaffRole.name)
-                 .where(StaffRole.school_id == self._school_id, StaffRole.userid == userid)
-                 .order_by(StaffRole.id).limit(1).scalar_subquery())
-        guardian = (select(Guardian.name)
-                    .where(Guardian.school_id == self._school_id, Guardian.userid == userid)
-                    .limit(1).scalar_subquery())
-        return func.coalesce(staff, guardian)
+    def _who(self, userid: str) -> dict[str, Any]:
+        return {"school_id": self._school_id, "userid": userid}
 
     async def guardian_name(self, userid: str) -> str | None:
         """The name students.csv gives the guardian with this id (never a staff name)."""
@@ -305,14 +372,8 @@ class RosterRepo:
                           channel: str = MEMBER_CHANNEL) -> list[Student]:
         """Active students the user is a guardian of, in 学籍号 order; `channel`: whose id
         `userid` is (a member's by default, or a 家校 parent's parent_userid)."""
-        rows = await self._session.scalars(
-            select(Student)
-            .join(GuardianLink, GuardianLink.student_id == Student.id)
-            .join(Guardian, Guardian.id == GuardianLink.guardian_id)
-            .where(Guardian.school_id == self._school_id, Guardian.userid == userid,
-                   Guardian.channel == channel,
-                   Student.school_id == self._school_id, Student.active.is_(True))
-            .order_by(Student.student_no))
+        rows = await self._session.scalars(_children_of(),
+                                           {**self._who(userid), "channel": channel})
         return list(rows)
 
     async def family_guardians(self, userids: Collection[str]) -> set[str]:
@@ -320,9 +381,7 @@ class RosterRepo:
         if not userids:
             return set()
         rows = await self._session.scalars(
-            select(Guardian.userid).where(Guardian.school_id == self._school_id,
-                                          Guardian.channel == FAMILY_CHANNEL,
-                                          Guardian.userid.in_(list(userids))))
+            _family_guardians(), {"school_id": self._school_id, "userids": list(userids)})
         return set(rows)
 
     async def class_of_teacher(self, userid: str) -> list[SchoolClass]:
@@ -375,22 +434,17 @@ class RosterRepo:
         """A student of this school (read once while this repo lives: one unit of work)."""
         if student_id not in self._students:
             self._students[student_id] = await self._session.scalar(
-                select(Student).where(Student.id == student_id,
-                                      Student.school_id == self._school_id))
+                _student(), {"id": student_id, "school_id": self._school_id})
         return self._students[student_id]
 
     async def school_class(self, class_id: int) -> SchoolClass | None:
         return await self._session.scalar(
-            select(SchoolClass).where(SchoolClass.id == class_id,
-                                      SchoolClass.school_id == self._school_id))
+            _school_class(), {"id": class_id, "school_id": self._school_id})
 
     async def homeroom_teachers(self, class_id: int) -> list[str]:
         """Userids of the class's 班主任."""
         rows = await self._session.scalars(
-            select(StaffRole.userid).where(StaffRole.school_id == self._school_id,
-                                           StaffRole.role == HOMEROOM,
-                                           StaffRole.class_id == class_id)
-            .order_by(StaffRole.userid))
+            _homeroom_teachers(), {"school_id": self._school_id, "class_id": class_id})
         return list(rows)
 
     async def guardians_of(self, student_id: int) -> list[str]:
