@@ -37,8 +37,19 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
-from bench._common import DOC, PG_ADMIN_DSN, PG_SERVER, ROOT, code_version, machine, update_doc
+from bench._common import (
+    DOC,
+    PG_ADMIN_DSN,
+    PG_SERVER,
+    ROOT,
+    PostgresCpu,
+    code_version,
+    machine,
+    update_doc,
+)
 from bench.district_plan import DAY, SchoolPlan, local, plan
 from bench.district_seed import asyncpg_dsn, seed
 from models.db import Database
@@ -65,6 +76,30 @@ def rss_kib() -> int:
     return 0
 
 
+class StatementClock:
+    """Time spent in each SQL statement (by its first words), for --profile."""
+
+    def __init__(self, db: Database) -> None:
+        self.spent: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        engine = db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["started"] = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        key = " ".join(statement.split())[:150]
+        self.spent[key] += time.perf_counter() - conn.info.pop("started")
+        self.calls[key] += 1
+
+    def print(self, schools: int) -> None:
+        for key, seconds in self.spent.most_common(25):
+            print(f"{seconds * 1000 / schools:8.1f} ms/school {self.calls[key] / schools:7.1f}x "
+                  f"{key}", file=sys.stderr)
+
+
 def peak_rss_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
@@ -80,6 +115,8 @@ class Figures:
     rss_after_kib: dict[int, int] = field(default_factory=dict)
     peak_before_kib: int = 0
     peak_kib: int = 0
+    cpu_s: float = 0.0  # this process, over the runs
+    pg_cpu_s: float = 0.0  # the database's backends and PostgreSQL's own processes
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.per_school)
@@ -95,7 +132,9 @@ async def run_district(url: str, plans: list[SchoolPlan], *, profile: bool = Fal
         gc.collect()
         figures.rss_before_kib, figures.peak_before_kib = rss_kib(), peak_rss_kib()
         profiler = cProfile.Profile() if profile else None
-        started = time.perf_counter()
+        statements = StatementClock(db) if profile else None
+        pg_cpu = PostgresCpu(make_url(url).database or "")
+        cpu, started = time.process_time(), time.perf_counter()
         for school in plans:
             now = local(school.config, DAY, 16, 40)
             runner = JobRunner(db, school.config, school_id=school.school_id,
@@ -113,8 +152,10 @@ async def run_district(url: str, plans: list[SchoolPlan], *, profile: bool = Fal
             if school.number in CHECKPOINTS or school.number == len(plans):
                 figures.rss_after_kib[school.number] = rss_kib()
         figures.seconds = time.perf_counter() - started
+        figures.cpu_s, figures.pg_cpu_s = time.process_time() - cpu, await pg_cpu.stop()
         figures.peak_kib = peak_rss_kib()
-        if profiler:
+        if profiler and statements:
+            statements.print(len(plans))
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     finally:
@@ -222,6 +263,8 @@ def report(args: argparse.Namespace, plans: list[SchoolPlan], seeded: dict[str, 
         f"| target < {TARGET_SECONDS:.0f} s | {verdict} |",
         f"| per school (both runs), p50 / p99 / max | {figures.pct(0.5) * 1000:.0f} / "
         f"{figures.pct(0.99) * 1000:.0f} / {max(figures.per_school) * 1000:.0f} ms |",
+        f"| CPU over the runs: this process / PostgreSQL | {figures.cpu_s:.1f} s / "
+        f"{figures.pg_cpu_s:.1f} s |",
         f"| 旷课 rows written / planted | {truancy:,} / {truants:,} |",
         f"| ladder rungs written / planted | {steps:,} / {sum(len(s.steps) for s in plans):,} |",
         f"| outbox notices queued | {notices:,} |",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import Absence, AttendanceReport, EscalationStep, HomeVisit, Truancy
@@ -66,6 +66,31 @@ class LadderRepo:
             if start is None or start == end:
                 found[student_id].add(day)
         return found
+
+    async def last_present_days(self, ids: Sequence[int], days: Sequence[date]
+                                ) -> dict[int, date]:
+        """The last of `days` each student was at school (the class reported and the student
+        was there for at least a half): the day a run of truancy looks back to."""
+        absent = exists().where(Absence.report_id == AttendanceReport.id,
+                                Absence.student_id == Student.id,
+                                Absence.start_slot != Absence.end_slot
+                                ).correlate(Student, AttendanceReport)
+        last = (select(AttendanceReport.day)
+                .where(AttendanceReport.class_id == Student.class_id,
+                       AttendanceReport.day >= min(days), AttendanceReport.day <= max(days),
+                       AttendanceReport.day.in_(tuple(days)), ~absent)
+                .order_by(AttendanceReport.day.desc()).limit(1)
+                .correlate(Student).scalar_subquery())
+        rows = await self._session.execute(select(Student.id, last)
+                                           .where(Student.id.in_(tuple(ids))))
+        return {student_id: day for student_id, day in rows if day is not None}
+
+    async def steps_taken(self, ids: Sequence[int]) -> set[tuple[int, str, str]]:
+        """(student, rung, episode) of every rung these students reached before."""
+        rows = await self._session.execute(
+            select(EscalationStep.student_id, EscalationStep.step, EscalationStep.episode)
+            .where(EscalationStep.student_id.in_(tuple(ids))))
+        return {(student_id, step, episode) for student_id, step, episode in rows}
 
     async def long_leave_students(self, first: date, last: date, over: float) -> dict[int, float]:
         """Students whose sick and personal leave in the term add up to more than `over`."""
