@@ -1,4 +1,4 @@
-"""The district bench: one day's truancy and escalation runs of N schools in one PostgreSQL database.
+"""District bench: one day's truancy and escalation runs of N schools in one PostgreSQL database.
 
 Issue 13's target: 100 schools, 300,000 students, the truancy and escalation runs of all schools
 for one day under 30 s, memory flat in the number of schools.
@@ -25,9 +25,9 @@ import asyncio
 import cProfile
 import gc
 import json
+import os
 import pstats
 import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -48,6 +48,7 @@ from bench._common import (
     PostgresCpu,
     code_version,
     machine,
+    machine_cpu_seconds,
     update_doc,
 )
 from bench.district_plan import DAY, SchoolPlan, local, plan
@@ -117,6 +118,13 @@ class Figures:
     peak_kib: int = 0
     cpu_s: float = 0.0  # this process, over the runs
     pg_cpu_s: float = 0.0  # the database's backends and PostgreSQL's own processes
+    machine_cpu_s: float = 0.0  # every process of the machine
+    load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+
+    @property
+    def others_cpu_s(self) -> float:
+        """CPU other processes (other people's work on the machine) took meanwhile."""
+        return self.machine_cpu_s - self.cpu_s - self.pg_cpu_s
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.per_school)
@@ -134,7 +142,8 @@ async def run_district(url: str, plans: list[SchoolPlan], *, profile: bool = Fal
         profiler = cProfile.Profile() if profile else None
         statements = StatementClock(db) if profile else None
         pg_cpu = PostgresCpu(make_url(url).database or "")
-        cpu, started = time.process_time(), time.perf_counter()
+        load = os.getloadavg()[0]
+        machine_cpu, cpu, started = machine_cpu_seconds(), time.process_time(), time.perf_counter()
         for school in plans:
             now = local(school.config, DAY, 16, 40)
             runner = JobRunner(db, school.config, school_id=school.school_id,
@@ -153,6 +162,8 @@ async def run_district(url: str, plans: list[SchoolPlan], *, profile: bool = Fal
                 figures.rss_after_kib[school.number] = rss_kib()
         figures.seconds = time.perf_counter() - started
         figures.cpu_s, figures.pg_cpu_s = time.process_time() - cpu, await pg_cpu.stop()
+        figures.machine_cpu_s = machine_cpu_seconds() - machine_cpu
+        figures.load = (load, os.getloadavg()[0])
         figures.peak_kib = peak_rss_kib()
         if profiler and statements:
             statements.print(len(plans))
@@ -265,6 +276,9 @@ def report(args: argparse.Namespace, plans: list[SchoolPlan], seeded: dict[str, 
         f"{figures.pct(0.99) * 1000:.0f} / {max(figures.per_school) * 1000:.0f} ms |",
         f"| CPU over the runs: this process / PostgreSQL | {figures.cpu_s:.1f} s / "
         f"{figures.pg_cpu_s:.1f} s |",
+        f"| CPU other processes took meanwhile (of {2 * figures.seconds:.0f} CPU-s on 2 CPUs); "
+        f"load average before / after | {figures.others_cpu_s:.1f} s; {figures.load[0]:.1f} / "
+        f"{figures.load[1]:.1f} |",
         f"| 旷课 rows written / planted | {truancy:,} / {truants:,} |",
         f"| ladder rungs written / planted | {steps:,} / {sum(len(s.steps) for s in plans):,} |",
         f"| outbox notices queued | {notices:,} |",

@@ -24,7 +24,6 @@ from typing import Any
 
 from bot.config import Config, parse_config
 from models.rules.calendar import DayKind
-from models.rules.dropout import AWAY, SUSPECTED
 
 DAY = date(2026, 12, 1)  # a Tuesday in the first term
 PER_CLASS = 50

@@ -201,7 +201,7 @@ async def seed(url: str, plans: list[SchoolPlan]) -> dict[str, Any]:
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
         filled = time.perf_counter()
-        await conn.execute("VACUUM ANALYZE")  # what autovacuum will have done by the time of the run
+        await conn.execute("VACUUM ANALYZE")  # as autovacuum will have done by the day's run
     finally:
         await conn.close()
     return {"migrate_s": migrated - started, "copy_s": filled - migrated,
