@@ -33,12 +33,16 @@ class LadderRepo:
         self._session = session
         self._school_id = school_id
 
-    async def truant_students(self, first: date, last: date) -> list[int]:
-        rows = await self._session.scalars(
-            select(Truancy.student_id).distinct()
+    async def school_truancy(self, first: date, last: date) -> dict[int, dict[date, float]]:
+        """Every live 旷课 of the school from `first` to `last`: student → day → days."""
+        rows = await self._session.execute(
+            select(Truancy.student_id, Truancy.day, Truancy.days)
             .where(Truancy.school_id == self._school_id, Truancy.day >= first,
                    Truancy.day <= last, Truancy.voided_at.is_(None)))
-        return list(rows)
+        found: dict[int, dict[date, float]] = defaultdict(dict)
+        for student_id, day, days in rows:
+            found[student_id][day] = float(days)
+        return found
 
     async def truancy(self, ids: Sequence[int], first: date, last: date
                       ) -> dict[int, dict[date, float]]:

@@ -29,20 +29,20 @@ async def escalation(ctx: JobContext) -> None:
         ctx.counts["skipped"] = "not a school day"
         return
     repo, ladder = LadderRepo(ctx.session, ctx.school_id), ladder_from(ctx)
-    truant = await repo.truant_students(term.start, ctx.day)
+    records = await repo.school_truancy(term.start, ctx.day)
     long_leave = await repo.long_leave_students(term.start, ctx.day, ladder.leave_advisory_days)
-    ids = sorted(set(truant) | set(long_leave))
+    ids = sorted(set(records) | set(long_leave))
     school_days = [d for d, kind in calendar.school_days(term.start, ctx.day)
                    if kind is DayKind.SCHOOL_DAY]
-    records = await repo.truancy(ids, term.start, ctx.day)
     last_present = await repo.last_present_days(ids, school_days)
-    taken = await repo.steps_taken(ids)
     standings, due, term_days = dict[int, Standing](), dict[int, list[Step]](), set(school_days)
     for student_id in ids:
         standings[student_id] = now = standing(
             _days(records[student_id], last_present.get(student_id), term_days))
-        due[student_id] = [step for step in steps_due(now, long_leave.get(student_id, 0.0),
-                                                      ladder, term.name)
+        due[student_id] = steps_due(now, long_leave.get(student_id, 0.0), ladder, term.name)
+    taken = await repo.steps_taken([s for s in ids if due[s]])
+    for student_id in ids:  # a rung is told once: those reached before are passed over
+        due[student_id] = [step for step in due[student_id]
                            if (student_id, step.name, step.episode) not in taken]
     # A card is needed to tell a rung, and to open a case: only in a run of truancy.
     cards = await repo.cards([s for s in ids
