@@ -16,12 +16,14 @@ all day. Planted students reach the ladder's rungs today (see SPECIALS).
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from bench._common import ROOT
 from bot.config import Config, parse_config
 from models.rules.calendar import DayKind
 
@@ -135,14 +137,9 @@ def school_config(number: int, url: str) -> Config:
     return parse_config(raw)
 
 
-_EXAMPLE: list[str] = []
-
-
+@functools.cache
 def _example() -> str:
-    if not _EXAMPLE:
-        from bench._common import ROOT
-        _EXAMPLE.append((ROOT / "config.example.toml").read_text(encoding="utf-8"))
-    return _EXAMPLE[0]
+    return (ROOT / "config.example.toml").read_text(encoding="utf-8")
 
 
 def plan(schools: int, students: int, url: str) -> list[SchoolPlan]:
