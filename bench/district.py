@@ -34,6 +34,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ from bench._common import (
 )
 from bench.district_plan import DAY, SchoolPlan, local, plan
 from bench.district_seed import asyncpg_dsn, seed
+from models.clock import Clock
 from models.db import Database
 from scheduler.registry import JOBS
 from scheduler.runner import JobRunner
@@ -102,6 +104,11 @@ class StatementClock:
                   f"{key}", file=sys.stderr)
 
 
+def stopped_at(moment: datetime) -> Clock:
+    """A clock that always says `moment`: the worker's tick just after the day's runs."""
+    return lambda: moment
+
+
 def peak_rss_kib() -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
@@ -147,9 +154,8 @@ async def run_district(url: str, plans: list[SchoolPlan], *, profile: bool = Fal
         load = os.getloadavg()[0]
         machine_cpu, cpu, started = machine_cpu_seconds(), time.process_time(), time.perf_counter()
         for school in plans:
-            now = local(school.config, DAY, 16, 40)
             runner = JobRunner(db, school.config, school_id=school.school_id,
-                               clock=lambda now=now: now, jobs=JOBS)
+                               clock=stopped_at(local(school.config, DAY, 16, 40)), jobs=JOBS)
             began = time.perf_counter()
             if profiler:
                 profiler.enable()
