@@ -187,7 +187,7 @@ def code_version() -> str:
                                   timeout=10, check=True)
         except (OSError, subprocess.SubprocessError):
             return ""
-        return done.stdout.strip()
+        return done.stdout.strip("\n")
 
     head = git("rev-parse", "--short", "HEAD") or "unknown"
     changed = git("status", "--porcelain", "--", *APP_DIRS).splitlines()

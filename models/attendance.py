@@ -15,7 +15,10 @@ class AttendanceReport(Base):
     """A class's report for one school day; a later report the same day replaces it."""
 
     __tablename__ = "attendance_report"
-    __table_args__ = (UniqueConstraint("class_id", "day"),)
+    # (school_id, day): the truancy run finds a school's reports of the day without reading
+    # every report of its term.
+    __table_args__ = (UniqueConstraint("class_id", "day"),
+                      Index("ix_attendance_report_school_day", "school_id", "day"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)

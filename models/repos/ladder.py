@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.attendance import Absence, AttendanceReport, EscalationStep, HomeVisit, Truancy
@@ -33,12 +33,16 @@ class LadderRepo:
         self._session = session
         self._school_id = school_id
 
-    async def truant_students(self, first: date, last: date) -> list[int]:
-        rows = await self._session.scalars(
-            select(Truancy.student_id).distinct()
+    async def school_truancy(self, first: date, last: date) -> dict[int, dict[date, float]]:
+        """Every live 旷课 of the school from `first` to `last`: student → day → days."""
+        rows = await self._session.execute(
+            select(Truancy.student_id, Truancy.day, Truancy.days)
             .where(Truancy.school_id == self._school_id, Truancy.day >= first,
                    Truancy.day <= last, Truancy.voided_at.is_(None)))
-        return list(rows)
+        found: dict[int, dict[date, float]] = defaultdict(dict)
+        for student_id, day, days in rows:
+            found[student_id][day] = float(days)
+        return found
 
     async def truancy(self, ids: Sequence[int], first: date, last: date
                       ) -> dict[int, dict[date, float]]:
@@ -66,6 +70,31 @@ class LadderRepo:
             if start is None or start == end:
                 found[student_id].add(day)
         return found
+
+    async def last_present_days(self, ids: Sequence[int], days: Sequence[date]
+                                ) -> dict[int, date]:
+        """The last of `days` each student was at school (the class reported and the student
+        was there for at least a half): the day a run of truancy looks back to."""
+        absent = exists().where(Absence.report_id == AttendanceReport.id,
+                                Absence.student_id == Student.id,
+                                Absence.start_slot != Absence.end_slot
+                                ).correlate(Student, AttendanceReport)
+        last = (select(AttendanceReport.day)
+                .where(AttendanceReport.class_id == Student.class_id,
+                       AttendanceReport.day >= min(days), AttendanceReport.day <= max(days),
+                       AttendanceReport.day.in_(tuple(days)), ~absent)
+                .order_by(AttendanceReport.day.desc()).limit(1)
+                .correlate(Student).scalar_subquery())
+        rows = await self._session.execute(select(Student.id, last)
+                                           .where(Student.id.in_(tuple(ids))))
+        return {student_id: day for student_id, day in rows if day is not None}
+
+    async def steps_taken(self, ids: Sequence[int]) -> set[tuple[int, str, str]]:
+        """(student, rung, episode) of every rung these students reached before."""
+        rows = await self._session.execute(
+            select(EscalationStep.student_id, EscalationStep.step, EscalationStep.episode)
+            .where(EscalationStep.student_id.in_(tuple(ids))))
+        return {(student_id, step, episode) for student_id, step, episode in rows}
 
     async def long_leave_students(self, first: date, last: date, over: float) -> dict[int, float]:
         """Students whose sick and personal leave in the term add up to more than `over`."""
