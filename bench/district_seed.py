@@ -31,10 +31,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "school_class": ("id", "school_id", "grade", "name"),
     "student": ("id", "school_id", "student_no", "name", "class_id", "active"),
     "guardian": ("id", "school_id", "userid", "name", "phone", "channel"),
-    "guardian_link": ("id", "student_id", "guardian_id", "relation"),
+    "guardian_link": ("id", "school_id", "student_id", "guardian_id", "relation"),
     "staff_role": ("id", "school_id", "userid", "name", "role", "class_id"),
     "attendance_report": ("id", "school_id", "class_id", "day", "reported_by", "reported_at"),
-    "absence": ("id", "report_id", "student_id", "start_slot", "end_slot"),
+    "absence": ("id", "school_id", "report_id", "student_id", "start_slot", "end_slot"),
     "leave": ("id", "school_id", "student_id", "kind", "start_date", "end_date", "start_slot",
               "end_slot", "days", "routing_days", "reason", "status", "tier_index",
               "tier_since", "reminded", "submitted_by", "submitted_at", "parent_phoned",
@@ -95,7 +95,7 @@ def school_rows(school: SchoolPlan, next_ids: dict[str, int]) -> dict[str, list[
             userid = f"parent_{i + 1}" + ("b" if g else "")
             guardian = rows.add("guardian", sid, userid, _name(i)[0] + "家长",
                                 f"139{i + 1:08d}", MEMBER_CHANNEL)
-            rows.add("guardian_link", student_id, guardian, "母亲" if g else "父亲")
+            rows.add("guardian_link", sid, student_id, guardian, "母亲" if g else "父亲")
     days = [*school.history, DAY]
     reports: dict[tuple[int, int], int] = {}
     for k in range(school.classes):
@@ -117,7 +117,8 @@ def _student_days(school: SchoolPlan, rows: _Rows, reports: dict[tuple[int, int]
     student_id = school.student_id(i)
 
     def absent(day: date, whole: bool = True) -> None:
-        rows.add("absence", reports[k, index[day]], student_id, *_slots(day, whole))
+        rows.add("absence", sid, reports[k, index[day]], student_id,
+                 *_slots(day, whole))
 
     def truant(day: date, days: float = 1.0) -> None:
         rows.add("truancy", sid, student_id, day, days, local(config, day, 16, 30))
