@@ -71,9 +71,11 @@ class Workers:
     scheduler: AsyncIOScheduler | None = None  # the wall-clock scheduler, when one runs
 
     def to_wake(self, school: str) -> list[SchoolWorkers]:
-        """The school a notice's payload names (its row id), or every school for ""."""
-        chosen = [w for w in self.schools.values() if str(w.school_id) == school]
-        return chosen if chosen else list(self.schools.values())
+        """The school a notice's payload names (its row id; none when this process does not run
+        it), or every school for "" (the listener has just connected)."""
+        if not school:
+            return list(self.schools.values())
+        return [w for w in self.schools.values() if str(w.school_id) == school]
 
 
 def _school_workers(config: Config, db: Database, school_id: int, clock: Clock,
