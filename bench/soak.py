@@ -283,7 +283,8 @@ def plan_leaves(roster: Roster, calendar: SchoolCalendar, today: date) -> None:
 
 
 def write_config(path: Path, *, db_url: str, port: int, api_base: str,
-                 extra_school_days: Sequence[date], schools_dir: Path | None = None) -> None:
+                 extra_school_days: Sequence[date], schools_dir: Path | None = None,
+                 inbox_workers: int | None = None, max_connections: int | None = None) -> None:
     """The example config with this instance's port, the shared database and the stand-in;
     with `schools_dir`, the main file of a deployment (each school's file sets its [wecom])."""
     text = with_own_wecom(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
@@ -293,6 +294,8 @@ def write_config(path: Path, *, db_url: str, port: int, api_base: str,
         "api_base": json.dumps(api_base),
         "url": json.dumps(db_url),
         "extra_school_days": json.dumps([d.isoformat() for d in extra_school_days]),
+        **({"inbox_workers": str(inbox_workers)} if inbox_workers else {}),
+        **({"max_connections": str(max_connections)} if max_connections else {}),
     }.items():
         text, n = re.subn(rf"^{key} = .*?$", f"{key} = {value}".replace("\\", "\\\\"), text,
                           count=1, flags=re.MULTILINE)
@@ -1242,6 +1245,8 @@ class Result:
     code: str  # the commit the instances ran (and app files changed on top of it)
     schools: int = 1
     workers: int = 0  # `qingjia worker` processes beside HTTP-only instances (0: none)
+    inbox_workers: int = 4  # [database] inbox_workers: inbox loops per school and process
+    max_connections: int = 40  # [database] max_connections: per process
 
 
 def _ms(value: float) -> str:
@@ -1400,10 +1405,16 @@ def _deployment(r: Result) -> str:
                f"process; every callback posted, signed with its school's keys, to "
                f"`/wecom/callback/<code>`) served by " if r.schools > 1
                else "One school served by ")
+    capped = (f" and `[database] max_connections = {r.max_connections}` (per process, so "
+              f"that the {2 + r.workers} processes stay under the server's 100)")
     return (
         f"{schools}{processes}, all on one fresh PostgreSQL database; the main file is "
-        f"`config.example.toml` but for port, database and today's date (one per HTTP "
-        f"instance, the workers read A's). Generated roster per school: {r.classes} classes of "
+        f"`config.example.toml` but for port, database, today's date"
+        f"{f', `[database] inbox_workers = {r.inbox_workers}`' if r.inbox_workers != 4 else ''}"
+        f"{capped if r.max_connections != 40 else ''}"
+        f" (one per HTTP instance, the workers read A's), so each process runs "
+        f"{r.inbox_workers} inbox loop{'s' if r.inbox_workers > 1 else ''} and one outbox loop "
+        f"per school. Generated roster per school: {r.classes} classes of "
         f"{r.per_class} ({students:,} students, {students * r.schools:,} in all, a parent "
         f"each), a 班主任 per class, one 政教处, one 校长, {r.guards} 门卫; the same userids and "
         f"MsgIds in every school (both are per corp in WeCom), the names of its people and of "
@@ -1475,7 +1486,8 @@ async def soak(args: argparse.Namespace, workdir: Path) -> tuple[Result, Machine
             path = workdir / f"instance-{name}.toml"
             write_config(path, db_url=db_url, port=(port := free_port()),
                          api_base=standins[codes[0]][1], extra_school_days=extra,
-                         schools_dir=schools_dir)
+                         schools_dir=schools_dir, inbox_workers=args.inbox_workers,
+                         max_connections=args.max_connections)
             instances.append(Instance(name, path, port, workdir / f"instance-{name}.log",
                                       args=("serve", "--no-workers") if args.workers
                                       else ("serve",)))
@@ -1542,7 +1554,8 @@ async def soak(args: argparse.Namespace, workdir: Path) -> tuple[Result, Machine
     result = Result(args.minutes, args.rate, args.kill_every, args.down, classes,
                     args.per_class, guards, args.attendance_share, today, made_school_day,
                     t, checks, cpu, drain_seconds, left, in_progress, startup, errors, repeats,
-                    started_utc, code_at, n, args.workers)
+                    started_utc, code_at, n, args.workers, deployment.database.inbox_workers,
+                    deployment.database.max_connections)
     return result, host
 
 
@@ -1551,7 +1564,7 @@ def command(args: argparse.Namespace) -> str:
     for name, default in (("minutes", 10.0), ("rate", 30.0), ("kill_every", 120.0),
                           ("down", 5.0), ("classes", 120), ("per_class", 14), ("guards", 40),
                           ("attendance_share", 0.06), ("seed", 1), ("schools", 1),
-                          ("workers", 0)):
+                          ("workers", 0), ("inbox_workers", None), ("max_connections", None)):
         if getattr(args, name) != default:
             out.append(f"--{name.replace('_', '-')} {getattr(args, name):g}")
     return " ".join([*out, "--write"])
@@ -1595,6 +1608,10 @@ def main() -> int:
                         help=f"schools of a deployment, at most {len(MARKS)} (default 1: a "
                              "single-school config); --classes and --guards are spread over "
                              "them")
+    parser.add_argument("--inbox-workers", type=int, default=None,
+                        help="[database] inbox_workers (default: config.example.toml's)")
+    parser.add_argument("--max-connections", type=int, default=None,
+                        help="[database] max_connections per process (default: the example's)")
     parser.add_argument("--workers", type=int, default=0,
                         help="`qingjia worker` processes beside two `serve --no-workers` "
                              "(default 0: two full `serve` instances)")
