@@ -146,6 +146,9 @@ APPROVED_REPLY = re.compile(r"^单号(\d+) 已批准。")
 ECHO_ROLE = re.compile(r"审批：(\S+)")
 REFUSED_APPROVAL = "没有找到您可以办理的单号"
 CARD_CLOSED = re.compile(r"^单号(\d+)的审批卡片：")
+# The day's jobs (the service runs on the real clock; a worker started after their hour catches
+# them up): 旷课 notices to parents, reports to staff.
+DAY_JOB = re.compile(r"旷课|没有上报考勤|未上报考勤|考勤日报|因病缺课")
 WRONG_CODE = "⛔ 放行码无效"
 WRONG_CODE_ALARM = re.compile(r"^门卫\S+在\d+分钟内输错放行码")
 
@@ -754,6 +757,9 @@ class LoadGenerator:
         if (m := EXIT_NOTICE.search(text)) is not None:
             self.stats.deliveries["exit notice to parent"] += 1
             return
+        if DAY_JOB.search(text):
+            self.stats.deliveries["the day's jobs: to a parent"] += 1
+            return
         if flow is None:
             self.stats.anomaly("parent message without a leave in progress", text)
             return
@@ -834,6 +840,8 @@ class LoadGenerator:
             self.stats.deliveries["wrong-code alarm to 政教处"] += 1
         elif CARD_CLOSED.search(text):
             self.stats.deliveries["card closed by a text"] += 1
+        elif DAY_JOB.search(text):
+            self.stats.deliveries["the day's jobs: to staff"] += 1
         elif text.startswith(("已记录", "已更新")) and "考勤" in text:
             self.stats.deliveries["attendance reply"] += 1
         elif EXIT_NOTICE.search(text):
