@@ -103,6 +103,7 @@ from bot.deployment import load_deployment
 from bot.simulator.standin import Delivered, WeComStandIn
 from models.rules.calendar import DayKind, SchoolCalendar
 from models.rules.masking import mask_codes
+from models.rules.textparts import GATHER_SEPARATOR
 from tests.harness import OWN_WECOM, with_own_wecom
 from tests.schools import corp_of, prepare_schools, toml_text
 
@@ -721,16 +722,16 @@ class LoadGenerator:
         if item.msgtype == "template_card":
             self.on_card(school, item, now)
             return
-        text = text_of(item)
         role = school.roles.get(item.touser, "")
-        if role == "parent":
-            self.on_parent(school, item.touser, text, now)
-        elif role == "门卫":
-            self.on_guard(school, item.touser, text, now)
-        elif role:
-            self.on_staff(school, text)
-        else:
-            self.stats.anomaly("delivery to someone not in the roster", text)
+        for text in text_of(item).split(GATHER_SEPARATOR):  # texts gathered into one message
+            if role == "parent":
+                self.on_parent(school, item.touser, text, now)
+            elif role == "门卫":
+                self.on_guard(school, item.touser, text, now)
+            elif role:
+                self.on_staff(school, text)
+            else:
+                self.stats.anomaly("delivery to someone not in the roster", text)
 
     def on_card(self, school: School, item: Delivered, now: float) -> None:
         card = item.body["template_card"]
@@ -1005,6 +1006,8 @@ class Checks:
     card_updates_missing: list[str] = field(default_factory=list)
     card_updates_repeated: list[str] = field(default_factory=list)
     card_updates_by_text: int = 0  # card updates sent as their fallback text (code lost)
+    gathered_messages: int = 0  # messages carrying several outbox rows (texts gathered)
+    dead_errors: Counter[str] = field(default_factory=Counter)  # rows given up, by error
     leaves: Counter[str] = field(default_factory=Counter)
     business: dict[str, list[str]] = field(default_factory=dict)  # check -> offending items
     business_counts: dict[str, int] = field(default_factory=dict)  # check -> items checked
@@ -1023,8 +1026,6 @@ class Checks:
                 out.append(f"{name}: {len(items)} (e.g. {items[0]})")
         out += [f"{name}: {len(items)} (e.g. {items[0]})"
                 for name, items in self.business.items() if items]
-        if self.outbox_status.get("dead"):
-            out.append(f"outbox rows given up (dead): {self.outbox_status['dead']}")
         return out
 
 
@@ -1099,12 +1100,17 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
 
     outbox = await counts.fetch(
         "SELECT school_id, touser, kind, payload::text AS payload, status, attempts, task_id,"
-        " response_code FROM outbox")
+        " response_code, sent_at, last_error FROM outbox ORDER BY id")
     c.outbox_rows = len(outbox)
     c.outbox_status = Counter(r["status"] for r in outbox)
     c.outbox_retried = sum(1 for r in outbox if r["attempts"] > 1)
+    c.dead_errors = Counter(str(r["last_error"])[:80] for r in outbox if r["status"] == "dead")
     # a sent row's payload has its code-like words masked, a card update's task id too
-    card_codes = {mask_codes(r["task_id"]): r["response_code"] for r in outbox if r["task_id"]}
+    card_codes = {mask_codes(r["task_id"]): r["response_code"] for r in outbox
+                  if r["kind"] == "template_card" and r["task_id"] and r["response_code"]}
+    # texts to one member gathered into one message (more waiting than WeCom's pace allows):
+    # the rows of one send share their sent_at, the first "sent", the others "gathered"
+    sends: dict[tuple[str, str, object], list[str]] = {}
     updates = Counter((s.code, str(u.get("userids", [""])[0]),
                        str(u.get("button", {}).get("replace_name", "")),
                        str(u.get("response_code", "")))
@@ -1114,6 +1120,10 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
     for r in outbox:
         payload = json.loads(r["payload"])
         code = code_of.get(r["school_id"], f"id {r['school_id']}")
+        if r["kind"] == "text" and r["status"] in ("sent", "gathered") and r["sent_at"]:
+            sends.setdefault((code, r["touser"], r["sent_at"]), []).append(
+                str(payload.get("content", "")))
+            continue
         if r["kind"] != "card_update":
             expected[(code, *_message_key(r["touser"], r["kind"], payload))] += 1
             continue
@@ -1127,6 +1137,9 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
             expected[(code, r["touser"], "text", mask_codes(str(payload["fallback"])))] += 1
         else:
             c.card_updates_missing.append(str(key))
+    for (code, touser, _), contents in sends.items():
+        expected[(code, touser, "text", mask_codes(GATHER_SEPARATOR.join(contents)))] += 1
+        c.gathered_messages += len(contents) > 1
     c.card_updates_received = sum(updates.values())
     c.card_updates_repeated = [f"{k} ×{n}" for k, n in unclaimed.items() if n > 0]
     delivered = Counter((s.code, *_delivered_key(d)) for s in schools for d in s.standin.delivered)
@@ -1166,8 +1179,8 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
                               for s in schools for d in s.standin.delivered
                               if d.msgtype == "template_card")
     audited = Counter((int(r["entity_id"]), r["action"]) for r in audit)
-    texts = [(d.touser, text_of(d)) for s in schools for d in s.standin.delivered
-             if d.msgtype == "text"]
+    texts = [(d.touser, part) for s in schools for d in s.standin.delivered
+             if d.msgtype == "text" for part in text_of(d).split(GATHER_SEPARATOR)]
     submitted = Counter(int(m.group(1)) for _, t in texts if (m := SUBMITTED.search(t)))
     passes = Counter(int(m.group(1)) for _, t in texts if (m := PASS.search(t)))
     exit_notices = Counter((u, int(m.group(2))) for u, t in texts if (m := EXIT_NOTICE.search(t)))
@@ -1332,6 +1345,12 @@ def block(r: Result, host: Machine, command: str) -> str:
     ])
     by_text = (f", {c.card_updates_by_text} closed by a text (the card's code lost)"
                if c.card_updates_by_text else "")
+    gathered = (f" ({c.gathered_messages:,} of them several texts gathered into one, as the "
+                f"outbox does when more wait for a member than WeCom's pace allows)"
+                if c.gathered_messages else "")
+    dead = (f" Outbox rows given up (dead, each one's message or update counted above as "
+            f"delivered or not): {sum(c.dead_errors.values())} ({_counter(c.dead_errors)})."
+            if c.dead_errors else "")
     checks = "\n".join([
         "| Check | counted | must be 0 |",
         "|---|---|---|",
@@ -1340,7 +1359,8 @@ def block(r: Result, host: Machine, command: str) -> str:
         f"| callbacks answered 200 whose row is not done | inbox "
         f"{_counter(c.inbox_status)} | {_zero(c.unfinished_callbacks)} |",
         f"| outbox messages never delivered (per member and content, a card by task id) "
-        f"| {c.messages_expected:,} message rows, {c.messages_delivered:,} deliveries; outbox "
+        f"| {c.messages_expected:,} message rows{gathered}, {c.messages_delivered:,} "
+        f"deliveries; outbox "
         f"{_counter(c.outbox_status)} | {_zero(c.undelivered)} |",
         f"| outbox messages delivered more than once | {c.send_calls:,} send calls, "
         f"{c.send_calls - c.messages_delivered:,} dropped by WeCom's duplicate check | "
@@ -1379,7 +1399,7 @@ def block(r: Result, host: Machine, command: str) -> str:
         f"(queued or arriving when it stopped) {t.late_followups}.",
         f"- Reply latency, p50 / p99, from a member's callback to the reply at WeCom: {steps}.",
         f"- Deliveries by meaning: {_counter(t.deliveries)}. Outbox rows sent in more than "
-        f"one attempt (a crash or a WeCom error in between): {c.outbox_retried}.",
+        f"one attempt (a crash or a WeCom error in between): {c.outbox_retried}.{dead}",
         f"- Drain after the traffic: {r.drain_seconds:.1f} s (inbox, outbox still pending "
         f"after it: {r.left_after_drain[0]}, {r.left_after_drain[1]}).",
         *([f"- Crossed, first ones: {'; '.join(c.crossed[:5])}."] if c.crossed else []),
