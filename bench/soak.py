@@ -1007,6 +1007,7 @@ class Checks:
     card_updates_repeated: list[str] = field(default_factory=list)
     card_updates_by_text: int = 0  # card updates sent as their fallback text (code lost)
     gathered_messages: int = 0  # messages carrying several outbox rows (texts gathered)
+    regathered: int = 0  # duplicates whose text also arrived inside another gathered message
     dead_errors: Counter[str] = field(default_factory=Counter)  # rows given up, by error
     leaves: Counter[str] = field(default_factory=Counter)
     business: dict[str, list[str]] = field(default_factory=dict)  # check -> offending items
@@ -1111,9 +1112,11 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
     # texts to one member gathered into one message (more waiting than WeCom's pace allows):
     # the rows of one send share their sent_at, the first "sent", the others "gathered"
     sends: dict[tuple[str, str, object], list[str]] = {}
+    # response codes compared masked too: a sent update's stored payload may hold its code
+    # masked (token_urlsafe can look like a 放行码 in places)
     updates = Counter((s.code, str(u.get("userids", [""])[0]),
                        str(u.get("button", {}).get("replace_name", "")),
-                       str(u.get("response_code", "")))
+                       mask_codes(str(u.get("response_code", ""))))
                       for s in schools for u in s.standin.card_updates)
     unclaimed = updates.copy()
     expected: Counter[tuple[str, str, str, str]] = Counter()
@@ -1129,7 +1132,8 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
             continue
         c.card_updates_expected += 1
         response = payload.get("response_code") or card_codes.get(payload.get("task_id"), "")
-        key = (code, r["touser"], str(payload.get("replace_name", "")), str(response))
+        key = (code, r["touser"], str(payload.get("replace_name", "")),
+               mask_codes(str(response)))
         if unclaimed[key] > 0:
             unclaimed[key] -= 1
         elif payload.get("fallback"):  # the card's code was lost: a text closes it instead
@@ -1147,6 +1151,17 @@ async def count_everything(counts: Counts, traffic: Traffic, schools: list[Schoo
     c.messages_delivered = sum(delivered.values())
     c.undelivered = [f"{k} ×{n - delivered[k]}" for k, n in expected.items() if n > delivered[k]]
     c.duplicates = [f"{k} ×{n - expected[k]}" for k, n in delivered.items() if n > expected[k]]
+    # a text delivered alone and again inside a gathered message (or in two groupings): its
+    # send was retried (first send not recorded) and gathered otherwise the second time
+    parts: Counter[tuple[str, str, str]] = Counter()
+    for s in schools:
+        for d in s.standin.delivered:
+            if d.msgtype == "text":
+                for part in text_of(d).split(GATHER_SEPARATOR):
+                    parts[(s.code, d.touser, mask_codes(part))] += 1
+    c.regathered = sum(1 for (code, touser, kind, content), n in delivered.items()
+                       if n > expected[(code, touser, kind, content)] and kind == "text"
+                       and parts[(code, touser, content.split(GATHER_SEPARATOR)[0])] > n)
     elsewhere = {k[1:]: k[0] for k in expected}
     crossed += [f"school {k[0]}'s stand-in got school {elsewhere[k[1:]]}'s message {k[1:]}"
                 for k in delivered if k not in expected and k[1:] in elsewhere]
@@ -1348,6 +1363,9 @@ def block(r: Result, host: Machine, command: str) -> str:
     gathered = (f" ({c.gathered_messages:,} of them several texts gathered into one, as the "
                 f"outbox does when more wait for a member than WeCom's pace allows)"
                 if c.gathered_messages else "")
+    regathered = (f"; {c.regathered} of the duplicates also arrived inside another "
+                  f"message's gathered texts (a retried send gathered otherwise)"
+                  if c.regathered else "")
     dead = (f" Outbox rows given up (dead, each one's message or update counted above as "
             f"delivered or not): {sum(c.dead_errors.values())} ({_counter(c.dead_errors)})."
             if c.dead_errors else "")
@@ -1363,7 +1381,8 @@ def block(r: Result, host: Machine, command: str) -> str:
         f"deliveries; outbox "
         f"{_counter(c.outbox_status)} | {_zero(c.undelivered)} |",
         f"| outbox messages delivered more than once | {c.send_calls:,} send calls, "
-        f"{c.send_calls - c.messages_delivered:,} dropped by WeCom's duplicate check | "
+        f"{c.send_calls - c.messages_delivered:,} dropped by WeCom's duplicate check"
+        f"{regathered} | "
         f"{_zero(c.duplicates)} |",
         f"| card updates never made / made twice | {c.card_updates_expected:,} rows, "
         f"{c.card_updates_received:,} updates{by_text} | {_zero(c.card_updates_missing)} / "
