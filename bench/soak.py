@@ -46,7 +46,9 @@ between HTTP instances and workers (A, worker 1, B, worker 2, …), so workers d
 
 Today must be a school day for 考勤 and for passes valid now: if the calendar says it is not
 (a weekend), the soak's config lists it in `[calendar] extra_school_days` (a school's make-up
-day) and says so in the report. No other setting differs from `config.example.toml`.
+day) and says so in the report. No other setting differs from `config.example.toml`
+unless `--inbox-workers` or `--max-connections` set those `[database]` keys (a deployment's
+processes together must stay under PostgreSQL's max_connections, 100 by default).
 
     .venv/bin/python bench/soak.py                       # 10 minutes, print the figures
     .venv/bin/python bench/soak.py --write               # and update the Soak section of the doc
