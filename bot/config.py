@@ -60,6 +60,7 @@ class DatabaseConfig:
     url: str = "sqlite+aiosqlite:///qingjia.db"
     busy_timeout_ms: int = 30_000
     inbox_workers: int = 4  # PostgreSQL only; SQLite writes one at a time anyway
+    max_connections: int = 40  # PostgreSQL only: the most one process opens
 
 
 @dataclass(frozen=True)
@@ -359,7 +360,9 @@ def _server(r: _Reader) -> ServerConfig:
 def _database(r: _Reader) -> DatabaseConfig:
     return DatabaseConfig(url=r.text("database.url", DatabaseConfig.url),
                           busy_timeout_ms=r.whole("database.busy_timeout_ms", 30_000, lo=1),
-                          inbox_workers=r.whole("database.inbox_workers", 4, lo=1, hi=32))
+                          inbox_workers=r.whole("database.inbox_workers", 4, lo=1, hi=32),
+                          max_connections=r.whole("database.max_connections", 40, lo=2,
+                                                  hi=1000))
 
 
 def _wecom(r: _Reader) -> WeComConfig:

@@ -19,7 +19,8 @@ async def open_school(config: Config, now: datetime) -> tuple[Database, int]:
 async def open_schools(database: DatabaseConfig, configs: Iterable[Config],
                        now: datetime) -> tuple[Database, dict[str, int]]:
     """One engine (the schools share the database) and each school's id by code."""
-    db = Database(database.url, busy_timeout_ms=database.busy_timeout_ms)
+    db = Database(database.url, busy_timeout_ms=database.busy_timeout_ms,
+                  max_connections=database.max_connections)
     try:
         async with db.unit_of_work() as session:
             repo = RosterRepo(session, 0)

@@ -27,17 +27,25 @@ log = logging.getLogger("qingjia.db")
 logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 
+# PostgreSQL: the most connections one process opens ([database] max_connections).
+MAX_CONNECTIONS = 40
+
+
 class Database:
     """One engine per process; `unit_of_work()` is one transaction, committed once."""
 
     def __init__(self, url: str, *, echo: bool = False,
-                 busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
+                 busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # hide_parameters: an error's text never carries a statement's values (names, reasons)
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if not self.is_sqlite:
-            kwargs.update(pool_pre_ping=True, pool_size=20, max_overflow=20, pool_timeout=10)
+            # at most max_connections open (half kept while idle); more wait for one
+            kept = max(1, max_connections // 2)
+            kwargs.update(pool_pre_ping=True, pool_size=kept,
+                          max_overflow=max_connections - kept, pool_timeout=10)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self.read_engine = self.engine
         if self.is_sqlite:
