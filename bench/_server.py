@@ -26,6 +26,7 @@ from aiohttp import web
 from bench._common import CALLBACK_PATH, listening_socket
 from bot.app import create_app
 from bot.config import Config
+from bot.deployment import single_school
 from bot.simulator.standin import WeComStandIn
 from bot.workers import run_worker
 from models.clock import utc_now
@@ -81,7 +82,7 @@ async def worker(db_url: str) -> None:
     config, standin = _with_standin(db_url)
     ready = asyncio.Event()
     async with standin():
-        running = asyncio.create_task(run_worker(config, utc_now, ready=ready))
+        running = asyncio.create_task(run_worker(single_school(config), utc_now, ready=ready))
         await ready.wait()
         print("READY 0", flush=True)
         await running
