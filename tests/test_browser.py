@@ -73,12 +73,21 @@ def site(browser: Any, demo_template: Path, tmp_path: Path) -> Iterator[LiveSite
 
 
 def wait(driver: Any, condition: Any, timeout: float = 10) -> Any:
-    """Until `condition` holds; a page replaced while it was being read is read again."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    """Until `condition` holds; a page replaced while it was being read is read again (stale,
+    or what Chromium calls an "unknown error": a node that no longer belongs to the document)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def reading(d: Any) -> Any:
+        try:
+            return condition(d)
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc.msg):
+                return False
+            raise
+
     return WebDriverWait(driver, timeout,
-                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+                         ignored_exceptions=(StaleElementReferenceException,)).until(reading)
 
 
 def text_of(driver: Any) -> str:
