@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -88,18 +87,12 @@ def _add(deployment: Deployment, args: argparse.Namespace) -> None:
         timezone=_toml_text(args.timezone), corp_id=_toml_text(args.corp_id),
         agent_id=args.agent_id, secret=_toml_text(args.secret), token=_toml_text(args.token),
         aes_key=_toml_text(args.aes_key), callback=deployment.callback_url(code))
-    draft = folder / f".{code}.toml.new"
-    draft.write_text(text, encoding="utf-8")
-    try:
-        # the directory as it would be: a bad value or a shared WeCom app leaves nothing behind
-        os.replace(draft, target)
-        try:
-            load_deployment(deployment.path)
-        except ConfigError:
-            target.unlink()
-            raise
-    finally:
-        draft.unlink(missing_ok=True)
+    target.write_text(text, encoding="utf-8")
+    try:  # the directory as it would be: a bad value or a shared WeCom app leaves nothing behind
+        load_deployment(deployment.path)
+    except ConfigError:
+        target.unlink()
+        raise
     print(f"added school {code} ({args.name}): {target}")
     print(f"  WeCom 接收消息 URL: {deployment.callback_url(code)}")
     print(f"  pages: {deployment.server.public_url}/s/{code}/h5/ and /s/{code}/admin/")

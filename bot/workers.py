@@ -70,13 +70,6 @@ class Workers:
     schools: dict[str, SchoolWorkers]  # by school code
     scheduler: AsyncIOScheduler | None = None  # the wall-clock scheduler, when one runs
 
-    def to_wake(self, school: str) -> list[SchoolWorkers]:
-        """The school a notice's payload names (its row id; none when this process does not run
-        it), or every school for "" (the listener has just connected)."""
-        if not school:
-            return list(self.schools.values())
-        return [w for w in self.schools.values() if str(w.school_id) == school]
-
 
 def _school_workers(config: Config, db: Database, school_id: int, clock: Clock,
                     http: aiohttp.ClientSession) -> SchoolWorkers:
@@ -141,24 +134,28 @@ def _loops(made: Workers, db: Database, clock: Clock) -> list[asyncio.Task[None]
                   for _ in range(handlers if single else 1)]
         tasks.append(asyncio.create_task(school.outbox.run_forever(poll, sending)))
     tasks.append(asyncio.create_task(_catch_up([w.runner for w in made.schools.values()])))
+    by_id = {w.school_id: w for w in made.schools.values()}
     if not single:
-        tasks.append(asyncio.create_task(_sweep(made, db, clock)))
+        tasks.append(asyncio.create_task(_sweep(by_id, db, clock)))
 
-    def waker(pick: str) -> Callable[[str], None]:
+    def waker(event: Callable[[SchoolWorkers], asyncio.Event]) -> Callable[[str], None]:
         def wake(school: str) -> None:
-            for w in made.to_wake(school):
-                getattr(w, pick).wakeup.set()
+            """The school the payload names (its row id; nobody when this process does not run
+            it), or every school for "" (the listener has just connected)."""
+            chosen = by_id.values() if not school else [w for w in [by_id.get(int(school))] if w]
+            for w in chosen:
+                event(w).set()
         return wake
 
     # returns at once on SQLite
-    tasks.append(asyncio.create_task(db.listen({INBOX_CHANNEL: waker("inbox"),
-                                                OUTBOX_CHANNEL: waker("outbox")})))
+    tasks.append(asyncio.create_task(db.listen({
+        INBOX_CHANNEL: waker(lambda w: w.inbox.wakeup),
+        OUTBOX_CHANNEL: waker(lambda w: w.outbox.wakeup)})))
     return tasks
 
 
-async def _sweep(made: Workers, db: Database, clock: Clock) -> None:
+async def _sweep(by_id: dict[int, SchoolWorkers], db: Database, clock: Clock) -> None:
     """Every second, wake the loops of the schools that have work (see SWEEP_SECONDS)."""
-    by_id = {w.school_id: w for w in made.schools.values()}
     while True:
         try:
             async with db.read() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.messaging import InboxMessage, OutboxMessage
@@ -23,8 +23,8 @@ class Pending:
 
 
 async def schools_with_work(session: AsyncSession, now: datetime) -> Pending:
-    async def schools(query: object) -> set[int]:
-        return set((await session.scalars(query.distinct())).all())  # type: ignore[attr-defined]
+    async def schools(query: Select[int]) -> set[int]:
+        return set((await session.scalars(query.distinct())).all())
 
     inbox = await schools(select(InboxMessage.school_id).where(InboxMessage.status == "pending"))
     outbox = await schools(select(OutboxMessage.school_id).where(
