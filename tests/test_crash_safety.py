@@ -15,6 +15,7 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -108,13 +109,19 @@ class Sender:
         return {k for k, status in self.answered.items() if status == 200}
 
 
+def _held(row: OutboxMessage) -> bool:
+    """A job's notice queued for after quiet hours (the server's start-up catch-up, when the test
+    runs in the evening): never tried, and not due yet by the wall clock the server reads."""
+    return row.attempts == 0 and row.next_attempt_at > datetime.fromtimestamp(time.time(), UTC)
+
+
 async def _settled(db: Database) -> bool:
     async with db.read() as session:
         inbox = await session.scalar(select(func.count()).select_from(InboxMessage)
                                      .where(InboxMessage.status == "pending"))
-        outbox = await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                      .where(OutboxMessage.status == "pending"))
-    return inbox == 0 and outbox == 0
+        outbox = await session.scalars(select(OutboxMessage)
+                                       .where(OutboxMessage.status == "pending"))
+        return inbox == 0 and all(_held(row) for row in outbox)
 
 
 async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -> None:
@@ -169,7 +176,7 @@ async def crash_five_times_then_drain(db_url: str, tmp_path: Path, label: str) -
         duplicates = sum(max(0, n - sent_rows[k]) for k, n in delivered.items())
         undelivered = sum(max(0, n - delivered[k]) for k, n in sent_rows.items())
         pending = [(row.id, row.status, row.attempts, row.last_error) for row in outbox
-                   if row.status not in ("sent", "gathered")]
+                   if row.status not in ("sent", "gathered") and not _held(row)]
         retried = sum(1 for row in outbox if row.attempts > 1)
         send_calls = sum(1 for path, _ in standin.requests if path.endswith("/message/send"))
 

@@ -37,6 +37,23 @@ async def test_attendance_reminders_then_the_office(demo_db: str) -> None:
         assert "初一(2)班" not in h.last_text("office_zhao")
 
 
+async def test_a_notice_held_through_quiet_hours_does_not_hold_back_a_reply(
+        demo_db: str) -> None:
+    """A service started at 21:10 catches up the day's 10:00 office alert and holds it until
+    07:00; the 政教处 writing at 21:15 is answered at once, and the alert still comes in the
+    morning."""
+    clock = FakeClock(local(2026, 11, 30, 21, 10))
+    async with running(demo_db, clock) as h:
+        await h.app[keys.JOB_RUNNER].run_due()
+        await h.drain()
+        assert h.texts_for("office_zhao") == []  # the alert waits for the morning
+        clock.advance(minutes=5)
+        assert "没有待您审批的请假" in await say(h, "office_zhao", "待审批")
+        clock.now = local(2026, 12, 1, 7, 1)
+        await h.drain()
+        assert "初一(1)班" in h.last_text("office_zhao")  # the held alert, now
+
+
 async def test_no_reminders_on_a_holiday(demo_db: str) -> None:
     clock = FakeClock(local(2026, 10, 1, 9, 0))  # National Day
     async with running(demo_db, clock) as h:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, delete, func, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,12 +26,15 @@ MINUTE, HOUR = timedelta(seconds=60), timedelta(hours=1)
 
 @built_once
 def _due() -> Select[OutboxMessage]:
-    """Due rows, none with an older one pending for the same recipient (binds: school_id,
-    now, limit)."""
+    """Due rows, none with an older one pending for the same recipient that is due, in flight or
+    being retried (binds: school_id, now, limit). An older row that has never been tried and
+    waits for a later time (a job's notice held through quiet hours) does not hold back a reply
+    that is due now."""
     earlier = aliased(OutboxMessage)
     blocked = select(earlier.id).where(
         earlier.touser == OutboxMessage.touser, earlier.status == "pending",
         earlier.id < OutboxMessage.id, earlier.school_id == bindparam("school_id"),
+        or_(earlier.attempts > 0, earlier.next_attempt_at <= bindparam("now")),
     ).exists()
     return (select(OutboxMessage)
             .where(OutboxMessage.school_id == bindparam("school_id"),
